@@ -1,0 +1,40 @@
+// doctor: what this installation runs on, and how fast its matrix multiply is.
+#include "cli_args.h"
+#include "commands.h"
+
+#include "ps/system_info.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace ps::cli {
+namespace {
+
+int runDoctor(const Args& args) {
+    CliArgs a(args, {}, {"json"});
+    const SystemInfo info = systemInfo();
+    configureThreads(0);
+    const double gflops = measureMatmulGflops(1024, 5);
+    char gf[32];
+    std::snprintf(gf, sizeof gf, "%.1f", gflops);
+    std::cout << "PEFT Studio     " << info.studioVersion << "\n"
+              << "Qt (built with) " << PS_QT_VERSION << "\n"
+              << "LibTorch        " << info.torchVersion << "\n"
+              << "Compiler        " << info.compiler << "\n"
+              << "BLAS in use     " << info.blasLibrary << "\n"
+              << "Threads         " << info.hardwareThreads << " hardware, 1 LibTorch intra-op (BLAS runs its own pool)\n"
+              << "fp32 GEMM       " << gf << " GFLOP/s (1024x1024x1024, best of 5)\n"
+              << "CUDA            "
+              << (info.cudaAvailable ? "available, " + std::to_string(info.cudaDeviceCount) + " device(s)"
+                                     : std::string("not available (CPU training)"))
+              << "\n";
+    if (gflops < 20.0)
+        std::cout << "warning: float32 matmul is slow; install libopenblas0-pthread "
+                     "(sudo apt-get install libopenblas0-pthread)\n";
+    return 0;
+}
+
+const CommandRegistration reg{{"doctor", "doctor", "Show versions, the BLAS in use, threads, measured GEMM speed and CUDA availability.", &runDoctor}};
+
+} // namespace
+} // namespace ps::cli

@@ -1,0 +1,33 @@
+#pragma once
+// Small file helpers shared by every area of core. Every write goes through
+// writeFileAtomic(): temp file in the same folder, flushed, fsync'd, then renamed over the
+// target, so a crash or a full disk never leaves a half-written file where a good one was.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace ps {
+
+// Reads a whole file; throws ps::Error "<path>: cannot open (<reason>)" on failure.
+// maxBytes guards against reading a huge file into memory by accident.
+std::string readFile(const std::string& path, std::uint64_t maxBytes = 1ull << 30);
+
+// Writes `data` atomically to `path` (creating parent folders).
+void writeFileAtomic(const std::string& path, const std::string& data);
+
+// Streams content atomically: `writer` is called with a function that appends bytes; if it
+// throws, the temporary file is removed and the target is untouched.
+using ByteSink = std::function<void(const void* data, std::size_t size)>;
+void writeFileAtomicStreamed(const std::string& path, const std::function<void(const ByteSink&)>& writer);
+
+// Test hook: when set (> 0), atomic writes fail with a "no space left" error after this
+// many bytes have been written in total. Used to simulate a full disk.
+void setWriteFailureAfterBytesForTesting(std::int64_t bytes);
+
+bool isDirectory(const std::string& path);
+bool isRegularFile(const std::string& path);
+std::uint64_t fileSize(const std::string& path);
+std::string joinPath(const std::string& a, const std::string& b);
+std::string fileName(const std::string& path);
+
+} // namespace ps

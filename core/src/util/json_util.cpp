@@ -1,0 +1,118 @@
+#include "util/json_util.h"
+
+#include "ps/error.h"
+#include "util/file_util.h"
+
+#include <cmath>
+
+namespace ps {
+namespace {
+
+std::string lineColumn(const std::string& text, std::size_t byte) {
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            col = 1;
+        } else {
+            ++col;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(col);
+}
+
+std::string preview(const Json& j) {
+    std::string s = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (s.size() > 40)
+        s = s.substr(0, 37) + "...";
+    return s;
+}
+
+[[noreturn]] void wrongType(const std::string& what, const std::string& key, const char* expected, const Json& v) {
+    throw Error(what + ": key '" + key + "' must be " + expected + ", found " + jsonTypeName(v) + " (" + preview(v) + ")");
+}
+
+} // namespace
+
+Json parseJson(const std::string& text, const std::string& what) {
+    try {
+        return Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        std::string msg = e.what();
+        // nlohmann messages look like "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+        const auto colon = msg.find(": ", msg.find("parse error"));
+        const std::string detail = colon == std::string::npos ? msg : msg.substr(colon + 2);
+        throw Error(what + ": invalid JSON at " + lineColumn(text, e.byte ? e.byte - 1 : 0) + ": " + detail);
+    }
+}
+
+Json parseJsonFile(const std::string& path, std::uint64_t maxBytes) { return parseJson(readFile(path, maxBytes), path); }
+
+std::string jsonTypeName(const Json& j) {
+    switch (j.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return "boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "integer";
+    case Json::value_t::number_float: return "number";
+    case Json::value_t::string: return "string";
+    case Json::value_t::array: return "array";
+    case Json::value_t::object: return "object";
+    default: return "binary";
+    }
+}
+
+std::int64_t jsonInt(const Json& obj, const std::string& key, std::int64_t fallback, const std::string& what) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+        return fallback;
+    if (it->is_number_integer())
+        return it->get<std::int64_t>();
+    if (it->is_number_float()) {
+        const double d = it->get<double>();
+        if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15)
+            return static_cast<std::int64_t>(d);
+    }
+    wrongType(what, key, "an integer", *it);
+}
+
+double jsonNumber(const Json& obj, const std::string& key, double fallback, const std::string& what) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+        return fallback;
+    if (it->is_number())
+        return it->get<double>();
+    wrongType(what, key, "a number", *it);
+}
+
+bool jsonBool(const Json& obj, const std::string& key, bool fallback, const std::string& what) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+        return fallback;
+    if (it->is_boolean())
+        return it->get<bool>();
+    wrongType(what, key, "true or false", *it);
+}
+
+std::string jsonString(const Json& obj, const std::string& key, const std::string& fallback, const std::string& what) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+        return fallback;
+    if (it->is_string())
+        return it->get<std::string>();
+    wrongType(what, key, "a string", *it);
+}
+
+std::int64_t jsonRequireInt(const Json& obj, const std::string& key, const std::string& what) {
+    if (!obj.contains(key) || obj.at(key).is_null())
+        throw Error(what + ": missing key '" + key + "' (an integer expected)");
+    return jsonInt(obj, key, 0, what);
+}
+
+std::string jsonRequireString(const Json& obj, const std::string& key, const std::string& what) {
+    if (!obj.contains(key) || obj.at(key).is_null())
+        throw Error(what + ": missing key '" + key + "' (a string expected)");
+    return jsonString(obj, key, "", what);
+}
+
+} // namespace ps

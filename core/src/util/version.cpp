@@ -1,0 +1,7 @@
+#include "ps/version.h"
+
+namespace ps {
+
+std::string studioVersion() { return PS_VERSION_STRING; }
+
+} // namespace ps
