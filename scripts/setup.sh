@@ -42,6 +42,12 @@ if command -v update-alternatives >/dev/null; then
   done
 fi
 
+# ccache: share hits between clones of the repo (CI builds a fresh clone) and accept the
+# precompiled torch header.
+export CCACHE_BASEDIR="$here" CCACHE_NOHASHDIR=1
+export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+
 gui="${PS_BUILD_GUI:-ON}"
 cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPS_BUILD_GUI="$gui" ${PS_CMAKE_ARGS:-} >/dev/null
 jobs=$(nproc)

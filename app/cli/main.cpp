@@ -9,6 +9,33 @@
 #include <iostream>
 #include <string>
 
+#ifdef _WIN32
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#else
+#include <climits>
+#include <unistd.h>
+#endif
+
+namespace {
+std::string gArgv0;
+}
+
+namespace ps::cli {
+// The running executable (for finding bundled resources relative to it).
+std::string executablePath() {
+#ifdef _WIN32
+    char buf[MAX_PATH];
+    const DWORD n = GetModuleFileNameA(nullptr, buf, MAX_PATH);
+    return n ? std::string(buf, n) : gArgv0;
+#else
+    char buf[PATH_MAX];
+    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : gArgv0;
+#endif
+}
+} // namespace ps::cli
+
 namespace {
 
 void printHelp() {
@@ -32,6 +59,7 @@ std::string firstLine(const std::string& s) {
 } // namespace
 
 int main(int argc, char** argv) {
+    gArgv0 = argc > 0 ? argv[0] : "";
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         printHelp();

@@ -1,0 +1,48 @@
+// bench: one line of training throughput for a preset shape.
+#include "cli_args.h"
+#include "commands.h"
+
+#include "ps/train_benchmark.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace ps::cli {
+namespace {
+
+int runBench(const Args& args) {
+    CliArgs a(args, {"preset", "method", "rank", "batch", "seq", "steps", "dtype", "threads"},
+              {"gradient-checkpointing", "verbose"});
+    TrainBenchOptions o;
+    o.preset = a.value("preset").value_or(o.preset);
+    o.method = a.value("method").value_or(o.method);
+    o.rank = a.intValue("rank", o.rank);
+    o.batch = a.intValue("batch", o.batch);
+    o.seq = a.intValue("seq", o.seq);
+    o.steps = a.intValue("steps", o.steps);
+    o.dtype = a.value("dtype").value_or(o.dtype);
+    o.threads = static_cast<int>(a.intValue("threads", 0));
+    o.gradientCheckpointing = a.flag("gradient-checkpointing");
+    const bool verbose = a.flag("verbose");
+    auto r = runTrainBenchmark(o, [verbose](const std::string& s) {
+        if (verbose)
+            std::cerr << s << "\n";
+    });
+    std::printf("bench preset=%s method=%s rank=%lld batch=%lldx%lld dtype=%s: %.1f tokens/s, %.3f sec/step, "
+                "peak RSS %.0f MiB, %.1f GFLOP/s achieved (trainable %lld of %lld params)\n",
+                o.preset.c_str(), o.method.c_str(), static_cast<long long>(o.rank), static_cast<long long>(o.batch),
+                static_cast<long long>(o.seq), o.dtype.c_str(), r.tokensPerSec, r.secPerStep, r.peakRssMiB,
+                r.gflopsPerSec, static_cast<long long>(r.trainableParameters),
+                static_cast<long long>(r.totalParameters));
+    return 0;
+}
+
+const CommandRegistration reg{
+    {"bench",
+     "bench [--preset gpt2-124m|llama-135m] [--method lora] [--rank 16] [--batch 4] [--seq 256] [--steps N] "
+     "[--dtype fp32|bf16] [--threads N] [--gradient-checkpointing]",
+     "Training-step throughput of a random model of that shape (PEFT on all linear layers, random tokens).",
+     &runBench}};
+
+} // namespace
+} // namespace ps::cli

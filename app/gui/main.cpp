@@ -1,0 +1,98 @@
+// peft-studio — the desktop app.
+#include "app_settings.h"
+#include "main_window.h"
+#include "model_page.h"
+#include "resource_paths.h"
+#include "startup_options.h"
+
+#include "ps/version.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QPixmap>
+#include <QTimer>
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+
+namespace {
+
+using ps::ui::MainWindow;
+
+// Calls `done` once the window has had no background work for a short settling time (so that
+// results have been laid out and painted). Used by --screenshot and --quit-when-done.
+void whenIdle(MainWindow& window, std::function<void()> done) {
+    auto* settle = new QTimer(&window);
+    settle->setSingleShot(true);
+    settle->setInterval(200);
+    QObject::connect(settle, &QTimer::timeout, &window, [&window, settle, done] {
+        if (window.isBusy())
+            return; // busyChanged(false) restarts the timer
+        settle->deleteLater();
+        done();
+    });
+    QObject::connect(&window, &MainWindow::busyChanged, settle, [settle](bool busy) {
+        if (busy)
+            settle->stop();
+        else
+            settle->start();
+    });
+    if (!window.isBusy())
+        settle->start();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("PEFT Studio"));
+    QApplication::setApplicationName(QStringLiteral("peft-studio"));
+    QApplication::setApplicationDisplayName(QStringLiteral("PEFT Studio"));
+    QApplication::setApplicationVersion(QString::fromStdString(ps::studioVersion()));
+    QGuiApplication::setDesktopFileName(QStringLiteral("peft-studio"));
+
+    const ps::ui::StartupOptions options = ps::ui::parseStartupOptions(app);
+    if (!options.error.isEmpty()) {
+        std::fprintf(stderr, "peft-studio: error: %s\n", qPrintable(options.error));
+        return 2;
+    }
+
+    auto settings = options.settingsFile.isEmpty() ? std::make_unique<ps::ui::AppSettings>()
+                                                   : std::make_unique<ps::ui::AppSettings>(options.settingsFile);
+    MainWindow window(*settings);
+    // Screenshots use the default window size so that they do not depend on the last session.
+    window.restoreFromSettings(options.screenshotFile.isEmpty());
+    if (!options.modelDir.isEmpty()) {
+        window.setCurrentPage(ps::ui::StudioPage::Model);
+        window.modelPage()->openFolder(QDir(options.modelDir).absolutePath());
+    } else if (options.demo) {
+        window.setCurrentPage(ps::ui::StudioPage::Model);
+        if (!window.modelPage()->openDemoModel())
+            std::fprintf(stderr, "peft-studio: warning: this build has no demo model (looked for demo-model in: %s)\n",
+                         qPrintable(ps::ui::resourceDirs().join(QStringLiteral(", "))));
+    }
+    if (options.page)
+        window.setCurrentPage(*options.page);
+    window.show();
+
+    int exitCode = 0;
+    if (!options.screenshotFile.isEmpty()) {
+        whenIdle(window, [&window, &exitCode, file = options.screenshotFile] {
+            const QPixmap shot = window.grab();
+            if (!shot.save(file, "PNG")) {
+                std::fprintf(stderr, "peft-studio: error: cannot write the screenshot to %s\n", qPrintable(file));
+                exitCode = 1;
+            }
+            // No close(): a screenshot run should not overwrite the saved window layout.
+            QApplication::exit(exitCode);
+        });
+    } else if (options.quitWhenDone) {
+        whenIdle(window, [&window] {
+            window.close();
+            QApplication::exit(0);
+        });
+    }
+    const int rc = QApplication::exec();
+    return rc != 0 ? rc : exitCode;
+}

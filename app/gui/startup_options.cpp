@@ -1,0 +1,56 @@
+#include "startup_options.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFileInfo>
+
+namespace ps::ui {
+
+StartupOptions parseStartupOptions(const QCoreApplication& app) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QCoreApplication::translate(
+        "main", "PEFT Studio: parameter-efficient fine-tuning of Hugging Face language models."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption model(QStringLiteral("model"),
+                                   QCoreApplication::translate("main", "Open the model folder DIR."),
+                                   QStringLiteral("DIR"));
+    const QCommandLineOption page(QStringLiteral("page"),
+                                  QCoreApplication::translate("main", "Start on page NAME (%1).").arg(pageNames()),
+                                  QStringLiteral("NAME"));
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"),
+        QCoreApplication::translate("main", "When the window is shown and its work is done, save it as a PNG to FILE "
+                                            "and exit."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption demo(QStringLiteral("demo"), QCoreApplication::translate("main", "Open the demo model."));
+    const QCommandLineOption quitWhenDone(QStringLiteral("quit-when-done"),
+                                          QCoreApplication::translate("main", "Exit once pending work has finished."));
+    const QCommandLineOption settings(
+        QStringLiteral("settings"),
+        QCoreApplication::translate("main", "Keep settings in the INI file FILE instead of the user's settings."),
+        QStringLiteral("FILE"));
+    parser.addOptions({model, page, screenshot, demo, quitWhenDone, settings});
+    parser.process(app);
+
+    StartupOptions out;
+    if (!parser.positionalArguments().isEmpty())
+        out.error = QCoreApplication::translate("main", "unexpected argument '%1' (use --model DIR)")
+                        .arg(parser.positionalArguments().first());
+    out.modelDir = parser.value(model);
+    if (parser.isSet(page)) {
+        out.page = pageFromName(parser.value(page));
+        if (!out.page)
+            out.error = QCoreApplication::translate("main", "unknown page '%1' (pages: %2)")
+                            .arg(parser.value(page), pageNames());
+    }
+    out.screenshotFile = parser.value(screenshot);
+    if (!out.screenshotFile.isEmpty())
+        out.screenshotFile = QFileInfo(out.screenshotFile).absoluteFilePath();
+    out.settingsFile = parser.value(settings);
+    out.demo = parser.isSet(demo);
+    out.quitWhenDone = parser.isSet(quitWhenDone);
+    return out;
+}
+
+} // namespace ps::ui

@@ -1,0 +1,26 @@
+#pragma once
+// peft-studio's command-line options.
+#include "studio_pages.h"
+
+#include <QString>
+
+#include <optional>
+
+class QCoreApplication;
+
+namespace ps::ui {
+
+struct StartupOptions {
+    QString modelDir;               // --model DIR: open this model folder
+    std::optional<StudioPage> page; // --page NAME
+    QString screenshotFile;         // --screenshot FILE: save a PNG of the window when idle, then exit 0
+    QString settingsFile;           // --settings FILE: an INI file instead of the user's settings
+    bool demo = false;              // --demo: open the demo model
+    bool quitWhenDone = false;      // --quit-when-done: exit once pending work has finished
+    QString error;                  // set when the command line is wrong
+};
+
+// Handles --help and --version itself (prints and exits, as QCommandLineParser::process does).
+StartupOptions parseStartupOptions(const QCoreApplication& app);
+
+} // namespace ps::ui

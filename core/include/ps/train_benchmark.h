@@ -1,0 +1,36 @@
+#pragma once
+// `peft-studio-cli bench`: training-step throughput of a randomly initialised model of a
+// preset shape, a PEFT method on all linear layers, random tokens. Torch-free interface.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace ps {
+
+struct TrainBenchOptions {
+    std::string preset = "gpt2-124m"; // gpt2-124m | llama-135m | demo-tiny (ps/model_presets.h)
+    std::string method = "lora";      // a finetuning_type
+    std::int64_t rank = 16;
+    std::int64_t batch = 4;
+    std::int64_t seq = 256;
+    std::int64_t steps = 5;           // measured steps (after one warm-up step)
+    std::string dtype = "fp32";       // fp32 | bf16 (frozen weights)
+    int threads = 0;                  // LibTorch intra-op threads; 0 = default policy
+    bool gradientCheckpointing = false;
+};
+
+struct TrainBenchResult {
+    double tokensPerSec = 0;
+    double secPerStep = 0;
+    double peakRssMiB = 0;
+    double gflopsPerSec = 0;  // achieved: estimated model FLOPs per step / time
+    double flopsPerStep = 0;
+    std::int64_t trainableParameters = 0;
+    std::int64_t totalParameters = 0;
+    std::string device;
+};
+
+TrainBenchResult runTrainBenchmark(const TrainBenchOptions& options,
+                                   const std::function<void(const std::string&)>& progress = {});
+
+} // namespace ps

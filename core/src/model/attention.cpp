@@ -1,0 +1,131 @@
+#include "model/attention.h"
+
+#include "ps/error.h"
+
+#include <limits>
+
+namespace ps::model {
+namespace {
+
+constexpr float kMaskValue = std::numeric_limits<float>::lowest();
+
+std::string shapeString(torch::IntArrayRef s) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < s.size(); ++i)
+        out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+torch::Tensor causalAllowed(std::int64_t T, std::int64_t past, std::int64_t window, torch::Device device) {
+    const auto opts = torch::TensorOptions().dtype(torch::kInt64).device(device);
+    const auto q = torch::arange(past, past + T, opts).unsqueeze(1); // absolute query positions
+    const auto k = torch::arange(0, past + T, opts).unsqueeze(0);
+    auto allowed = k <= q;
+    if (window > 0)
+        allowed = allowed.logical_and((q - k) < window);
+    return allowed.view({1, 1, T, past + T});
+}
+
+torch::Tensor additive(const torch::Tensor& allowed) {
+    return torch::zeros(allowed.sizes(), allowed.options().dtype(torch::kFloat32))
+        .masked_fill_(allowed.logical_not(), kMaskValue);
+}
+
+} // namespace
+
+AttentionMasks buildAttentionMasks(std::int64_t batch, std::int64_t T, std::int64_t past,
+                                   const torch::Tensor& attentionMask, const torch::Tensor& attentionBias,
+                                   std::int64_t slidingWindow, torch::Device device) {
+    const std::int64_t total = past + T;
+    AttentionMasks m;
+    if (attentionBias.defined()) {
+        const auto s = attentionBias.sizes();
+        if (s.size() != 4 || (s[0] != batch && s[0] != 1) || s[2] != T || s[3] != total)
+            throw Error("attentionBias has shape " + shapeString(s) + ", expected [" + std::to_string(batch) +
+                        " or 1, 1, " + std::to_string(T) + ", " + std::to_string(total) + "]");
+        m.full = attentionBias.to(device, torch::kFloat32).clamp_min(kMaskValue);
+        m.sliding = m.full;
+        return m;
+    }
+    torch::Tensor padding; // [B, 1, 1, total] bool, undefined when nothing is padded
+    if (attentionMask.defined()) {
+        if (attentionMask.dim() != 2 || attentionMask.size(0) != batch || attentionMask.size(1) != total)
+            throw Error("attention mask has shape " + shapeString(attentionMask.sizes()) + ", expected [" +
+                        std::to_string(batch) + ", " + std::to_string(total) + "] (cached + new tokens)");
+        const auto keep = attentionMask.to(device) != 0;
+        if (!keep.all().item<bool>())
+            padding = keep.view({batch, 1, 1, total});
+    }
+    const bool windowActive = slidingWindow > 0 && total > slidingWindow;
+    // One new token with nothing padded sees every cached key: no mask at all.
+    if (!(T == 1 && !padding.defined())) {
+        auto allowed = causalAllowed(T, past, 0, device);
+        m.full = additive(padding.defined() ? allowed.logical_and(padding) : allowed);
+    }
+    if (windowActive) {
+        auto allowed = causalAllowed(T, past, slidingWindow, device);
+        m.sliding = additive(padding.defined() ? allowed.logical_and(padding) : allowed);
+    } else {
+        m.sliding = m.full;
+    }
+    return m;
+}
+
+torch::Tensor defaultPositionIds(const torch::Tensor& attentionMask, std::int64_t batch, std::int64_t T,
+                                 std::int64_t past, torch::Device device) {
+    if (attentionMask.defined()) {
+        const auto mask = attentionMask.to(device, torch::kInt64);
+        auto pos = mask.cumsum(-1) - 1;
+        pos.masked_fill_(mask == 0, 1);
+        return pos.narrow(1, pos.size(1) - T, T);
+    }
+    return torch::arange(past, past + T, torch::TensorOptions().dtype(torch::kInt64).device(device))
+        .unsqueeze(0)
+        .expand({batch, T});
+}
+
+std::pair<torch::Tensor, torch::Tensor> appendToCache(KVCache* cache, std::size_t layer, const torch::Tensor& k,
+                                                      const torch::Tensor& v) {
+    if (!cache)
+        return {k, v};
+    auto& ck = cache->keys[layer];
+    auto& cv = cache->values[layer];
+    if (ck.defined()) {
+        ck = torch::cat({ck, k}, 2);
+        cv = torch::cat({cv, v}, 2);
+    } else {
+        ck = k.contiguous();
+        cv = v.contiguous();
+    }
+    return {ck, cv};
+}
+
+torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask,
+                     double divisor, double dropout, bool training) {
+    const auto B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3);
+    const auto KV = k.size(1), S = k.size(2);
+    if (H % KV != 0 || k.size(3) != D)
+        throw Error("attention: " + std::to_string(H) + " query heads cannot share " + std::to_string(KV) +
+                    " key/value heads");
+    const auto groups = H / KV;
+    // Query heads of one kv head are adjacent: [B, H, T, D] -> [B, KV, groups*T, D] lets one
+    // matmul per kv head serve the whole group (the same numbers as repeating k and v).
+    const auto qg = groups == 1 ? q : q.reshape({B, KV, groups * T, D});
+    auto scores = torch::matmul(qg, k.transpose(-1, -2)).view({B, H, T, S});
+    if (divisor != 1.0)
+        scores.div_(divisor);
+    const auto dtype = q.scalar_type();
+    if (dtype != torch::kFloat32)
+        scores = scores.to(torch::kFloat32);
+    if (mask.defined())
+        scores.add_(mask);
+    auto probs = torch::softmax(scores, -1);
+    if (dtype != torch::kFloat32)
+        probs = probs.to(dtype);
+    if (training && dropout > 0.0)
+        probs = torch::dropout(probs, dropout, true);
+    auto out = torch::matmul(groups == 1 ? probs : probs.view({B, KV, groups * T, S}), v);
+    return out.view({B, H, T, D}).transpose(1, 2).reshape({B, T, H * D});
+}
+
+} // namespace ps::model

@@ -1,0 +1,52 @@
+#pragma once
+// UTF-8 helpers for the tokenizer: decoding, encoding, "lossy" repair of invalid input with
+// the exact rules of Rust's String::from_utf8_lossy, and the Unicode character classes the
+// `tokenizers` library uses (Rust's char::is_whitespace, is_alphanumeric, is_numeric, ...).
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ps::tok {
+
+// Length of the UTF-8 sequence starting with lead byte `b` (1 for invalid lead bytes).
+inline int utf8SeqLen(unsigned char b) {
+    if (b < 0x80) return 1;
+    if ((b & 0xE0) == 0xC0) return 2;
+    if ((b & 0xF0) == 0xE0) return 3;
+    if ((b & 0xF8) == 0xF0) return 4;
+    return 1;
+}
+
+// Decodes the code point at s[i] (s must be valid UTF-8) and advances i.
+inline char32_t decodeUtf8(std::string_view s, std::size_t& i) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+        ++i;
+        return b0;
+    }
+    const int n = utf8SeqLen(b0);
+    char32_t cp = n == 2 ? (b0 & 0x1F) : n == 3 ? (b0 & 0x0F) : (b0 & 0x07);
+    for (int k = 1; k < n && i + k < s.size(); ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    i += n;
+    return cp;
+}
+
+// Code point of the character ending just before position `end` (s valid UTF-8); sets start.
+char32_t decodeUtf8Before(std::string_view s, std::size_t end, std::size_t& start);
+
+void appendUtf8(std::string& out, char32_t cp);
+
+// True when s is well-formed UTF-8 (no surrogates, no overlongs, <= U+10FFFF).
+bool isValidUtf8(std::string_view s);
+// Replaces each maximal invalid subpart with U+FFFD (the Unicode / WHATWG / Rust rule).
+std::string repairUtf8(std::string_view s);
+
+// Rust char predicates (Unicode properties), as the `tokenizers` library uses them.
+bool isWhitespace(char32_t c);   // White_Space
+bool isAlphanumeric(char32_t c); // Alphabetic || Numeric(Nd, Nl, No)
+bool isNumeric(char32_t c);      // General_Category Nd | Nl | No
+bool isPunctuation(char32_t c);  // ASCII punctuation || General_Category P*
+bool isWordChar(char32_t c);     // regex \w: Alphabetic, M, Nd, Pc, Join_Control
+
+} // namespace ps::tok

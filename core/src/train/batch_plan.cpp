@@ -1,0 +1,92 @@
+#include "train/batch_plan.h"
+
+#include <algorithm>
+
+namespace ps::train {
+
+BatchPlanner::BatchPlanner(const TokenizedDataset& data, std::vector<std::size_t> trainIndices,
+                           const RunConfig& config, bool allowPacking)
+    : data_(data), train_(std::move(trainIndices)), batchSize_(std::max<std::int64_t>(1, config.per_device_train_batch_size)),
+      cutoff_(config.cutoff_len), seed_(static_cast<std::uint64_t>(config.seed)), packing_(config.packing && allowPacking),
+      useBias_(allowPacking) {
+    microBatchesPerEpoch_ = static_cast<std::int64_t>(epoch(0).size());
+}
+
+std::vector<MicroBatchPlan> BatchPlanner::epoch(std::int64_t epoch) const {
+    const auto order = shuffledOrder(train_, seed_ + static_cast<std::uint64_t>(epoch));
+    std::vector<MicroBatchPlan> out;
+    if (packing_) {
+        const auto rows = packExamples(data_, order, cutoff_);
+        for (std::size_t i = 0; i < rows.size(); i += static_cast<std::size_t>(batchSize_)) {
+            MicroBatchPlan mb(rows.begin() + static_cast<std::ptrdiff_t>(i),
+                              rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), i + batchSize_)));
+            out.push_back(std::move(mb));
+        }
+        return out;
+    }
+    for (const auto& batch : lengthGroupedBatches(data_, order, static_cast<std::size_t>(batchSize_), seed_ + epoch)) {
+        MicroBatchPlan mb;
+        for (auto e : batch)
+            mb.push_back({e});
+        out.push_back(std::move(mb));
+    }
+    return out;
+}
+
+std::vector<MicroBatchPlan> BatchPlanner::sequential(const std::vector<std::size_t>& indices) const {
+    std::vector<MicroBatchPlan> out;
+    for (std::size_t i = 0; i < indices.size(); i += static_cast<std::size_t>(batchSize_)) {
+        MicroBatchPlan mb;
+        for (std::size_t j = i; j < std::min(indices.size(), i + batchSize_); ++j)
+            mb.push_back({indices[j]});
+        out.push_back(std::move(mb));
+    }
+    return out;
+}
+
+MicroBatch BatchPlanner::materialise(const MicroBatchPlan& plan, const torch::Device& device) const {
+    std::int64_t maxLen = 1;
+    for (const auto& row : plan) {
+        std::int64_t len = 0;
+        for (auto e : row)
+            len += data_.length(e);
+        maxLen = std::max(maxLen, len);
+    }
+    std::vector<TrainingRow> rows;
+    rows.reserve(plan.size());
+    for (const auto& row : plan)
+        rows.push_back(makeRow(data_, row, maxLen, data_.padId()));
+    const auto b = static_cast<std::int64_t>(rows.size());
+    auto ids = torch::empty({b, maxLen}, torch::kInt64);
+    auto labels = torch::empty({b, maxLen}, torch::kInt64);
+    auto pos = torch::empty({b, maxLen}, torch::kInt64);
+    auto mask = torch::empty({b, maxLen}, torch::kInt64);
+    MicroBatch mb;
+    for (std::int64_t r = 0; r < b; ++r) {
+        const auto& row = rows[static_cast<std::size_t>(r)];
+        auto* pi = ids[r].data_ptr<std::int64_t>();
+        auto* pl = labels[r].data_ptr<std::int64_t>();
+        auto* pp = pos[r].data_ptr<std::int64_t>();
+        auto* pm = mask[r].data_ptr<std::int64_t>();
+        for (std::int64_t t = 0; t < maxLen; ++t) {
+            pi[t] = row.inputIds[static_cast<std::size_t>(t)];
+            pl[t] = row.labels[static_cast<std::size_t>(t)];
+            pp[t] = row.positionIds[static_cast<std::size_t>(t)];
+            pm[t] = row.segmentIds[static_cast<std::size_t>(t)] > 0 ? 1 : 0;
+            mb.tokens += pm[t];
+            mb.trainedTokens += pl[t] != -100 ? 1 : 0;
+        }
+    }
+    mb.inputIds = ids.to(device);
+    mb.labels = labels.to(device);
+    if (useBias_) {
+        mb.positionIds = pos.to(device);
+        auto bias = attentionBias(rows);
+        mb.attentionBias = torch::from_blob(bias.data(), {b, 1, maxLen, maxLen}, torch::kFloat32).clone().to(device);
+    } else {
+        mb.attentionMask = mask.to(device);
+    }
+    return mb;
+}
+
+} // namespace ps::train

@@ -1,0 +1,52 @@
+#pragma once
+// Which examples go into which micro-batch, epoch by epoch (internal: torch for the tensors).
+// Deterministic from (dataset, train indices, config, epoch): a resumed run recomputes the
+// epoch's plan and continues at the checkpointed micro-batch index.
+#include "ps/dataset.h"
+#include "ps/run_config.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace ps::train {
+
+// One model input of several rows: rows are lists of example indices (several when packed).
+using MicroBatchPlan = std::vector<std::vector<std::size_t>>;
+
+struct MicroBatch {
+    torch::Tensor inputIds;      // [B, T] int64
+    torch::Tensor labels;        // [B, T] int64, -100 = no loss
+    torch::Tensor positionIds;   // [B, T] int64, restarting per packed example
+    torch::Tensor attentionBias; // [B, 1, T, T] (block-diagonal causal) or undefined
+    torch::Tensor attentionMask; // [B, T] (used instead of the bias for prompt / prefix tuning)
+    std::int64_t tokens = 0;         // real (non-padding) tokens
+    std::int64_t trainedTokens = 0;  // labels != -100
+};
+
+class BatchPlanner final {
+public:
+    // `packing` is honoured only when `allowPacking` (prompt / prefix tuning prepend tokens,
+    // which a block-diagonal mask cannot describe).
+    BatchPlanner(const TokenizedDataset& data, std::vector<std::size_t> trainIndices, const RunConfig& config,
+                 bool allowPacking);
+
+    std::vector<MicroBatchPlan> epoch(std::int64_t epoch) const;
+    std::int64_t microBatchesPerEpoch() const { return microBatchesPerEpoch_; }
+    MicroBatch materialise(const MicroBatchPlan& plan, const torch::Device& device) const;
+    // Non-packed batches over `indices` in order (for evaluation).
+    std::vector<MicroBatchPlan> sequential(const std::vector<std::size_t>& indices) const;
+
+private:
+    const TokenizedDataset& data_;
+    std::vector<std::size_t> train_;
+    std::int64_t batchSize_;
+    std::int64_t cutoff_;
+    std::uint64_t seed_;
+    bool packing_;
+    bool useBias_;
+    std::int64_t microBatchesPerEpoch_ = 0;
+};
+
+} // namespace ps::train

@@ -1,0 +1,30 @@
+#pragma once
+// Cross-entropy of the output head, computed only where there is a label and in chunks
+// (internal: torch). Never materialises a [tokens, vocab] float tensor for the whole batch:
+// the fused path keeps no logits for backward at all — it recomputes each chunk's softmax in
+// backward (the "fused linear cross-entropy" technique), so memory is O(chunk x vocab).
+#include <torch/torch.h>
+
+#include <functional>
+
+namespace ps::train {
+
+// Sum over rows of -log softmax(hidden W^T + b)[target]. hidden [N, H], weight [V, H],
+// bias [V] or undefined, targets [N] int64. Gradients flow to hidden, and to weight / bias
+// when they require grad. Logits are computed in float32 whatever the weight dtype.
+torch::Tensor fusedHeadCrossEntropySum(const torch::Tensor& hidden, const torch::Tensor& weight,
+                                       const torch::Tensor& bias, const torch::Tensor& targets,
+                                       std::int64_t chunkRows = 1024);
+
+// The same through any head function (an adapted head, e.g. LoRA or a trained copy on
+// lm_head): chunked, with ordinary autograd (each chunk's logits are kept for backward).
+torch::Tensor chunkedHeadCrossEntropySum(const std::function<torch::Tensor(const torch::Tensor&)>& head,
+                                         const torch::Tensor& hidden, const torch::Tensor& targets,
+                                         std::int64_t chunkRows = 1024);
+
+// Selects the rows that predict a label: from hidden [B, T, H] and labels [B, T] (HF
+// convention: labels[t] is predicted by position t-1; -100 = no loss) returns
+// {hidden rows [N, H], targets [N]}.
+std::pair<torch::Tensor, torch::Tensor> labelledRows(const torch::Tensor& hidden, const torch::Tensor& labels);
+
+} // namespace ps::train

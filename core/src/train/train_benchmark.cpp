@@ -1,0 +1,89 @@
+#include "ps/train_benchmark.h"
+
+#include "adapters/peft_model.h"
+#include "model/causal_lm.h"
+#include "ps/model_presets.h"
+#include "ps/run_config.h"
+#include "ps/system_info.h"
+#include "train/adapter_from_config.h"
+#include "train/head_loss.h"
+#include "train/optimizer.h"
+#include "train/param_groups.h"
+#include "util/json_util.h"
+
+#include <chrono>
+
+namespace ps {
+
+TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::function<void(const std::string&)>& progress) {
+    configureThreads(o.threads);
+    const Json cfgJson = parseJson(modelPresetConfigJson(o.preset), "preset " + o.preset);
+    auto config = model::parseModelConfig(cfgJson, "preset " + o.preset);
+    auto model = model::randomCausalLM(config, 1234);
+    if (o.dtype == "bf16")
+        model->to(torch::kBFloat16);
+    model->setGradientCheckpointing(o.gradientCheckpointing);
+    RunConfig rc;
+    rc.finetuning_type = o.method;
+    rc.lora_rank = o.rank;
+    rc.lora_alpha = 2.0 * static_cast<double>(o.rank);
+    rc.model_name_or_path = o.preset;
+    adapters::PeftModel pm(model, train::adapterSpecFromRunConfig(rc), 1);
+    pm.train(true);
+    train::NamedParams trainable;
+    std::set<std::string> decay;
+    std::vector<torch::Tensor> params;
+    for (const auto& [name, t] : pm.tensors())
+        if (t.requires_grad()) {
+            trainable.emplace_back(name, t);
+            params.push_back(t);
+            decay.insert(name);
+        }
+    rc.learning_rate = 1e-4;
+    auto opt = train::makeOptimizer(rc, train::makeParamGroups(trainable, decay, 0.0));
+    const auto vocab = cfgJson.at("vocab_size").get<std::int64_t>();
+    torch::manual_seed(7);
+    auto ids = torch::randint(0, vocab, {o.batch, o.seq}, torch::kInt64);
+    auto step = [&]() {
+        model::ForwardInput in;
+        in.inputIds = ids;
+        opt->zeroGrad();
+        auto hidden = pm.forward(in);
+        auto [rows, targets] = train::labelledRows(hidden, ids);
+        auto head = pm.model()->lmHead();
+        auto loss = train::fusedHeadCrossEntropySum(rows, head->weightOutIn(), head->bias, targets);
+        (loss / static_cast<double>(targets.size(0))).backward();
+        opt->step(1e-4);
+    };
+    if (progress)
+        progress("warm-up step");
+    step();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::int64_t s = 0; s < o.steps; ++s) {
+        step();
+        if (progress)
+            progress("step " + std::to_string(s + 1) + "/" + std::to_string(o.steps));
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    TrainBenchResult r;
+    r.secPerStep = secs / static_cast<double>(std::max<std::int64_t>(1, o.steps));
+    r.tokensPerSec = static_cast<double>(o.batch * o.seq) / r.secPerStep;
+    r.peakRssMiB = static_cast<double>(peakRssBytes()) / (1024.0 * 1024.0);
+    r.trainableParameters = pm.numTrainable();
+    r.totalParameters = pm.numTotal();
+    // FLOPs: every projection and the head cost 2*in*out per token forward and the same again
+    // for the input gradient in backward (frozen weights get no weight gradient); attention
+    // scores (QK^T and AV, full T x T) add 4*T*H per token per layer forward and 8*T*H backward. Adapter FLOPs are small.
+    double linearParams = 0;
+    for (auto& [path, lin] : pm.model()->linearModules(true))
+        linearParams += static_cast<double>(lin->inFeatures * lin->outFeatures);
+    const double tokens = static_cast<double>(o.batch * o.seq);
+    const double layers = static_cast<double>(config.numLayers);
+    const double hiddenSize = static_cast<double>(config.hiddenSize);
+    r.flopsPerStep = tokens * (4.0 * linearParams + 12.0 * static_cast<double>(o.seq) * hiddenSize * layers);
+    r.gflopsPerSec = r.flopsPerStep / r.secPerStep / 1e9;
+    r.device = "cpu";
+    return r;
+}
+
+} // namespace ps

@@ -1,0 +1,218 @@
+// Attention behaviour against the fixtures' reference logits: left/right padding, packed
+// sequences with a block-diagonal attentionBias, incremental decoding with the KV cache,
+// sliding windows, and finite outputs for rows with nothing to attend to.
+#include "model_test_util.h"
+
+#include "model/attention.h"
+
+#include <QtTest>
+
+#include <limits>
+
+using namespace ps;
+
+namespace {
+
+constexpr std::int64_t kPad = 3;
+
+void addFixtureRows() {
+    QTest::addColumn<QString>("fixture");
+    for (const QString& name : test::modelFixtureNames())
+        QTest::newRow(qPrintable(name)) << name;
+}
+
+torch::Tensor slicePositions(const torch::Tensor& t, std::int64_t from, std::int64_t len) {
+    return t.narrow(1, from, len);
+}
+
+model::ModelConfig tinyMistral(std::int64_t window, std::int64_t layers) {
+    auto c = model::loadModelConfig(test::modelFixture("tiny-mistral"));
+    c.slidingWindow = window;
+    c.numLayers = layers;
+    return c;
+}
+
+} // namespace
+
+class TestAttention final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { torch::set_num_threads(1); }
+
+    // Row 0 is padded (left or right) with kPad pad tokens; row 1 has kPad more real tokens.
+    // The real tokens of row 0 and the first T tokens of row 1 must give the reference logits.
+    void paddingGivesUnpaddedLogits_data() {
+        QTest::addColumn<QString>("fixture");
+        QTest::addColumn<bool>("left");
+        for (const QString& name : test::modelFixtureNames()) {
+            QTest::newRow(qPrintable(name + QStringLiteral(" left padding"))) << name << true;
+            QTest::newRow(qPrintable(name + QStringLiteral(" right padding"))) << name << false;
+        }
+    }
+    void paddingGivesUnpaddedLogits() {
+        QFETCH(QString, fixture);
+        QFETCH(bool, left);
+        const auto ref = test::loadReference(fixture.toStdString());
+        auto m = model::loadCausalLM(test::modelFixture(fixture.toStdString()));
+        const auto T = ref.inputIds.size(1);
+        const auto pads = torch::full({1, kPad}, 0, torch::kInt64);
+        const auto row0 = left ? torch::cat({pads, ref.inputIds.narrow(0, 0, 1)}, 1)
+                               : torch::cat({ref.inputIds.narrow(0, 0, 1), pads}, 1);
+        const auto row1 = torch::cat({ref.inputIds.narrow(0, 1, 1), torch::full({1, kPad}, 5, torch::kInt64)}, 1);
+        auto mask = torch::ones({2, T + kPad}, torch::kInt64);
+        mask[0].narrow(0, left ? 0 : T, kPad).zero_();
+        model::ForwardInput in;
+        in.inputIds = torch::cat({row0, row1}, 0);
+        in.attentionMask = mask;
+        const auto logits = test::logitsOf(m, in);
+        QVERIFY(torch::isfinite(logits).all().item<bool>());
+        const auto real0 = logits[0].narrow(0, left ? kPad : 0, T);
+        QVERIFY2(test::maxAbsDiff(real0, ref.logits[0]) <= 1e-4,
+                 qPrintable(QString::number(test::maxAbsDiff(real0, ref.logits[0]))));
+        QVERIFY(test::maxAbsDiff(logits[1].narrow(0, 0, T), ref.logits[1]) <= 1e-4);
+    }
+
+    // Both reference rows packed into one row, positions restarting at 0 for the second, with a
+    // block-diagonal causal bias: each segment gives its own reference logits.
+    void blockDiagonalBiasSeparatesPackedSequences_data() { addFixtureRows(); }
+    void blockDiagonalBiasSeparatesPackedSequences() {
+        QFETCH(QString, fixture);
+        const auto ref = test::loadReference(fixture.toStdString());
+        auto m = model::loadCausalLM(test::modelFixture(fixture.toStdString()));
+        const auto T = ref.inputIds.size(1);
+        model::ForwardInput in;
+        in.inputIds = ref.inputIds.reshape({1, 2 * T});
+        const auto pos = torch::arange(T, torch::kInt64);
+        in.positionIds = torch::cat({pos, pos}).unsqueeze(0);
+        const auto idx = torch::arange(2 * T, torch::kInt64);
+        const auto segment = idx.div(T, "floor");
+        const auto allowed =
+            (segment.unsqueeze(1) == segment.unsqueeze(0)).logical_and(idx.unsqueeze(0) <= idx.unsqueeze(1));
+        in.attentionBias = torch::zeros({1, 1, 2 * T, 2 * T})
+                               .masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+        const auto logits = test::logitsOf(m, in);
+        QVERIFY(test::maxAbsDiff(logits[0].narrow(0, 0, T), ref.logits[0]) <= 1e-4);
+        QVERIFY(test::maxAbsDiff(logits[0].narrow(0, T, T), ref.logits[1]) <= 1e-4);
+    }
+
+    // Prefill T - n tokens into the cache, then decode the last n one step (n tokens) at a time.
+    void kvCacheDecodingMatchesFullForward_data() {
+        QTest::addColumn<QString>("fixture");
+        QTest::addColumn<int>("stepTokens");
+        QTest::addColumn<bool>("leftPadded");
+        for (const QString& name : test::modelFixtureNames()) {
+            QTest::newRow(qPrintable(name + QStringLiteral(" one token per step"))) << name << 1 << false;
+            QTest::newRow(qPrintable(name + QStringLiteral(" three tokens per step"))) << name << 3 << false;
+            QTest::newRow(qPrintable(name + QStringLiteral(" left padded, one token per step"))) << name << 1 << true;
+        }
+    }
+    void kvCacheDecodingMatchesFullForward() {
+        QFETCH(QString, fixture);
+        QFETCH(int, stepTokens);
+        QFETCH(bool, leftPadded);
+        const auto ref = test::loadReference(fixture.toStdString());
+        auto m = model::loadCausalLM(test::modelFixture(fixture.toStdString()));
+        const std::int64_t T = ref.inputIds.size(1);
+        const std::int64_t pad = leftPadded ? 2 : 0;
+        const std::int64_t B = leftPadded ? 1 : 2;
+        auto ids = ref.inputIds.narrow(0, 0, B);
+        auto expected = ref.logits.narrow(0, 0, B);
+        auto mask = torch::ones({B, T + pad}, torch::kInt64);
+        if (leftPadded) {
+            ids = torch::cat({torch::zeros({1, pad}, torch::kInt64), ids}, 1);
+            mask.narrow(1, 0, pad).zero_();
+        }
+        const std::int64_t decoded = 2 * stepTokens;
+        const std::int64_t prefill = T + pad - decoded;
+        model::KVCache cache;
+        model::ForwardInput in;
+        in.inputIds = slicePositions(ids, 0, prefill);
+        in.cache = &cache;
+        if (leftPadded)
+            in.attentionMask = mask.narrow(1, 0, prefill);
+        auto first = test::logitsOf(m, in);
+        QCOMPARE(cache.length(), prefill);
+        QVERIFY(test::maxAbsDiff(first.narrow(1, pad, prefill - pad), expected.narrow(1, 0, prefill - pad)) <= 1e-4);
+        for (std::int64_t at = prefill; at < T + pad; at += stepTokens) {
+            model::ForwardInput step;
+            step.inputIds = slicePositions(ids, at, stepTokens);
+            step.cache = &cache;
+            if (leftPadded)
+                step.attentionMask = mask.narrow(1, 0, at + stepTokens);
+            const auto logits = test::logitsOf(m, step);
+            const double diff = test::maxAbsDiff(logits, expected.narrow(1, at - pad, stepTokens));
+            QVERIFY2(diff <= 1e-4, qPrintable(QStringLiteral("at %1: %2").arg(at).arg(diff)));
+        }
+        QCOMPARE(cache.length(), T + pad);
+    }
+
+    // With one layer, a query at position t sees exactly keys t-W+1..t; so its logits equal a
+    // forward of that slice alone (with its original position ids).
+    void slidingWindowLimitsWhatAQuerySees() {
+        const std::int64_t W = 3, T = 9;
+        auto m = model::randomCausalLM(tinyMistral(W, 1), 11);
+        const auto ids = torch::randint(0, 1000, {1, T}, torch::kInt64);
+        const auto full = test::logitsOf(m, ids);
+        for (std::int64_t t = W - 1; t < T; ++t) {
+            model::ForwardInput in;
+            in.inputIds = ids.narrow(1, t - W + 1, W);
+            in.positionIds = torch::arange(t - W + 1, t + 1, torch::kInt64).unsqueeze(0);
+            const auto window = test::logitsOf(m, in);
+            QVERIFY2(test::maxAbsDiff(window[0][W - 1], full[0][t]) <= 1e-4, qPrintable(QString::number(t)));
+        }
+        // Without the window the last position sees everything, so the numbers differ.
+        auto noWindow = model::randomCausalLM(tinyMistral(0, 1), 11);
+        QVERIFY(test::maxAbsDiff(test::logitsOf(noWindow, ids)[0][T - 1], full[0][T - 1]) > 1e-3);
+    }
+
+    void slidingWindowWithKvCache() {
+        const std::int64_t W = 3, T = 9;
+        auto m = model::randomCausalLM(tinyMistral(W, 2), 12);
+        const auto ids = torch::randint(0, 1000, {2, T}, torch::kInt64);
+        const auto full = test::logitsOf(m, ids);
+        model::KVCache cache;
+        model::ForwardInput in;
+        in.inputIds = ids.narrow(1, 0, 5);
+        in.cache = &cache;
+        test::logitsOf(m, in);
+        for (std::int64_t at = 5; at < T; ++at) {
+            model::ForwardInput step;
+            step.inputIds = ids.narrow(1, at, 1);
+            step.cache = &cache;
+            QVERIFY(test::maxAbsDiff(test::logitsOf(m, step), full.narrow(1, at, 1)) <= 1e-4);
+        }
+    }
+
+    void rowsWithNothingToAttendToStayFinite_data() { addFixtureRows(); }
+    void rowsWithNothingToAttendToStayFinite() {
+        QFETCH(QString, fixture);
+        auto m = model::loadCausalLM(test::modelFixture(fixture.toStdString()));
+        model::ForwardInput in;
+        in.inputIds = torch::ones({2, 4}, torch::kInt64);
+        in.attentionMask = torch::ones({2, 4}, torch::kInt64);
+        in.attentionMask[1].zero_(); // a row that is all padding
+        QVERIFY(torch::isfinite(test::logitsOf(m, in)).all().item<bool>());
+        model::ForwardInput biased;
+        biased.inputIds = torch::ones({1, 4}, torch::kInt64);
+        biased.attentionBias = torch::full({1, 1, 4, 4}, -std::numeric_limits<float>::infinity());
+        QVERIFY(torch::isfinite(test::logitsOf(m, biased)).all().item<bool>());
+    }
+
+    void positionIdsFollowTransformers() {
+        const auto mask = torch::tensor({0, 0, 1, 1, 1, 1, 1, 0}, torch::kInt64).view({2, 4});
+        const auto pos = model::defaultPositionIds(mask, 2, 4, 0, torch::kCPU);
+        QCOMPARE(pos.numel(), std::int64_t(8));
+        const std::vector<std::int64_t> expected{1, 1, 0, 1, 0, 1, 2, 1};
+        const auto flat = pos.contiguous().flatten();
+        QCOMPARE(std::vector<std::int64_t>(flat.data_ptr<std::int64_t>(), flat.data_ptr<std::int64_t>() + 8), expected);
+        // With a cache only the new tokens' positions are returned.
+        const auto last = model::defaultPositionIds(mask, 2, 1, 3, torch::kCPU).contiguous();
+        QCOMPARE(last[0][0].item<std::int64_t>(), 1);
+        QCOMPARE(last[1][0].item<std::int64_t>(), 1);
+        const auto plain = model::defaultPositionIds(torch::Tensor(), 1, 3, 5, torch::kCPU);
+        QCOMPARE(plain[0][2].item<std::int64_t>(), 7);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestAttention)
+#include "tst_attention.moc"

@@ -1,0 +1,96 @@
+// The main window shell: pages in sidebar order, Ctrl+1..7, honest placeholders, and the
+// window state saved to and restored from settings.
+#include "app_settings.h"
+#include "main_window.h"
+#include "model_page.h"
+#include "sidebar.h"
+#include "studio_pages.h"
+
+#include <QLabel>
+#include <QListWidget>
+#include <QTemporaryDir>
+#include <QThreadPool>
+#include <QtTest>
+
+using namespace ps::ui;
+
+class TestMainWindow final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        QDir().mkpath(tmp_.path() + QStringLiteral("/empty-cache"));
+        qputenv("HF_HUB_CACHE", QFile::encodeName(tmp_.path() + QStringLiteral("/empty-cache")));
+    }
+    void cleanup() { QThreadPool::globalInstance()->waitForDone(); }
+
+    void pageNamesRoundTrip_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<int>("index");
+        QTest::newRow("model") << QStringLiteral("model") << 0;
+        QTest::newRow("upper case Train") << QStringLiteral("Train") << 3;
+        QTest::newRow("export") << QStringLiteral("export") << 6;
+        QTest::newRow("unknown") << QStringLiteral("settings") << -1;
+    }
+    void pageNamesRoundTrip() {
+        QFETCH(QString, name);
+        QFETCH(int, index);
+        const auto page = pageFromName(name);
+        QCOMPARE(page ? static_cast<int>(*page) : -1, index);
+        if (page)
+            QCOMPARE(pageName(*page), name.toLower());
+    }
+
+    void shortcutsSwitchPages() {
+        AppSettings settings(tmp_.path() + QStringLiteral("/shortcuts.ini"));
+        MainWindow window(settings);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        for (int i = kStudioPageCount - 1; i >= 0; --i) {
+            QTest::keyClick(&window, static_cast<Qt::Key>(Qt::Key_1 + i), Qt::ControlModifier);
+            QCOMPARE(static_cast<int>(window.currentPage()), i);
+            QCOMPARE(window.sidebar()->list()->currentRow(), i);
+        }
+        QTRY_VERIFY(!window.isBusy());
+    }
+
+    void placeholdersSayWhatIsComing() {
+        AppSettings settings(tmp_.path() + QStringLiteral("/placeholders.ini"));
+        MainWindow window(settings);
+        for (int i = 1; i < kStudioPageCount; ++i) {
+            QWidget* page = window.pageWidget(static_cast<StudioPage>(i));
+            auto* badge = page->findChild<QLabel*>(QStringLiteral("comingSoon"));
+            QVERIFY2(badge, qPrintable(pageName(static_cast<StudioPage>(i))));
+            QVERIFY(badge->text().contains(QStringLiteral("next version")));
+        }
+        QCOMPARE(window.pageWidget(StudioPage::Model), static_cast<QWidget*>(window.modelPage()));
+        QTRY_VERIFY(!window.isBusy());
+    }
+
+    void lastPageAndGeometryAreRestored() {
+        const QString file = tmp_.path() + QStringLiteral("/restore.ini");
+        {
+            AppSettings settings(file);
+            MainWindow window(settings);
+            window.resize(900, 640);
+            window.show();
+            window.setCurrentPage(StudioPage::Runs);
+            QTRY_VERIFY(!window.isBusy());
+            window.close(); // closeEvent saves
+        }
+        AppSettings settings(file);
+        QCOMPARE(settings.lastPage(), QStringLiteral("runs"));
+        MainWindow window(settings);
+        window.restoreFromSettings();
+        QCOMPARE(window.currentPage(), StudioPage::Runs);
+        QCOMPARE(window.size(), QSize(900, 640));
+        QTRY_VERIFY(!window.isBusy());
+    }
+
+private:
+    QTemporaryDir tmp_;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

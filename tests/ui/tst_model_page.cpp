@@ -1,0 +1,160 @@
+// The Model page: opening folders (good and bad), the models table, the empty-cache hint.
+// Runs offscreen against an empty Hugging Face cache so that the machine's own cache does not
+// leak into the results.
+#include "app_settings.h"
+#include "model_details_view.h"
+#include "model_list_model.h"
+#include "model_page.h"
+
+#include <QAbstractItemModelTester>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QThreadPool>
+#include <QtTest>
+
+#include <memory>
+
+using namespace ps::ui;
+
+namespace {
+const QString kTinyLlama = QStringLiteral(PS_FIXTURES "/models/tiny-llama");
+const QString kTinyGpt2 = QStringLiteral(PS_FIXTURES "/models/tiny-gpt2");
+} // namespace
+
+class TestModelPage final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        QDir().mkpath(tmp_.path() + QStringLiteral("/empty-cache"));
+        qputenv("HF_HUB_CACHE", QFile::encodeName(tmp_.path() + QStringLiteral("/empty-cache")));
+    }
+
+    void init() {
+        static int n = 0;
+        settings_ = std::make_unique<AppSettings>(tmp_.path() + QStringLiteral("/settings-%1.ini").arg(++n));
+        page_ = std::make_unique<ModelPage>(*settings_);
+        tester_ = std::make_unique<QAbstractItemModelTester>(page_->modelList(),
+                                                             QAbstractItemModelTester::FailureReportingMode::QtTest);
+        page_->resize(1000, 600);
+        page_->show();
+        QTRY_VERIFY(!page_->isBusy());
+    }
+
+    void cleanup() {
+        tester_.reset();
+        page_.reset();
+        QThreadPool::globalInstance()->waitForDone();
+    }
+
+    void emptyCacheShowsTheHint() {
+        QVERIFY(page_->isEmptyHintShown());
+        auto* hint = page_->findChild<QLabel*>(QStringLiteral("emptyHint"));
+        QVERIFY(hint);
+        QVERIFY(hint->isVisible());
+        QVERIFY(hint->text().contains(QStringLiteral("No models in your Hugging Face cache")));
+    }
+
+    void openModelFolderShowsInspectDetails() {
+        page_->openFolder(kTinyLlama);
+        ModelDetailsView* details = page_->details();
+        QTRY_COMPARE(details->valueText(QStringLiteral("model_type")), QStringLiteral("llama"));
+        QCOMPARE(details->valueText(QStringLiteral("num_layers")), QStringLiteral("2"));
+        QCOMPARE(details->valueText(QStringLiteral("architecture")), QStringLiteral("LlamaForCausalLM"));
+        QCOMPARE(details->valueText(QStringLiteral("hidden_size")), QStringLiteral("64"));
+        QCOMPARE(details->valueText(QStringLiteral("num_key_value_heads")), QStringLiteral("2"));
+        QVERIFY(details->valueText(QStringLiteral("linear_modules")).contains(QStringLiteral("q_proj")));
+        // The label the test reads is the one on screen.
+        auto* label = details->findChild<QLabel*>(QStringLiteral("model_type"));
+        QVERIFY(label && label->isVisible());
+
+        // The folder joins the table and the recent folders, and is the selected row.
+        QTRY_VERIFY(!page_->isBusy());
+        ModelListModel* models = page_->modelList();
+        QCOMPARE(models->rowCount(), 1);
+        QVERIFY(!page_->isEmptyHintShown());
+        QCOMPARE(models->index(0, ModelListModel::IdColumn).data().toString(), QStringLiteral("tiny-llama"));
+        QCOMPARE(models->index(0, ModelListModel::ArchitectureColumn).data().toString(),
+                 QStringLiteral("LlamaForCausalLM"));
+        QVERIFY(!models->index(0, 0).data(ModelListModel::BrokenRole).toBool());
+        QCOMPARE(settings_->recentFolders(), QStringList{QDir::cleanPath(kTinyLlama)});
+        QCOMPARE(page_->table()->currentIndex().row(), 0);
+    }
+
+    void selectingAnotherRowInspectsIt() {
+        page_->openFolder(kTinyLlama);
+        QTRY_COMPARE(page_->details()->valueText(QStringLiteral("model_type")), QStringLiteral("llama"));
+        page_->openFolder(kTinyGpt2);
+        QTRY_COMPARE(page_->details()->valueText(QStringLiteral("model_type")), QStringLiteral("gpt2"));
+        QTRY_VERIFY(!page_->isBusy());
+        QCOMPARE(page_->modelList()->rowCount(), 2);
+        // Back to the llama row with the keyboard-equivalent API.
+        const int row = page_->modelList()->rowForPath(kTinyLlama);
+        QVERIFY(row >= 0);
+        QTableView* table = page_->table();
+        for (int r = 0; r < table->model()->rowCount(); ++r)
+            if (table->model()->index(r, 0).data(ModelListModel::PathRole).toString() == QDir::cleanPath(kTinyLlama))
+                table->setCurrentIndex(table->model()->index(r, 0));
+        QTRY_COMPARE(page_->details()->valueText(QStringLiteral("model_type")), QStringLiteral("llama"));
+    }
+
+    void badFolderShowsAnError_data() {
+        QTest::addColumn<QString>("folder");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("folder without config.json") << QStringLiteral("no-config") << QStringLiteral("config.json");
+        QTest::newRow("folder that does not exist") << QStringLiteral("missing") << QStringLiteral("does not exist");
+        QTest::newRow("unsupported model_type") << QStringLiteral("bert") << QStringLiteral("not supported");
+    }
+    void badFolderShowsAnError() {
+        QFETCH(QString, folder);
+        QFETCH(QString, expected);
+        const QString dir = tmp_.path() + QLatin1Char('/') + folder;
+        if (folder == QLatin1String("no-config")) {
+            QDir().mkpath(dir);
+        } else if (folder == QLatin1String("bert")) {
+            QDir().mkpath(dir);
+            QFile config(dir + QStringLiteral("/config.json"));
+            QVERIFY(config.open(QIODevice::WriteOnly));
+            config.write(R"({"model_type": "bert", "architectures": ["BertModel"]})");
+        }
+        page_->openFolder(dir);
+        QTRY_COMPARE(page_->details()->state(), ModelDetailsView::State::Error);
+        const QString error = page_->details()->errorText();
+        QVERIFY2(error.contains(expected), qPrintable(error));
+        auto* label = page_->details()->findChild<QLabel*>(QStringLiteral("errorText"));
+        QVERIFY(label && label->isVisible());
+        QTRY_VERIFY(!page_->isBusy());
+        QVERIFY(settings_->recentFolders().isEmpty()); // a folder that cannot be used is not remembered
+        QCOMPARE(page_->modelList()->rowCount(), 0);
+    }
+
+    void recentFoldersAreListedOnTheNextStart() {
+        settings_->addRecentFolder(kTinyLlama);
+        settings_->addRecentFolder(tmp_.path() + QStringLiteral("/gone"));
+        tester_.reset();
+        page_ = std::make_unique<ModelPage>(*settings_);
+        tester_ = std::make_unique<QAbstractItemModelTester>(page_->modelList(),
+                                                             QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTRY_VERIFY(!page_->isBusy());
+        ModelListModel* models = page_->modelList();
+        QCOMPARE(models->rowCount(), 2);
+        const int gone = models->rowForPath(tmp_.path() + QStringLiteral("/gone"));
+        QVERIFY(gone >= 0);
+        QVERIFY(models->index(gone, 0).data(ModelListModel::BrokenRole).toBool());
+        QVERIFY(models->index(gone, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("does not exist")));
+        // The usable one is selected and inspected on start.
+        QCOMPARE(page_->details()->valueText(QStringLiteral("model_type")), QStringLiteral("llama"));
+    }
+
+private:
+    QTemporaryDir tmp_;
+    std::unique_ptr<AppSettings> settings_;
+    std::unique_ptr<ModelPage> page_;
+    std::unique_ptr<QAbstractItemModelTester> tester_;
+};
+
+QTEST_MAIN(TestModelPage)
+#include "tst_model_page.moc"
