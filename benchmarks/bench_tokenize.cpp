@@ -55,7 +55,8 @@ Language makeLanguage(std::mt19937_64& rng, const std::vector<std::string>& syll
     std::uniform_int_distribution<std::size_t> pick(0, syllables.size() - 1);
     for (std::size_t k = 0; k < lexicon; ++k) {
         std::string w;
-        for (int s = nsyl(rng); s > 0; --s) w += syllables[pick(rng)];
+        for (int s = nsyl(rng); s > 0; --s)
+            w += syllables[pick(rng)];
         l.words.push_back(std::move(w));
     }
     return l;
@@ -74,15 +75,18 @@ std::vector<std::string> rangeSyllables(char32_t from, char32_t to, std::size_t 
 std::vector<Language> makeLanguages(std::mt19937_64& rng) {
     std::vector<Language> langs;
     std::vector<std::string> latin;
-    for (const char* c : {"b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "th", "st", "ch"})
-        for (const char* v : {"a", "e", "i", "o", "u", "ea", "ou"}) latin.push_back(std::string(c) + v);
+    for (const char* c :
+         {"b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "th", "st", "ch"})
+        for (const char* v : {"a", "e", "i", "o", "u", "ea", "ou"})
+            latin.push_back(std::string(c) + v);
     langs.push_back(makeLanguage(rng, latin, 30000, true, 1, 4)); // English-like
     std::vector<std::string> accented = latin;
-    for (const char* s : {"\xC3\xA9", "\xC3\xA8", "\xC3\xBC", "\xC3\xB6", "\xC3\x9F", "\xC3\xA7", "\xC3\xA0", "\xC3\xB1"})
+    for (const char* s :
+         {"\xC3\xA9", "\xC3\xA8", "\xC3\xBC", "\xC3\xB6", "\xC3\x9F", "\xC3\xA7", "\xC3\xA0", "\xC3\xB1"})
         accented.push_back(s);
     langs.push_back(makeLanguage(rng, accented, 20000, true, 1, 4));
-    langs.push_back(makeLanguage(rng, rangeSyllables(0x430, 0x44F), 20000, true, 3, 9));   // Cyrillic
-    langs.push_back(makeLanguage(rng, rangeSyllables(0x3B1, 0x3C9), 10000, true, 3, 9));   // Greek
+    langs.push_back(makeLanguage(rng, rangeSyllables(0x430, 0x44F), 20000, true, 3, 9));  // Cyrillic
+    langs.push_back(makeLanguage(rng, rangeSyllables(0x3B1, 0x3C9), 10000, true, 3, 9));  // Greek
     Language cjk = makeLanguage(rng, rangeSyllables(0x4E00, 0x4FFF), 20000, false, 1, 3); // CJK
     cjk.stop = "\xE3\x80\x82";
     cjk.comma = "\xEF\xBC\x8C";
@@ -91,13 +95,14 @@ std::vector<Language> makeLanguages(std::mt19937_64& rng) {
     kana.stop = "\xE3\x80\x82";
     kana.comma = "\xE3\x80\x81";
     langs.push_back(kana);
-    langs.push_back(makeLanguage(rng, rangeSyllables(0x628, 0x64A), 10000, true, 2, 6));  // Arabic
+    langs.push_back(makeLanguage(rng, rangeSyllables(0x628, 0x64A), 10000, true, 2, 6)); // Arabic
     std::vector<std::string> deva;
     for (char32_t c = 0x915; c <= 0x939; ++c)
         for (char32_t m : {0x93E, 0x93F, 0x940, 0x947, 0x94B, 0x0}) {
             std::string s;
             appendUtf8(s, c);
-            if (m) appendUtf8(s, m);
+            if (m)
+                appendUtf8(s, m);
             deva.push_back(s);
         }
     Language hi = makeLanguage(rng, deva, 10000, true, 1, 4);
@@ -122,8 +127,8 @@ std::string codeSnippet(std::mt19937_64& rng, const Language& en) {
         return "def " + a + "_" + b + "(x, y=" + std::to_string(d(rng)) + "):\n    if x > y:\n        return x * " +
                std::to_string(d(rng) % 97) + "  # " + a + "\n    return {\"" + b + "\": [x, y]}\n\n";
     case 1:
-        return "for (int i = 0; i < " + std::to_string(d(rng)) + "; ++i) {\n\t" + a + "[i] = " + b +
-               "(i) + 0x" + std::to_string(d(rng) % 255) + ";\n}\n";
+        return "for (int i = 0; i < " + std::to_string(d(rng)) + "; ++i) {\n\t" + a + "[i] = " + b + "(i) + 0x" +
+               std::to_string(d(rng) % 255) + ";\n}\n";
     default:
         return "SELECT " + a + ", COUNT(*) FROM " + b + " WHERE id >= " + std::to_string(d(rng)) + " GROUP BY " + a +
                ";\n";
@@ -153,14 +158,20 @@ std::vector<std::string> generateDocuments(std::size_t totalBytes) {
             const int n = 4 + pct(rng) % 14;
             for (int w = 0; w < n; ++w) {
                 std::string word = lang.words[zipf(rng, lang.words.size())];
-                if (w == 0 && lang.spaces && !word.empty() && word[0] >= 'a' && word[0] <= 'z') word[0] -= 32;
-                if (w && lang.spaces) doc += ' ';
+                if (w == 0 && lang.spaces && !word.empty() && word[0] >= 'a' && word[0] <= 'z')
+                    word[0] -= 32;
+                if (w && lang.spaces)
+                    doc += ' ';
                 doc += word;
                 const int extra = pct(rng);
-                if (extra < 6) doc += lang.comma;
-                else if (extra < 8) doc += " " + std::to_string(rng() % 100000);
-                else if (extra < 9) doc += std::string(" ") + emoji[rng() % 5];
-                else if (extra < 10) doc += "'s";
+                if (extra < 6)
+                    doc += lang.comma;
+                else if (extra < 8)
+                    doc += " " + std::to_string(rng() % 100000);
+                else if (extra < 9)
+                    doc += std::string(" ") + emoji[rng() % 5];
+                else if (extra < 10)
+                    doc += "'s";
             }
             doc += lang.stop;
             doc += pct(rng) < 15 ? "\n\n" : " ";
@@ -191,9 +202,12 @@ int main(int argc, char** argv) {
     std::vector<std::string> dirs;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--mb" && i + 1 < argc) mb = std::stoul(argv[++i]);
-        else if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
-        else dirs.push_back(a);
+        if (a == "--mb" && i + 1 < argc)
+            mb = std::stoul(argv[++i]);
+        else if (a == "--threads" && i + 1 < argc)
+            threads = std::stoi(argv[++i]);
+        else
+            dirs.push_back(a);
     }
     const fs::path fixtures = fs::path(__FILE__).parent_path() / ".." / "tests" / "fixtures" / "tokenizers";
     std::string spmCopy;
@@ -212,7 +226,8 @@ int main(int argc, char** argv) {
     const auto g0 = std::chrono::steady_clock::now();
     const std::vector<std::string> docs = generateDocuments(mb << 20);
     std::size_t bytes = 0;
-    for (const auto& d : docs) bytes += d.size();
+    for (const auto& d : docs)
+        bytes += d.size();
     const auto g1 = std::chrono::steady_clock::now();
     std::printf("input: %zu documents, %.1f MB generated in %.1f s; batch threads: %d\n", docs.size(),
                 static_cast<double>(bytes) / 1e6, seconds(g0, g1), threads);
@@ -225,7 +240,8 @@ int main(int argc, char** argv) {
         std::size_t tokens = 0;
         const double c0 = cpuSeconds(CLOCK_THREAD_CPUTIME_ID);
         const auto t0 = std::chrono::steady_clock::now();
-        for (const auto& d : docs) tokens += tok->encode(d).size();
+        for (const auto& d : docs)
+            tokens += tok->encode(d).size();
         const auto t1 = std::chrono::steady_clock::now();
         const double c1 = cpuSeconds(CLOCK_THREAD_CPUTIME_ID);
         const auto tok2 = ps::Tokenizer::load(dir);
@@ -235,12 +251,13 @@ int main(int argc, char** argv) {
         const auto t3 = std::chrono::steady_clock::now();
         const double c3 = cpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
         std::size_t batchTokens = 0;
-        for (const auto& b : batch) batchTokens += b.size();
+        for (const auto& b : batch)
+            batchTokens += b.size();
         const double mbytes = static_cast<double>(bytes) / 1e6;
         const std::string name = dir == spmCopy ? "llama2-spm (tokenizer.model)" : fs::path(dir).filename().string();
         std::printf("%-28s %-15s %12.1f %12.1f %12.1f %12.1f %8.1f%s\n", name.c_str(), tok->backend().c_str(),
-                    mbytes / seconds(t0, t1), mbytes / (c1 - c0), mbytes / seconds(t2, t3),
-                    mbytes / (c3 - c2), 1024.0 * static_cast<double>(tokens) / static_cast<double>(bytes),
+                    mbytes / seconds(t0, t1), mbytes / (c1 - c0), mbytes / seconds(t2, t3), mbytes / (c3 - c2),
+                    1024.0 * static_cast<double>(tokens) / static_cast<double>(bytes),
                     batchTokens == tokens ? "" : "  (batch ids differ!)");
     }
     return 0;

@@ -16,7 +16,8 @@ std::vector<std::int32_t> parseIds(const std::string& s) {
     std::vector<std::int32_t> ids;
     std::string cur;
     auto push = [&] {
-        if (cur.empty()) return;
+        if (cur.empty())
+            return;
         std::size_t used = 0;
         long long v = 0;
         try {
@@ -24,7 +25,8 @@ std::vector<std::int32_t> parseIds(const std::string& s) {
         } catch (const std::exception&) {
             used = 0;
         }
-        if (used != cur.size() || v < 0 || v > 0x7FFFFFFF) throw Error("--ids: '" + cur + "' is not a token id");
+        if (used != cur.size() || v < 0 || v > 0x7FFFFFFF)
+            throw Error("--ids: '" + cur + "' is not a token id");
         ids.push_back(static_cast<std::int32_t>(v));
         cur.clear();
     };

@@ -18,7 +18,8 @@ namespace {
 
 std::vector<ChatMessage> readMessages(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path + ": cannot open for reading");
+    if (!in)
+        throw Error(path + ": cannot open for reading");
     std::stringstream ss;
     ss << in.rdbuf();
     nlohmann::json j;
@@ -27,8 +28,10 @@ std::vector<ChatMessage> readMessages(const std::string& path) {
     } catch (const nlohmann::json::exception& e) {
         throw Error(path + ": not valid JSON (" + e.what() + ")");
     }
-    if (j.is_object() && j.contains("messages")) j = j["messages"];
-    if (!j.is_array()) throw Error(path + ": expected an array of {\"role\", \"content\"} (or {\"messages\": [...]})");
+    if (j.is_object() && j.contains("messages"))
+        j = j["messages"];
+    if (!j.is_array())
+        throw Error(path + ": expected an array of {\"role\", \"content\"} (or {\"messages\": [...]})");
     std::vector<ChatMessage> out;
     for (std::size_t k = 0; k < j.size(); ++k) {
         const auto& m = j[k];
@@ -49,12 +52,14 @@ int runTemplate(const Args& args) {
         family = chatFamilyFromName(*name);
         if (!family) {
             std::string names;
-            for (const auto& n : chatFamilyNames()) names += (names.empty() ? "" : ", ") + n;
+            for (const auto& n : chatFamilyNames())
+                names += (names.empty() ? "" : ", ") + n;
             throw Error("--template '" + *name + "' is not a known template (known: " + names + ")");
         }
     }
     const RenderedChat r = renderChat(*tok, messages, family, a.flag("add-generation-prompt"));
-    for (const auto& w : r.warnings) std::cerr << "warning: " << w << "\n";
+    for (const auto& w : r.warnings)
+        std::cerr << "warning: " << w << "\n";
     if (a.flag("json")) {
         nlohmann::json j;
         j["template"] = chatFamilyName(r.family);

@@ -18,7 +18,8 @@ namespace {
 void printIdsJsonLine(const std::vector<std::int32_t>& ids) {
     std::string line = "{\"ids\":[";
     for (std::size_t k = 0; k < ids.size(); ++k) {
-        if (k) line.push_back(',');
+        if (k)
+            line.push_back(',');
         line += std::to_string(ids[k]);
     }
     line += "]}\n";
@@ -29,18 +30,21 @@ void printIdsJsonLine(const std::vector<std::int32_t>& ids) {
 // that a large file is encoded on all cores without holding it all in memory.
 void tokenizeJsonl(const Tokenizer& tok, const std::string& path, bool addSpecial) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path + ": cannot open for reading");
+    if (!in)
+        throw Error(path + ": cannot open for reading");
     constexpr std::size_t kBlock = 4096;
     std::vector<std::string> texts;
     std::string line;
     std::size_t lineNo = 0;
     auto flush = [&] {
-        for (const auto& ids : tok.encodeBatch(texts, addSpecial, 0)) printIdsJsonLine(ids);
+        for (const auto& ids : tok.encodeBatch(texts, addSpecial, 0))
+            printIdsJsonLine(ids);
         texts.clear();
     };
     while (std::getline(in, line)) {
         ++lineNo;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(line);
@@ -50,7 +54,8 @@ void tokenizeJsonl(const Tokenizer& tok, const std::string& path, bool addSpecia
         if (!j.is_object() || !j.contains("text") || !j["text"].is_string())
             throw Error(path + " line " + std::to_string(lineNo) + ": expected an object with a string field 'text'");
         texts.push_back(j["text"].get<std::string>());
-        if (texts.size() == kBlock) flush();
+        if (texts.size() == kBlock)
+            flush();
     }
     flush();
 }
@@ -58,14 +63,16 @@ void tokenizeJsonl(const Tokenizer& tok, const std::string& path, bool addSpecia
 int runTokenize(const Args& args) {
     CliArgs a(args, {"model", "text", "jsonl"}, {"add-special-tokens"});
     const std::string model = a.require("model");
-    if (a.has("text") == a.has("jsonl")) throw Error("give exactly one of --text STRING or --jsonl FILE");
+    if (a.has("text") == a.has("jsonl"))
+        throw Error("give exactly one of --text STRING or --jsonl FILE");
     const auto tok = Tokenizer::load(model);
     const bool addSpecial = a.flag("add-special-tokens");
     if (a.has("text")) {
         const auto ids = tok->encode(*a.value("text"), addSpecial);
         std::string out;
         for (std::size_t k = 0; k < ids.size(); ++k) {
-            if (k) out.push_back(' ');
+            if (k)
+                out.push_back(' ');
             out += std::to_string(ids[k]);
         }
         std::cout << out << "\n";

@@ -37,10 +37,10 @@ TemplateDetection detectTemplateFamily(const std::string& jinja);
 
 struct RenderedChat {
     ChatFamily family = ChatFamily::ChatML;
-    std::string text;                       // the rendered prompt, as the Jinja template would give it
-    std::vector<std::int32_t> ids;          // tokenization of `text` (special tokens recognised)
+    std::string text;                        // the rendered prompt, as the Jinja template would give it
+    std::vector<std::int32_t> ids;           // tokenization of `text` (special tokens recognised)
     std::vector<std::uint8_t> assistantMask; // same length as ids; 1 = token of an assistant turn
-    std::vector<std::string> warnings;      // fallback to ChatML, missing special tokens, ...
+    std::vector<std::string> warnings;       // fallback to ChatML, missing special tokens, ...
 };
 
 // Renders `messages` with `family` (nullopt: detect from tokenizer.chatTemplate(), falling back

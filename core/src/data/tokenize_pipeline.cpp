@@ -25,8 +25,8 @@ using namespace ps::data;
 // Bump when a change to reading or tokenizing would give different examples for the same
 // inputs: old cache files then miss instead of serving stale data.
 constexpr int kPipelineVersion = 1;
-constexpr std::size_t kChunkRecords = 512;
-constexpr std::size_t kChunkBytes = 4u << 20;
+constexpr std::size_t kChunkRecords = 4096;
+constexpr std::size_t kChunkBytes = 8u << 20;
 
 struct Outcome {
     TokenizedRecord result;

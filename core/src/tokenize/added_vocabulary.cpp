@@ -8,13 +8,16 @@
 namespace ps::tok {
 
 void AddedVocabulary::Trie::insert(std::string_view key, std::int32_t tokenIndex) {
-    if (key.empty()) return;
-    if (nodes.empty()) nodes.emplace_back();
+    if (key.empty())
+        return;
+    if (nodes.empty())
+        nodes.emplace_back();
     std::int32_t cur = 0;
     for (unsigned char c : key) {
         auto& ch = nodes[static_cast<std::size_t>(cur)].children;
-        auto it = std::lower_bound(ch.begin(), ch.end(), c,
-                                   [](const std::pair<unsigned char, std::int32_t>& a, unsigned char b) { return a.first < b; });
+        auto it = std::lower_bound(
+            ch.begin(), ch.end(), c,
+            [](const std::pair<unsigned char, std::int32_t>& a, unsigned char b) { return a.first < b; });
         if (it != ch.end() && it->first == c) {
             cur = it->second;
         } else {
@@ -25,7 +28,8 @@ void AddedVocabulary::Trie::insert(std::string_view key, std::int32_t tokenIndex
         }
     }
     // The first token with a given pattern wins, as pattern order in the Aho-Corasick build.
-    if (nodes[static_cast<std::size_t>(cur)].token < 0) nodes[static_cast<std::size_t>(cur)].token = tokenIndex;
+    if (nodes[static_cast<std::size_t>(cur)].token < 0)
+        nodes[static_cast<std::size_t>(cur)].token = tokenIndex;
     firstByte[static_cast<unsigned char>(key[0])] = true;
     hasAny = true;
 }
@@ -36,9 +40,11 @@ std::int32_t AddedVocabulary::Trie::longestAt(std::string_view text, std::size_t
     for (std::size_t i = pos; i < text.size(); ++i) {
         const auto& ch = nodes[static_cast<std::size_t>(cur)].children;
         const auto c = static_cast<unsigned char>(text[i]);
-        auto it = std::lower_bound(ch.begin(), ch.end(), c,
-                                   [](const std::pair<unsigned char, std::int32_t>& a, unsigned char b) { return a.first < b; });
-        if (it == ch.end() || it->first != c) break;
+        auto it = std::lower_bound(
+            ch.begin(), ch.end(), c,
+            [](const std::pair<unsigned char, std::int32_t>& a, unsigned char b) { return a.first < b; });
+        if (it == ch.end() || it->first != c)
+            break;
         cur = it->second;
         if (nodes[static_cast<std::size_t>(cur)].token >= 0) {
             best = nodes[static_cast<std::size_t>(cur)].token;
@@ -63,7 +69,8 @@ void AddedVocabulary::build(std::vector<AddedToken> tokens, const Normalizer* no
     for (int pass = 0; pass < 2; ++pass) {
         for (std::size_t k = 0; k < tokens_.size(); ++k) {
             const AddedToken& t = tokens_[k];
-            if (t.special != (pass == 0) || t.content.empty()) continue;
+            if (t.special != (pass == 0) || t.content.empty())
+                continue;
             if (t.normalized)
                 normTrie_.insert(normalizer ? normalizeString(*normalizer, t.content) : t.content,
                                  static_cast<std::int32_t>(k));
@@ -80,26 +87,30 @@ const AddedToken* AddedVocabulary::byId(std::int32_t id) const {
 
 std::optional<std::int32_t> AddedVocabulary::idOf(std::string_view content) const {
     auto it = byContent_.find(std::string(content));
-    if (it == byContent_.end()) return std::nullopt;
+    if (it == byContent_.end())
+        return std::nullopt;
     return it->second;
 }
 
 bool AddedVocabulary::isSpecialContent(std::string_view content) const {
     for (const auto& t : tokens_)
-        if (t.special && t.content == content) return true;
+        if (t.special && t.content == content)
+            return true;
     return false;
 }
 
 namespace {
 
 bool endsWithWordChar(std::string_view s) {
-    if (s.empty()) return false;
+    if (s.empty())
+        return false;
     std::size_t start;
     return isWordChar(decodeUtf8Before(s, s.size(), start));
 }
 
 bool startsWithWordChar(std::string_view s) {
-    if (s.empty()) return false;
+    if (s.empty())
+        return false;
     std::size_t i = 0;
     return isWordChar(decodeUtf8(s, i));
 }
@@ -132,13 +143,15 @@ void AddedVocabulary::split(std::string_view text, bool normalizedPass, std::vec
             if (t.singleWord) {
                 const bool startSpace = start == 0 || !endsWithWordChar(text.substr(0, start));
                 const bool stopSpace = stop == text.size() || !startsWithWordChar(text.substr(stop));
-                if (!startSpace || !stopSpace) continue;
+                if (!startSpace || !stopSpace)
+                    continue;
             }
             if (t.lstrip) {
                 std::size_t s = start;
                 while (s > 0) {
                     std::size_t prev;
-                    if (!isWhitespace(decodeUtf8Before(text, s, prev))) break;
+                    if (!isWhitespace(decodeUtf8Before(text, s, prev)))
+                        break;
                     s = prev;
                 }
                 start = std::max(s, startOffset);
@@ -146,16 +159,19 @@ void AddedVocabulary::split(std::string_view text, bool normalizedPass, std::vec
             if (t.rstrip) {
                 while (stop < text.size()) {
                     std::size_t j = stop;
-                    if (!isWhitespace(decodeUtf8(text, j))) break;
+                    if (!isWhitespace(decodeUtf8(text, j)))
+                        break;
                     stop = j;
                 }
             }
-            if (startOffset < start) out.push_back({startOffset, start, -1});
+            if (startOffset < start)
+                out.push_back({startOffset, start, -1});
             out.push_back({start, stop, t.id});
             startOffset = stop;
         }
     }
-    if (startOffset != text.size()) out.push_back({startOffset, text.size(), -1});
+    if (startOffset != text.size())
+        out.push_back({startOffset, text.size(), -1});
 }
 
 } // namespace ps::tok

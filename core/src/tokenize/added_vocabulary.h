@@ -51,7 +51,7 @@ private:
     struct Trie {
         struct Node {
             std::vector<std::pair<unsigned char, std::int32_t>> children; // sorted by byte
-            std::int32_t token = -1; // index into tokens_
+            std::int32_t token = -1;                                      // index into tokens_
         };
         std::vector<Node> nodes;
         bool hasAny = false;

@@ -30,7 +30,8 @@ BpeModel::BpeModel(const Json& j, const std::string& what) {
                         it.value().dump());
         maxId = std::max(maxId, it.value().get<std::int64_t>());
     }
-    if (maxId >= (1ll << 30)) throw Error(what + ": model.vocab id " + std::to_string(maxId) + " is too large");
+    if (maxId >= (1ll << 30))
+        throw Error(what + ": model.vocab id " + std::to_string(maxId) + " is too large");
     idToToken_.resize(static_cast<std::size_t>(maxId + 1));
     idPresent_.assign(static_cast<std::size_t>(maxId + 1), 0);
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
@@ -40,12 +41,15 @@ BpeModel::BpeModel(const Json& j, const std::string& what) {
     }
     vocab_.reserve(idToToken_.size() * 2);
     for (std::size_t id = 0; id < idToToken_.size(); ++id)
-        if (idPresent_[id]) vocab_[std::string_view(idToToken_[id])] = static_cast<std::int32_t>(id);
+        if (idPresent_[id])
+            vocab_[std::string_view(idToToken_[id])] = static_cast<std::int32_t>(id);
     vocabSize_ = static_cast<std::int32_t>(vocab_.size());
 
     auto optString = [&](const char* key) -> std::string {
-        if (!j.contains(key) || j[key].is_null()) return {};
-        if (!j[key].is_string()) throw Error(what + ": model." + key + " must be a string or null");
+        if (!j.contains(key) || j[key].is_null())
+            return {};
+        if (!j[key].is_string())
+            throw Error(what + ": model." + key + " must be a string or null");
         return j[key].get<std::string>();
     };
     unkToken_ = optString("unk_token");
@@ -55,7 +59,8 @@ BpeModel::BpeModel(const Json& j, const std::string& what) {
     byteFallback_ = j.contains("byte_fallback") && j["byte_fallback"].is_boolean() && j["byte_fallback"].get<bool>();
     ignoreMerges_ = j.contains("ignore_merges") && j["ignore_merges"].is_boolean() && j["ignore_merges"].get<bool>();
     if (!unkToken_.empty()) {
-        if (auto id = tokenToId(unkToken_)) unkId_ = *id;
+        if (auto id = tokenToId(unkToken_))
+            unkId_ = *id;
     }
     for (int b = 0; b < 256; ++b) {
         char buf[8];
@@ -65,7 +70,8 @@ BpeModel::BpeModel(const Json& j, const std::string& what) {
     }
 
     if (j.contains("merges") && !j["merges"].is_null()) {
-        if (!j["merges"].is_array()) throw Error(what + ": model.merges must be an array");
+        if (!j["merges"].is_array())
+            throw Error(what + ": model.merges must be an array");
         const Json& merges = j["merges"];
         std::size_t cap = 16;
         mergeShift_ = 60;
@@ -100,7 +106,11 @@ BpeModel::BpeModel(const Json& j, const std::string& what) {
             const auto n = tokenToId(merged);
             if (!a || !b || !n)
                 throw Error(what + ": model.merges[" + std::to_string(rank) + "] ('" + left + "', '" + right +
-                            "'): token '" + (!a ? left : !b ? right : merged) + "' is not in model.vocab");
+                            "'): token '" +
+                            (!a   ? left
+                             : !b ? right
+                                  : merged) +
+                            "' is not in model.vocab");
             // A repeated pair keeps the later rank, as the `tokenizers` HashMap does.
             const std::uint64_t key = pairKey(*a, *b);
             for (std::size_t i = (key * 0x9E3779B97F4A7C15ull) >> mergeShift_;; i = (i + 1) & mergeMask_) {
@@ -120,25 +130,29 @@ BpeModel::BpeModel(const Json& j, const std::string& what) {
         for (char32_t cp = 0; cp < 0x800; ++cp) {
             s.clear();
             appendUtf8(s, cp);
-            if (auto id = tokenToId(s)) smallCharIds_[cp] = *id;
+            if (auto id = tokenToId(s))
+                smallCharIds_[cp] = *id;
         }
     }
 }
 
 bool BpeModel::enableByteInput() {
-    if (!prefix_.empty() || !suffix_.empty()) return false;
+    if (!prefix_.empty() || !suffix_.empty())
+        return false;
     const auto& map = byteToUnicodeUtf8();
     std::array<std::int32_t, 256> ids{};
     for (int b = 0; b < 256; ++b) {
         const auto id = tokenToId(map[static_cast<std::size_t>(b)]);
-        if (!id) return false;
+        if (!id)
+            return false;
         ids[static_cast<std::size_t>(b)] = *id;
     }
     byteIds_ = ids;
     rawTokens_.assign(idToToken_.size(), std::string());
     rawVocab_.reserve(idToToken_.size() * 2);
     for (std::size_t id = 0; id < idToToken_.size(); ++id) {
-        if (!idPresent_[id]) continue;
+        if (!idPresent_[id])
+            continue;
         std::string raw;
         bool ok = true;
         const std::string& t = idToToken_[id];
@@ -149,17 +163,20 @@ bool BpeModel::enableByteInput() {
         }
         // A token with a character outside the byte table can never come out of byte-level
         // BPE (its input has only table characters), so leaving it out changes nothing.
-        if (ok && !raw.empty()) rawTokens_[id] = std::move(raw);
+        if (ok && !raw.empty())
+            rawTokens_[id] = std::move(raw);
     }
     for (std::size_t id = 0; id < rawTokens_.size(); ++id)
-        if (!rawTokens_[id].empty()) rawVocab_.emplace(std::string_view(rawTokens_[id]), static_cast<std::int32_t>(id));
+        if (!rawTokens_[id].empty())
+            rawVocab_.emplace(std::string_view(rawTokens_[id]), static_cast<std::int32_t>(id));
     byteInput_ = true;
     return true;
 }
 
 std::optional<std::int32_t> BpeModel::tokenToId(std::string_view token) const {
     auto it = vocab_.find(token);
-    if (it == vocab_.end()) return std::nullopt;
+    if (it == vocab_.end())
+        return std::nullopt;
     return it->second;
 }
 
@@ -175,12 +192,14 @@ std::int32_t BpeModel::lookupSymbol(std::string_view s) const {
 }
 
 void BpeModel::tokenize(std::string_view word, std::vector<WordToken>& out) const {
-    if (word.empty()) return;
+    if (word.empty())
+        return;
     if (ignoreMerges_) {
         std::int32_t id = -1;
         if (byteInput_) {
             auto it = rawVocab_.find(word);
-            if (it != rawVocab_.end()) id = it->second;
+            if (it != rawVocab_.end())
+                id = it->second;
         } else {
             id = lookupSymbol(word);
         }
@@ -200,7 +219,8 @@ void BpeModel::tokenize(std::string_view word, std::vector<WordToken>& out) cons
         return;
     }
     const std::uint64_t h = WordCache::hash(word);
-    if (cache_.find(word, h, out)) return;
+    if (cache_.find(word, h, out))
+        return;
     const std::size_t first = out.size();
     mergeWord(word, out);
     cache_.insert(word, h, out.data() + first, out.size() - first);
@@ -219,7 +239,8 @@ void BpeModel::mergeWord(std::string_view w, std::vector<WordToken>& out) const 
         syms.push_back({id, n - 1, n + 1, len});
     };
     if (byteInput_) {
-        for (unsigned char c : w) add(byteIds_[c], 1);
+        for (unsigned char c : w)
+            add(byteIds_[c], 1);
         w = std::string_view(); // skip the character loop below
     }
     bool haveUnk = false;
@@ -237,9 +258,11 @@ void BpeModel::mergeWord(std::string_view w, std::vector<WordToken>& out) const 
             id = lookupSymbol(s);
         } else {
             withAffix.clear();
-            if (start != 0) withAffix += prefix_;
+            if (start != 0)
+                withAffix += prefix_;
             withAffix.append(s.data(), s.size());
-            if (i >= w.size()) withAffix += suffix_;
+            if (i >= w.size())
+                withAffix += suffix_;
             s = withAffix;
             id = lookupSymbol(s);
         }
@@ -253,10 +276,12 @@ void BpeModel::mergeWord(std::string_view w, std::vector<WordToken>& out) const 
         }
         if (byteFallback_) {
             bool all = true;
-            for (unsigned char c : s) all = all && byteFallbackIds_[c] >= 0;
+            for (unsigned char c : s)
+                all = all && byteFallbackIds_[c] >= 0;
             if (all) {
                 // As the `tokenizers` library: a pending unk is not flushed before the bytes.
-                for (unsigned char c : s) add(byteFallbackIds_[c], 1);
+                for (unsigned char c : s)
+                    add(byteFallbackIds_[c], 1);
                 continue;
             }
         }
@@ -264,7 +289,8 @@ void BpeModel::mergeWord(std::string_view w, std::vector<WordToken>& out) const 
             if (haveUnk && fuseUnk_) {
                 unkLen += byteLen;
             } else {
-                if (haveUnk) add(*unkId_, unkLen);
+                if (haveUnk)
+                    add(*unkId_, unkLen);
                 haveUnk = true;
                 unkLen = byteLen;
             }
@@ -273,8 +299,10 @@ void BpeModel::mergeWord(std::string_view w, std::vector<WordToken>& out) const 
         }
         // No unk token: the character is dropped, as in the `tokenizers` library.
     }
-    if (haveUnk) add(*unkId_, unkLen);
-    if (syms.empty()) return;
+    if (haveUnk)
+        add(*unkId_, unkLen);
+    if (syms.empty())
+        return;
     syms.back().next = -1;
 
     struct Candidate {
@@ -289,15 +317,18 @@ void BpeModel::mergeWord(std::string_view w, std::vector<WordToken>& out) const 
         const Candidate top = queue.top();
         queue.pop();
         Symbol& cur = syms[static_cast<std::size_t>(top.pos)];
-        if (cur.len == 0 || cur.next < 0) continue;
+        if (cur.len == 0 || cur.next < 0)
+            continue;
         Symbol& right = syms[static_cast<std::size_t>(cur.next)];
         const Merge* m = findMerge(cur.id, right.id);
-        if (!m || m->newId != top.newId) continue; // stale entry
+        if (!m || m->newId != top.newId)
+            continue; // stale entry
         cur.id = top.newId;
         cur.len += right.len;
         right.len = 0;
         cur.next = right.next;
-        if (cur.next >= 0) syms[static_cast<std::size_t>(cur.next)].prev = top.pos;
+        if (cur.next >= 0)
+            syms[static_cast<std::size_t>(cur.next)].prev = top.pos;
         if (cur.prev >= 0)
             if (const Merge* pm = findMerge(syms[static_cast<std::size_t>(cur.prev)].id, cur.id))
                 queue.push({pm->rank, cur.prev, pm->newId});
@@ -306,7 +337,8 @@ void BpeModel::mergeWord(std::string_view w, std::vector<WordToken>& out) const 
                 queue.push({nm->rank, top.pos, nm->newId});
     }
     for (const Symbol& s : syms)
-        if (s.len != 0) out.push_back({s.id, s.len});
+        if (s.len != 0)
+            out.push_back({s.id, s.len});
 }
 
 } // namespace ps::tok

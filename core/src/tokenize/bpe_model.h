@@ -34,7 +34,7 @@ public:
     bool enableByteInput();
 
     std::optional<std::int32_t> tokenToId(std::string_view token) const;
-    const std::string* idToToken(std::int32_t id) const; // nullptr when unknown
+    const std::string* idToToken(std::int32_t id) const;  // nullptr when unknown
     std::int32_t vocabSize() const { return vocabSize_; } // number of entries
     std::int32_t maxId() const { return static_cast<std::int32_t>(idToToken_.size()) - 1; }
 
@@ -49,14 +49,14 @@ private:
     void mergeWord(std::string_view word, std::vector<WordToken>& out) const;
     std::int32_t lookupSymbol(std::string_view s) const;
 
-    std::vector<std::string> idToToken_;       // by id; "" for holes
+    std::vector<std::string> idToToken_; // by id; "" for holes
     std::vector<std::uint8_t> idPresent_;
     std::unordered_map<std::string_view, std::int32_t> vocab_; // views into idToToken_
     bool byteInput_ = false;
-    std::array<std::int32_t, 256> byteIds_{};                    // byte -> id of its character
+    std::array<std::int32_t, 256> byteIds_{};                     // byte -> id of its character
     std::vector<std::string> rawTokens_;                          // by id: token as raw bytes
     std::unordered_map<std::string_view, std::int32_t> rawVocab_; // views into rawTokens_
-    std::vector<std::int32_t> smallCharIds_;   // code point < 0x800 -> id (-1 none); only without prefix/suffix
+    std::vector<std::int32_t> smallCharIds_; // code point < 0x800 -> id (-1 none); only without prefix/suffix
     std::array<std::int32_t, 256> byteFallbackIds_{};
     std::int32_t vocabSize_ = 0;
     std::optional<std::int32_t> unkId_;
@@ -73,12 +73,15 @@ private:
         Merge merge{};
     };
     const Merge* findMerge(std::int32_t a, std::int32_t b) const {
-        if (mergeSlots_.empty()) return nullptr;
+        if (mergeSlots_.empty())
+            return nullptr;
         const std::uint64_t key = pairKey(a, b);
         for (std::size_t i = (key * 0x9E3779B97F4A7C15ull) >> mergeShift_;; i = (i + 1) & mergeMask_) {
             const MergeSlot& s = mergeSlots_[i];
-            if (s.key == key) return &s.merge;
-            if (s.key == ~0ull) return nullptr;
+            if (s.key == key)
+                return &s.merge;
+            if (s.key == ~0ull)
+                return nullptr;
         }
     }
     std::vector<MergeSlot> mergeSlots_;

@@ -28,16 +28,21 @@ const Tables& tables() {
 
 } // namespace
 
-const std::array<std::string, 256>& byteToUnicodeUtf8() { return tables().toUtf8; }
+const std::array<std::string, 256>& byteToUnicodeUtf8() {
+    return tables().toUtf8;
+}
 
-int unicodeToByte(char32_t cp) { return cp < 512 ? tables().fromCp[cp] : -1; }
+int unicodeToByte(char32_t cp) {
+    return cp < 512 ? tables().fromCp[cp] : -1;
+}
 
 void byteLevelMap(Piece& p) {
     const auto& map = tables().toUtf8;
     std::string out;
     out.reserve(p.text.size() * 2);
     if (!p.tracked) {
-        for (unsigned char c : p.text) out += map[c];
+        for (unsigned char c : p.text)
+            out += map[c];
         p.text = std::move(out);
         return;
     }

@@ -13,7 +13,8 @@ const char* const kAlpacaPreamble =
 std::string trim(const std::string& s) {
     const char* ws = " \t\n\r\f\v";
     const auto b = s.find_first_not_of(ws);
-    if (b == std::string::npos) return {};
+    if (b == std::string::npos)
+        return {};
     const auto e = s.find_last_not_of(ws);
     return s.substr(b, e - b + 1);
 }
@@ -21,14 +22,16 @@ std::string trim(const std::string& s) {
 class Writer final {
 public:
     void text(const std::string& s) {
-        if (s.empty()) return;
+        if (s.empty())
+            return;
         if (!segs_.empty() && !segs_.back().assistant)
             segs_.back().text += s;
         else
             segs_.push_back({s, false});
     }
     void assistant(const std::string& s) {
-        if (s.empty()) return;
+        if (s.empty())
+            return;
         if (!segs_.empty() && segs_.back().assistant)
             segs_.back().text += s;
         else
@@ -77,11 +80,16 @@ void requireAlternation(ChatFamily family, const std::vector<ChatMessage>& rest)
 
 std::vector<std::string> familyMarkers(ChatFamily family) {
     switch (family) {
-    case ChatFamily::ChatML: return {"<|im_start|>", "<|im_end|>"};
-    case ChatFamily::Llama3: return {"<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"};
-    case ChatFamily::Gemma: return {"<start_of_turn>", "<end_of_turn>"};
-    case ChatFamily::Phi3: return {"<|user|>", "<|assistant|>", "<|end|>"};
-    default: return {};
+    case ChatFamily::ChatML:
+        return {"<|im_start|>", "<|im_end|>"};
+    case ChatFamily::Llama3:
+        return {"<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"};
+    case ChatFamily::Gemma:
+        return {"<start_of_turn>", "<end_of_turn>"};
+    case ChatFamily::Phi3:
+        return {"<|user|>", "<|assistant|>", "<|end|>"};
+    default:
+        return {};
     }
 }
 
@@ -114,7 +122,8 @@ FamilyRendering renderFamily(ChatFamily family, const Tokenizer& tok, const std:
                 w.text(m.content + "<|im_end|>\n");
             }
         }
-        if (gen) w.text("<|im_start|>assistant\n");
+        if (gen)
+            w.text("<|im_start|>assistant\n");
         break;
     case ChatFamily::Llama3:
         needBos();
@@ -126,7 +135,8 @@ FamilyRendering renderFamily(ChatFamily family, const Tokenizer& tok, const std:
             else
                 w.text(trim(m.content) + "<|eot_id|>");
         }
-        if (gen) w.text("<|start_header_id|>assistant<|end_header_id|>\n\n");
+        if (gen)
+            w.text("<|start_header_id|>assistant<|end_header_id|>\n\n");
         break;
     case ChatFamily::Llama2: {
         requireRoles(family, messages);
@@ -138,7 +148,8 @@ FamilyRendering renderFamily(ChatFamily family, const Tokenizer& tok, const std:
             const auto& m = rest[k];
             if (m.role == "user") {
                 std::string content = m.content;
-                if (k == 0 && !system.empty()) content = "<<SYS>>\n" + system + "\n<</SYS>>\n\n" + content;
+                if (k == 0 && !system.empty())
+                    content = "<<SYS>>\n" + system + "\n<</SYS>>\n\n" + content;
                 w.text(bos + "[INST] " + trim(content) + " [/INST]");
             } else {
                 w.text(" ");
@@ -177,7 +188,8 @@ FamilyRendering renderFamily(ChatFamily family, const Tokenizer& tok, const std:
                 w.text(m.content + eos + "\n");
             }
         }
-        if (gen) w.text("<|assistant|>\n");
+        if (gen)
+            w.text("<|assistant|>\n");
         break;
     case ChatFamily::Gemma: {
         requireRoles(family, messages);
@@ -196,7 +208,8 @@ FamilyRendering renderFamily(ChatFamily family, const Tokenizer& tok, const std:
                 w.text("\n");
             }
         }
-        if (gen) w.text("<start_of_turn>model\n");
+        if (gen)
+            w.text("<start_of_turn>model\n");
         break;
     }
     case ChatFamily::Phi3:
@@ -231,12 +244,14 @@ FamilyRendering renderFamily(ChatFamily family, const Tokenizer& tok, const std:
                 w.text("\n\n");
             }
         }
-        if (gen) w.text("### Response:\n");
+        if (gen)
+            w.text("### Response:\n");
         break;
     }
     case ChatFamily::Plain:
         requireRoles(family, messages);
-        if (tok.addBosToken()) w.text(bos);
+        if (tok.addBosToken())
+            w.text(bos);
         for (const auto& m : messages) {
             if (m.role == "assistant") {
                 needEos();

@@ -40,11 +40,13 @@ public:
         std::string pending;
         std::size_t pendingCount = 0;
         auto flush = [&] {
-            if (pendingCount == 0) return;
+            if (pendingCount == 0)
+                return;
             if (isValidUtf8(pending)) {
                 out.push_back(pending);
             } else {
-                for (std::size_t k = 0; k < pendingCount; ++k) out.emplace_back("\xEF\xBF\xBD");
+                for (std::size_t k = 0; k < pendingCount; ++k)
+                    out.emplace_back("\xEF\xBF\xBD");
             }
             pending.clear();
             pendingCount = 0;
@@ -53,13 +55,17 @@ public:
             int byte = -1;
             if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>') {
                 auto hex = [](char c) -> int {
-                    if (c >= '0' && c <= '9') return c - '0';
-                    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-                    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+                    if (c >= '0' && c <= '9')
+                        return c - '0';
+                    if (c >= 'A' && c <= 'F')
+                        return c - 'A' + 10;
+                    if (c >= 'a' && c <= 'f')
+                        return c - 'a' + 10;
                     return -1;
                 };
                 const int hi = hex(t[3]), lo = hex(t[4]);
-                if (hi >= 0 && lo >= 0) byte = hi * 16 + lo;
+                if (hi >= 0 && lo >= 0)
+                    byte = hi * 16 + lo;
             }
             if (byte >= 0) {
                 pending.push_back(static_cast<char>(byte));
@@ -78,7 +84,8 @@ class FuseDecoder final : public Decoder {
 public:
     void decodeChain(std::vector<std::string>& tokens) const override {
         std::string all;
-        for (const auto& t : tokens) all += t;
+        for (const auto& t : tokens)
+            all += t;
         tokens.assign(1, std::move(all));
     }
 };
@@ -88,23 +95,28 @@ public:
     StripDecoder(const std::string& content, std::size_t start, std::size_t stop, const std::string& what)
         : start_(start), stop_(stop) {
         std::size_t i = 0;
-        if (content.empty()) throw Error(what + ": Strip decoder needs a one-character 'content'");
+        if (content.empty())
+            throw Error(what + ": Strip decoder needs a one-character 'content'");
         content_ = decodeUtf8(content, i);
     }
     void decodeChain(std::vector<std::string>& tokens) const override {
         for (std::string& t : tokens) {
             std::vector<char32_t> chars;
-            for (std::size_t i = 0; i < t.size();) chars.push_back(decodeUtf8(t, i));
+            for (std::size_t i = 0; i < t.size();)
+                chars.push_back(decodeUtf8(t, i));
             std::size_t from = 0;
-            for (std::size_t k = 0; k < start_ && k < chars.size() && chars[k] == content_; ++k) from = k + 1;
+            for (std::size_t k = 0; k < start_ && k < chars.size() && chars[k] == content_; ++k)
+                from = k + 1;
             std::size_t to = chars.size();
             for (std::size_t k = 0; k < stop_ && k < chars.size(); ++k) {
                 const std::size_t idx = chars.size() - k - 1;
-                if (chars[idx] != content_) break;
+                if (chars[idx] != content_)
+                    break;
                 to = idx;
             }
             std::string s;
-            for (std::size_t k = from; k < to; ++k) appendUtf8(s, chars[k]);
+            for (std::size_t k = from; k < to; ++k)
+                appendUtf8(s, chars[k]);
             t = std::move(s);
         }
     }
@@ -123,7 +135,8 @@ public:
         for (std::string& t : tokens) {
             m.clear();
             pattern_.find(t, m);
-            if (m.empty()) continue;
+            if (m.empty())
+                continue;
             std::string s;
             std::size_t prev = 0;
             for (const auto& [b, e] : m) {
@@ -155,13 +168,16 @@ public:
     void decodeChain(std::vector<std::string>& tokens) const override {
         for (std::size_t k = 0; k < tokens.size(); ++k) {
             std::string& t = tokens[k];
-            if (t.find(replacement_) == std::string::npos) continue;
+            if (t.find(replacement_) == std::string::npos)
+                continue;
             std::string s;
             for (std::size_t pos = 0;;) {
                 const std::size_t hit = t.find(replacement_, pos);
                 s.append(t, pos, hit == std::string::npos ? std::string::npos : hit - pos);
-                if (hit == std::string::npos) break;
-                if (!(k == 0 && stripFirst_)) s.push_back(' ');
+                if (hit == std::string::npos)
+                    break;
+                if (!(k == 0 && stripFirst_))
+                    s.push_back(' ');
                 pos = hit + replacement_.size();
             }
             t = std::move(s);
@@ -185,12 +201,13 @@ public:
                 else
                     t.insert(0, " ");
             }
-            if (cleanup_) t = cleanup(t);
+            if (cleanup_)
+                t = cleanup(t);
         }
     }
     static std::string cleanup(const std::string& s) {
         static const std::pair<const char*, const char*> repl[] = {
-            {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"},
+            {" .", "."},   {" ?", "?"},           {" !", "!"},   {" ,", ","},     {" ' ", "'"},   {" n't", "n't"},
             {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
         std::string out = s;
         for (const auto& [from, to] : repl) {
@@ -227,7 +244,8 @@ class SequenceDecoder final : public Decoder {
 public:
     explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> parts) : parts_(std::move(parts)) {}
     void decodeChain(std::vector<std::string>& tokens) const override {
-        for (const auto& d : parts_) d->decodeChain(tokens);
+        for (const auto& d : parts_)
+            d->decodeChain(tokens);
     }
 
 private:
@@ -237,28 +255,37 @@ private:
 } // namespace
 
 std::unique_ptr<Decoder> makeDecoder(const Json& j, const std::string& what) {
-    if (j.is_null()) return nullptr;
+    if (j.is_null())
+        return nullptr;
     if (!j.is_object() || !j.contains("type") || !j["type"].is_string())
         throw Error(what + ": decoder must be an object with a string 'type', found " + j.dump().substr(0, 200));
     const std::string type = j["type"].get<std::string>();
-    if (type == "ByteLevel") return std::make_unique<ByteLevelDecoder>();
-    if (type == "ByteFallback") return std::make_unique<ByteFallbackDecoder>();
-    if (type == "Fuse") return std::make_unique<FuseDecoder>();
+    if (type == "ByteLevel")
+        return std::make_unique<ByteLevelDecoder>();
+    if (type == "ByteFallback")
+        return std::make_unique<ByteFallbackDecoder>();
+    if (type == "Fuse")
+        return std::make_unique<FuseDecoder>();
     if (type == "Strip")
         return std::make_unique<StripDecoder>(jsonString(j, "content", " ", what),
                                               static_cast<std::size_t>(jsonInt(j, "start", 0, what)),
                                               static_cast<std::size_t>(jsonInt(j, "stop", 0, what)), what);
-    if (type == "Replace") return std::make_unique<ReplaceDecoder>(j, what);
-    if (type == "Metaspace") return std::make_unique<MetaspaceDecoder>(j, what);
+    if (type == "Replace")
+        return std::make_unique<ReplaceDecoder>(j, what);
+    if (type == "Metaspace")
+        return std::make_unique<MetaspaceDecoder>(j, what);
     if (type == "WordPiece")
-        return std::make_unique<WordPieceDecoder>(jsonString(j, "prefix", "##", what), jsonBool(j, "cleanup", true, what));
-    if (type == "BPEDecoder") return std::make_unique<BpeSuffixDecoder>(jsonString(j, "suffix", "</w>", what));
+        return std::make_unique<WordPieceDecoder>(jsonString(j, "prefix", "##", what),
+                                                  jsonBool(j, "cleanup", true, what));
+    if (type == "BPEDecoder")
+        return std::make_unique<BpeSuffixDecoder>(jsonString(j, "suffix", "</w>", what));
     if (type == "Sequence") {
         if (!j.contains("decoders") || !j["decoders"].is_array())
             throw Error(what + ": Sequence decoder needs an array 'decoders'");
         std::vector<std::unique_ptr<Decoder>> parts;
         for (const auto& sub : j["decoders"])
-            if (auto d = makeDecoder(sub, what)) parts.push_back(std::move(d));
+            if (auto d = makeDecoder(sub, what))
+                parts.push_back(std::move(d));
         return std::make_unique<SequenceDecoder>(std::move(parts));
     }
     throw Error(what + ": unsupported decoder type '" + type +

@@ -7,16 +7,15 @@
 
 namespace ps::tok {
 
-template <typename Signature>
-class FunctionRef;
+template <typename Signature> class FunctionRef;
 
-template <typename R, typename... Args>
-class FunctionRef<R(Args...)> final {
+template <typename R, typename... Args> class FunctionRef<R(Args...)> final {
 public:
     template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, FunctionRef>>>
     FunctionRef(F&& f) // NOLINT(google-explicit-constructor): used like a function parameter
-        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
-          call_([](void* o, Args... a) -> R { return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<Args>(a)...); }) {}
+        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))), call_([](void* o, Args... a) -> R {
+              return (*static_cast<std::remove_reference_t<F>*>(o))(std::forward<Args>(a)...);
+          }) {}
     R operator()(Args... a) const { return call_(object_, std::forward<Args>(a)...); }
 
 private:

@@ -16,7 +16,8 @@ bool boolField(const Json& t, const char* key, bool fallback) {
 } // namespace
 
 HfTokenizer::HfTokenizer(const Json& j, const std::string& what) {
-    if (!j.is_object()) throw Error(what + ": expected a JSON object at the top level");
+    if (!j.is_object())
+        throw Error(what + ": expected a JSON object at the top level");
     if (!j.contains("model") || !j["model"].is_object())
         throw Error(what + ": missing 'model' object (is this a Hugging Face tokenizer.json?)");
     normalizer_ = makeNormalizer(j.value("normalizer", Json()), what);
@@ -27,7 +28,8 @@ HfTokenizer::HfTokenizer(const Json& j, const std::string& what) {
 
     std::vector<AddedToken> tokens;
     if (j.contains("added_tokens") && !j["added_tokens"].is_null()) {
-        if (!j["added_tokens"].is_array()) throw Error(what + ": 'added_tokens' must be an array");
+        if (!j["added_tokens"].is_array())
+            throw Error(what + ": 'added_tokens' must be an array");
         for (const auto& t : j["added_tokens"]) {
             if (!t.is_object() || !t.contains("id") || !t["id"].is_number_integer() || !t.contains("content") ||
                 !t["content"].is_string())
@@ -52,13 +54,15 @@ HfTokenizer::HfTokenizer(const Json& j, const std::string& what) {
 void HfTokenizer::encodeNormalizedPiece(Piece&& piece, std::vector<std::int32_t>& ids, std::vector<Span>* spans) const {
     std::vector<WordToken> toks;
     auto model = [&](Piece&& p) {
-        if (p.text.empty()) return;
+        if (p.text.empty())
+            return;
         toks.clear();
         model_->tokenize(p.text, toks);
         std::size_t pos = 0;
         for (const WordToken& t : toks) {
             ids.push_back(t.id);
-            if (spans) spans->push_back(p.spanOf(pos, pos + std::max<std::uint32_t>(t.len, 1)));
+            if (spans)
+                spans->push_back(p.spanOf(pos, pos + std::max<std::uint32_t>(t.len, 1)));
             pos += t.len;
         }
     };
@@ -76,10 +80,12 @@ void HfTokenizer::encodeText(std::string_view text, std::vector<std::int32_t>& i
     for (const AddedSplit& rs : rawSplits) {
         if (rs.id >= 0) {
             ids.push_back(rs.id);
-            if (spans) spans->push_back({static_cast<std::uint32_t>(rs.begin), static_cast<std::uint32_t>(rs.end)});
+            if (spans)
+                spans->push_back({static_cast<std::uint32_t>(rs.begin), static_cast<std::uint32_t>(rs.end)});
             continue;
         }
-        if (rs.end <= rs.begin) continue;
+        if (rs.end <= rs.begin)
+            continue;
         Piece p;
         p.text.assign(text.data() + rs.begin, rs.end - rs.begin);
         p.atOrigin = rs.begin == 0;
@@ -89,14 +95,18 @@ void HfTokenizer::encodeText(std::string_view text, std::vector<std::int32_t>& i
             p.align.resize(p.text.size());
             // Each byte aligned to its whole character, as the `tokenizers` alignments are per char.
             for (std::size_t i = 0; i < p.text.size();) {
-                const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(utf8SeqLen(static_cast<unsigned char>(p.text[i]))), p.text.size() - i);
+                const std::size_t n = std::min<std::size_t>(
+                    static_cast<std::size_t>(utf8SeqLen(static_cast<unsigned char>(p.text[i]))), p.text.size() - i);
                 for (std::size_t k = 0; k < n; ++k)
-                    p.align[i + k] = {static_cast<std::uint32_t>(rs.begin + i), static_cast<std::uint32_t>(rs.begin + i + n)};
+                    p.align[i + k] = {static_cast<std::uint32_t>(rs.begin + i),
+                                      static_cast<std::uint32_t>(rs.begin + i + n)};
                 i += n;
             }
         }
-        if (normalizer_) normalizer_->normalize(p);
-        if (p.text.empty()) continue;
+        if (normalizer_)
+            normalizer_->normalize(p);
+        if (p.text.empty())
+            continue;
         if (!added_.hasNormalizedTokens()) {
             encodeNormalizedPiece(std::move(p), ids, spans);
             continue;
@@ -104,10 +114,12 @@ void HfTokenizer::encodeText(std::string_view text, std::vector<std::int32_t>& i
         normSplits.clear();
         added_.split(p.text, true, normSplits);
         for (const AddedSplit& ns : normSplits) {
-            if (ns.end <= ns.begin) continue;
+            if (ns.end <= ns.begin)
+                continue;
             if (ns.id >= 0) {
                 ids.push_back(ns.id);
-                if (spans) spans->push_back(p.spanOf(ns.begin, ns.end));
+                if (spans)
+                    spans->push_back(p.spanOf(ns.begin, ns.end));
                 continue;
             }
             encodeNormalizedPiece(p.slice(ns.begin, ns.end), ids, spans);
@@ -120,41 +132,49 @@ std::string HfTokenizer::decode(const std::vector<std::int32_t>& ids, bool skipS
     tokens.reserve(ids.size());
     for (std::int32_t id : ids) {
         if (const AddedToken* a = added_.byId(id)) {
-            if (skipSpecial && a->special) continue;
+            if (skipSpecial && a->special)
+                continue;
             tokens.push_back(a->content);
         } else if (const std::string* t = model_->idToToken(id)) {
-            if (skipSpecial && added_.isSpecialContent(*t)) continue;
+            if (skipSpecial && added_.isSpecialContent(*t))
+                continue;
             tokens.push_back(*t);
         }
     }
     if (!decoder_) {
         std::string out;
         for (std::size_t k = 0; k < tokens.size(); ++k) {
-            if (k) out.push_back(' ');
+            if (k)
+                out.push_back(' ');
             out += tokens[k];
         }
         return out;
     }
     decoder_->decodeChain(tokens);
     std::string out;
-    for (const auto& t : tokens) out += t;
+    for (const auto& t : tokens)
+        out += t;
     return out;
 }
 
 std::optional<std::int32_t> HfTokenizer::tokenToId(std::string_view token) const {
-    if (auto id = added_.idOf(token)) return id;
+    if (auto id = added_.idOf(token))
+        return id;
     return model_->tokenToId(token);
 }
 
 std::optional<std::string> HfTokenizer::idToToken(std::int32_t id) const {
-    if (const AddedToken* a = added_.byId(id)) return a->content;
-    if (const std::string* t = model_->idToToken(id)) return *t;
+    if (const AddedToken* a = added_.byId(id))
+        return a->content;
+    if (const std::string* t = model_->idToToken(id))
+        return *t;
     return std::nullopt;
 }
 
 std::int32_t HfTokenizer::vocabSize() const {
     std::int32_t maxId = model_->maxId();
-    for (const auto& t : added_.tokens()) maxId = std::max(maxId, t.id);
+    for (const auto& t : added_.tokens())
+        maxId = std::max(maxId, t.id);
     return maxId + 1;
 }
 

@@ -23,10 +23,18 @@ public:
     UnicodeNormalizer(NormForm form, const std::string& what) {
         UErrorCode err = U_ZERO_ERROR;
         switch (form) {
-        case NormForm::NFC: norm_ = icu::Normalizer2::getNFCInstance(err); break;
-        case NormForm::NFD: norm_ = icu::Normalizer2::getNFDInstance(err); break;
-        case NormForm::NFKC: norm_ = icu::Normalizer2::getNFKCInstance(err); break;
-        case NormForm::NFKD: norm_ = icu::Normalizer2::getNFKDInstance(err); break;
+        case NormForm::NFC:
+            norm_ = icu::Normalizer2::getNFCInstance(err);
+            break;
+        case NormForm::NFD:
+            norm_ = icu::Normalizer2::getNFDInstance(err);
+            break;
+        case NormForm::NFKC:
+            norm_ = icu::Normalizer2::getNFKCInstance(err);
+            break;
+        case NormForm::NFKD:
+            norm_ = icu::Normalizer2::getNFKDInstance(err);
+            break;
         }
         if (U_FAILURE(err) || !norm_)
             throw Error(what + ": cannot load the ICU Unicode normalization data (" + u_errorName(err) + ")");
@@ -35,14 +43,16 @@ public:
     void normalize(Piece& p) const override {
         UErrorCode err = U_ZERO_ERROR;
         const icu::StringPiece src(p.text.data(), static_cast<int32_t>(p.text.size()));
-        if (norm_->isNormalizedUTF8(src, err) && U_SUCCESS(err)) return;
+        if (norm_->isNormalizedUTF8(src, err) && U_SUCCESS(err))
+            return;
         err = U_ZERO_ERROR;
         std::string out;
         out.reserve(p.text.size() + 8);
         icu::StringByteSink<std::string> sink(&out);
         icu::Edits edits;
         norm_->normalizeUTF8(0, src, sink, p.tracked ? &edits : nullptr, err);
-        if (U_FAILURE(err)) return; // cannot happen for valid UTF-8; keep the text unchanged
+        if (U_FAILURE(err))
+            return; // cannot happen for valid UTF-8; keep the text unchanged
         if (p.tracked) {
             std::vector<Span> align;
             align.reserve(out.size());
@@ -128,18 +138,21 @@ public:
         if (left_) {
             while (from < to) {
                 std::size_t j = from;
-                if (!isWhitespace(decodeUtf8(p.text, j))) break;
+                if (!isWhitespace(decodeUtf8(p.text, j)))
+                    break;
                 from = j;
             }
         }
         if (right_) {
             while (to > from) {
                 std::size_t s;
-                if (!isWhitespace(decodeUtf8Before(p.text, to, s))) break;
+                if (!isWhitespace(decodeUtf8Before(p.text, to, s)))
+                    break;
                 to = s;
             }
         }
-        if (from == 0 && to == p.text.size()) return;
+        if (from == 0 && to == p.text.size())
+            return;
         const bool origin = p.atOrigin;
         p = p.slice(from, to);
         p.atOrigin = origin;
@@ -159,7 +172,8 @@ public:
         PieceBuilder b(p);
         for (std::size_t i = 0; i < p.text.size();) {
             const std::size_t start = i;
-            if (!isNonspacingMark(decodeUtf8(p.text, i))) b.copy(p, start, i);
+            if (!isNonspacingMark(decodeUtf8(p.text, i)))
+                b.copy(p, start, i);
         }
         p = b.take();
     }
@@ -169,7 +183,8 @@ class Prepend final : public Normalizer {
 public:
     explicit Prepend(std::string s) : prefix_(std::move(s)) {}
     void normalize(Piece& p) const override {
-        if (p.text.empty()) return;
+        if (p.text.empty())
+            return;
         PieceBuilder b(p);
         std::size_t first = 0;
         decodeUtf8(p.text, first);
@@ -189,13 +204,15 @@ public:
     void normalize(Piece& p) const override {
         std::vector<std::pair<std::size_t, std::size_t>> m;
         pattern_.find(p.text, m);
-        if (m.empty()) return;
+        if (m.empty())
+            return;
         PieceBuilder b(p);
         std::size_t prev = 0;
         for (const auto& [s, e] : m) {
             b.copy(p, prev, s);
             Span sp = e > s ? p.spanOf(s, e) : (s < p.text.size() ? p.spanOf(s, s + 1) : p.spanOf(s - 1, s));
-            if (!content_.empty()) b.append(content_, sp);
+            if (!content_.empty())
+                b.append(content_, sp);
             prev = e;
         }
         b.copy(p, prev, p.text.size());
@@ -214,7 +231,8 @@ bool isChineseChar(char32_t c) {
 }
 
 bool isBertControl(char32_t c) {
-    if (c == '\t' || c == '\n' || c == '\r') return false;
+    if (c == '\t' || c == '\n' || c == '\r')
+        return false;
     const auto mask = U_GET_GC_MASK(static_cast<UChar32>(c));
     return (mask & (U_GC_CC_MASK | U_GC_CF_MASK | U_GC_CN_MASK | U_GC_CO_MASK)) != 0;
 }
@@ -224,7 +242,8 @@ public:
     BertNormalizer(const Json& j, const std::string& what)
         : clean_(jsonBool(j, "clean_text", true, what)), chinese_(jsonBool(j, "handle_chinese_chars", true, what)),
           lower_(jsonBool(j, "lowercase", true, what)), nfd_(NormForm::NFD, what) {
-        strip_ = j.contains("strip_accents") && j["strip_accents"].is_boolean() ? j["strip_accents"].get<bool>() : lower_;
+        strip_ =
+            j.contains("strip_accents") && j["strip_accents"].is_boolean() ? j["strip_accents"].get<bool>() : lower_;
     }
     void normalize(Piece& p) const override {
         PieceBuilder b(p);
@@ -232,7 +251,8 @@ public:
             const std::size_t start = i;
             const char32_t c = decodeUtf8(p.text, i);
             const Span sp = p.spanOf(start, i);
-            if (clean_ && (c == 0 || c == 0xFFFD || isBertControl(c))) continue;
+            if (clean_ && (c == 0 || c == 0xFFFD || isBertControl(c)))
+                continue;
             if (clean_ && isWhitespace(c)) {
                 b.append(" ", sp);
             } else if (chinese_ && isChineseChar(c)) {
@@ -248,7 +268,8 @@ public:
             nfd_.normalize(p);
             StripAccents().normalize(p);
         }
-        if (lower_) Lowercase().normalize(p);
+        if (lower_)
+            Lowercase().normalize(p);
     }
 
 private:
@@ -265,7 +286,8 @@ class SequenceNormalizer final : public Normalizer {
 public:
     explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> parts) : parts_(std::move(parts)) {}
     void normalize(Piece& p) const override {
-        for (const auto& n : parts_) n->normalize(p);
+        for (const auto& n : parts_)
+            n->normalize(p);
     }
 
 private:
@@ -275,28 +297,40 @@ private:
 } // namespace
 
 std::unique_ptr<Normalizer> makeNormalizer(const Json& j, const std::string& what) {
-    if (j.is_null()) return nullptr;
+    if (j.is_null())
+        return nullptr;
     if (!j.is_object() || !j.contains("type") || !j["type"].is_string())
         throw Error(what + ": normalizer must be an object with a string 'type', found " + j.dump().substr(0, 200));
     const std::string type = j["type"].get<std::string>();
-    if (type == "NFC") return std::make_unique<UnicodeNormalizer>(NormForm::NFC, what);
-    if (type == "NFD") return std::make_unique<UnicodeNormalizer>(NormForm::NFD, what);
-    if (type == "NFKC") return std::make_unique<UnicodeNormalizer>(NormForm::NFKC, what);
-    if (type == "NFKD") return std::make_unique<UnicodeNormalizer>(NormForm::NFKD, what);
-    if (type == "Lowercase") return std::make_unique<Lowercase>();
+    if (type == "NFC")
+        return std::make_unique<UnicodeNormalizer>(NormForm::NFC, what);
+    if (type == "NFD")
+        return std::make_unique<UnicodeNormalizer>(NormForm::NFD, what);
+    if (type == "NFKC")
+        return std::make_unique<UnicodeNormalizer>(NormForm::NFKC, what);
+    if (type == "NFKD")
+        return std::make_unique<UnicodeNormalizer>(NormForm::NFKD, what);
+    if (type == "Lowercase")
+        return std::make_unique<Lowercase>();
     if (type == "Strip")
         return std::make_unique<Strip>(jsonBool(j, "strip_left", true, what), jsonBool(j, "strip_right", true, what));
-    if (type == "StripAccents") return std::make_unique<StripAccents>();
-    if (type == "Prepend") return std::make_unique<Prepend>(jsonRequireString(j, "prepend", what));
-    if (type == "Replace") return std::make_unique<Replace>(j, what);
-    if (type == "BertNormalizer") return std::make_unique<BertNormalizer>(j, what);
-    if (type == "ByteLevel") return std::make_unique<ByteLevelNormalizer>();
+    if (type == "StripAccents")
+        return std::make_unique<StripAccents>();
+    if (type == "Prepend")
+        return std::make_unique<Prepend>(jsonRequireString(j, "prepend", what));
+    if (type == "Replace")
+        return std::make_unique<Replace>(j, what);
+    if (type == "BertNormalizer")
+        return std::make_unique<BertNormalizer>(j, what);
+    if (type == "ByteLevel")
+        return std::make_unique<ByteLevelNormalizer>();
     if (type == "Sequence") {
         if (!j.contains("normalizers") || !j["normalizers"].is_array())
             throw Error(what + ": Sequence normalizer needs an array 'normalizers'");
         std::vector<std::unique_ptr<Normalizer>> parts;
         for (const auto& sub : j["normalizers"])
-            if (auto n = makeNormalizer(sub, what)) parts.push_back(std::move(n));
+            if (auto n = makeNormalizer(sub, what))
+                parts.push_back(std::move(n));
         return std::make_unique<SequenceNormalizer>(std::move(parts));
     }
     throw Error(what + ": unsupported normalizer type '" + type +

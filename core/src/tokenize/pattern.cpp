@@ -17,7 +17,8 @@ Pattern::Pattern(const Json& j, const std::string& what) {
 
 void Pattern::find(std::string_view text, std::vector<std::pair<std::size_t, std::size_t>>& out) const {
     if (isLiteral_) {
-        if (literal_.empty()) return;
+        if (literal_.empty())
+            return;
         for (std::size_t pos = text.find(literal_); pos != std::string_view::npos;
              pos = text.find(literal_, pos + literal_.size()))
             out.emplace_back(pos, pos + literal_.size());

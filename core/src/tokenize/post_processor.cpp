@@ -6,12 +6,14 @@ namespace ps::tok {
 namespace {
 
 void applyTemplate(const Json& j, const std::string& what, SpecialWrap& wrap) {
-    if (!j.contains("single")) throw Error(what + ": TemplateProcessing needs 'single'");
+    if (!j.contains("single"))
+        throw Error(what + ": TemplateProcessing needs 'single'");
     const Json& single = j["single"];
     const Json specials = j.contains("special_tokens") ? j["special_tokens"] : Json::object();
     std::vector<const Json*> items;
     if (single.is_array()) {
-        for (const auto& it : single) items.push_back(&it);
+        for (const auto& it : single)
+            items.push_back(&it);
     } else {
         throw Error(what + ": TemplateProcessing 'single' must be an array of pieces");
     }
@@ -34,11 +36,13 @@ void applyTemplate(const Json& j, const std::string& what, SpecialWrap& wrap) {
         auto& ids = seenSequence ? inner.suffix : inner.prefix;
         auto& toks = seenSequence ? inner.suffixTokens : inner.prefixTokens;
         for (const auto& v : st["ids"]) {
-            if (!v.is_number_integer()) throw Error(what + ": special_tokens['" + id + "'].ids must be integers");
+            if (!v.is_number_integer())
+                throw Error(what + ": special_tokens['" + id + "'].ids must be integers");
             ids.push_back(v.get<std::int32_t>());
         }
         if (st.contains("tokens") && st["tokens"].is_array())
-            for (const auto& v : st["tokens"]) toks.push_back(v.is_string() ? v.get<std::string>() : std::string());
+            for (const auto& v : st["tokens"])
+                toks.push_back(v.is_string() ? v.get<std::string>() : std::string());
     }
     wrap.prefix.insert(wrap.prefix.begin(), inner.prefix.begin(), inner.prefix.end());
     wrap.prefixTokens.insert(wrap.prefixTokens.begin(), inner.prefixTokens.begin(), inner.prefixTokens.end());
@@ -61,17 +65,22 @@ void applyClsSep(const Json& j, const std::string& what, SpecialWrap& wrap) {
 }
 
 void apply(const Json& j, const std::string& what, SpecialWrap& wrap) {
-    if (j.is_null()) return;
+    if (j.is_null())
+        return;
     if (!j.is_object() || !j.contains("type") || !j["type"].is_string())
         throw Error(what + ": post_processor must be an object with a string 'type'");
     const std::string type = j["type"].get<std::string>();
-    if (type == "ByteLevel") return;
-    if (type == "TemplateProcessing") return applyTemplate(j, what, wrap);
-    if (type == "RobertaProcessing" || type == "BertProcessing") return applyClsSep(j, what, wrap);
+    if (type == "ByteLevel")
+        return;
+    if (type == "TemplateProcessing")
+        return applyTemplate(j, what, wrap);
+    if (type == "RobertaProcessing" || type == "BertProcessing")
+        return applyClsSep(j, what, wrap);
     if (type == "Sequence") {
         if (!j.contains("processors") || !j["processors"].is_array())
             throw Error(what + ": Sequence post_processor needs an array 'processors'");
-        for (const auto& p : j["processors"]) apply(p, what, wrap);
+        for (const auto& p : j["processors"])
+            apply(p, what, wrap);
         return;
     }
     throw Error(what + ": unsupported post_processor type '" + type +

@@ -20,19 +20,26 @@ std::vector<std::pair<std::size_t, std::size_t>> charMatches(const std::string& 
     std::vector<std::pair<std::size_t, std::size_t>> m;
     for (std::size_t i = 0; i < text.size();) {
         const std::size_t start = i;
-        if (pred(decodeUtf8(text, i))) m.emplace_back(start, i);
+        if (pred(decodeUtf8(text, i)))
+            m.emplace_back(start, i);
     }
     return m;
 }
 
 SplitBehavior parseBehavior(const Json& j, const std::string& key, SplitBehavior fallback, const std::string& what) {
-    if (!j.contains(key)) return fallback;
+    if (!j.contains(key))
+        return fallback;
     const std::string b = jsonString(j, key, "", what);
-    if (b == "Removed") return SplitBehavior::Removed;
-    if (b == "Isolated") return SplitBehavior::Isolated;
-    if (b == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
-    if (b == "MergedWithNext") return SplitBehavior::MergedWithNext;
-    if (b == "Contiguous") return SplitBehavior::Contiguous;
+    if (b == "Removed")
+        return SplitBehavior::Removed;
+    if (b == "Isolated")
+        return SplitBehavior::Isolated;
+    if (b == "MergedWithPrevious")
+        return SplitBehavior::MergedWithPrevious;
+    if (b == "MergedWithNext")
+        return SplitBehavior::MergedWithNext;
+    if (b == "Contiguous")
+        return SplitBehavior::Contiguous;
     throw Error(what + ": unknown split behavior '" + b +
                 "' (expected Removed, Isolated, MergedWithPrevious, MergedWithNext or Contiguous)");
 }
@@ -51,7 +58,8 @@ public:
             p = b.take();
         }
         auto mapped = [&](Piece&& q) {
-            if (mapBytes_) byteLevelMap(q);
+            if (mapBytes_)
+                byteLevelMap(q);
             sink(std::move(q));
         };
         if (regex_) {
@@ -94,22 +102,28 @@ class MetaspacePre final : public PreTokenizer {
 public:
     MetaspacePre(const Json& j, const std::string& what) {
         replacement_ = jsonString(j, "replacement", "\xE2\x96\x81", what);
-        if (replacement_.empty() || static_cast<std::size_t>(utf8SeqLen(static_cast<unsigned char>(replacement_[0]))) != replacement_.size())
+        if (replacement_.empty() ||
+            static_cast<std::size_t>(utf8SeqLen(static_cast<unsigned char>(replacement_[0]))) != replacement_.size())
             throw Error(what + ": Metaspace 'replacement' must be one character, found '" + replacement_ + "'");
         scheme_ = PrependScheme::Always;
         if (j.contains("prepend_scheme") && j["prepend_scheme"].is_string()) {
             const std::string s = j["prepend_scheme"].get<std::string>();
-            if (s == "always") scheme_ = PrependScheme::Always;
-            else if (s == "first") scheme_ = PrependScheme::First;
-            else if (s == "never") scheme_ = PrependScheme::Never;
-            else throw Error(what + ": Metaspace prepend_scheme must be always, first or never, found '" + s + "'");
+            if (s == "always")
+                scheme_ = PrependScheme::Always;
+            else if (s == "first")
+                scheme_ = PrependScheme::First;
+            else if (s == "never")
+                scheme_ = PrependScheme::Never;
+            else
+                throw Error(what + ": Metaspace prepend_scheme must be always, first or never, found '" + s + "'");
         } else if (j.contains("add_prefix_space")) {
             scheme_ = jsonBool(j, "add_prefix_space", true, what) ? PrependScheme::Always : PrependScheme::Never;
         }
         split_ = jsonBool(j, "split", true, what);
     }
     void split(Piece&& p, PieceSink sink) const override {
-        if (p.text.empty()) return;
+        if (p.text.empty())
+            return;
         // Spaces become the replacement; then the prefix is prepended unless the text already
         // starts with it (so a text starting with ' ' gets none: the `tokenizers` order).
         const bool startsWithRep = p.text.compare(0, replacement_.size(), replacement_) == 0 || p.text[0] == ' ';
@@ -120,7 +134,8 @@ public:
             q.atOrigin = p.atOrigin;
             q.originBegin = p.originBegin;
             q.text.reserve(p.text.size() + 16);
-            if (prepend) q.text += replacement_;
+            if (prepend)
+                q.text += replacement_;
             std::size_t prev = 0;
             for (std::size_t pos = p.text.find(' '); pos != std::string::npos; pos = p.text.find(' ', prev)) {
                 q.text.append(p.text, prev, pos - prev);
@@ -193,13 +208,16 @@ public:
     explicit SequencePre(std::vector<std::unique_ptr<PreTokenizer>> parts) : parts_(std::move(parts)) {}
     void split(Piece&& p, PieceSink sink) const override { run(0, std::move(p), sink); }
     bool endsWithByteLevel() const override {
-        if (parts_.empty() || !parts_.back()->endsWithByteLevel()) return false;
+        if (parts_.empty() || !parts_.back()->endsWithByteLevel())
+            return false;
         for (std::size_t k = 0; k + 1 < parts_.size(); ++k)
-            if (parts_[k]->endsWithByteLevel()) return false; // mapped twice: keep the general path
+            if (parts_[k]->endsWithByteLevel())
+                return false; // mapped twice: keep the general path
         return true;
     }
     void skipByteMapping() override {
-        if (!parts_.empty()) parts_.back()->skipByteMapping();
+        if (!parts_.empty())
+            parts_.back()->skipByteMapping();
     }
 
 private:
@@ -216,15 +234,18 @@ private:
 } // namespace
 
 std::unique_ptr<PreTokenizer> makePreTokenizer(const Json& j, const std::string& what) {
-    if (j.is_null()) return nullptr;
+    if (j.is_null())
+        return nullptr;
     if (!j.is_object() || !j.contains("type") || !j["type"].is_string())
         throw Error(what + ": pre_tokenizer must be an object with a string 'type', found " + j.dump().substr(0, 200));
     const std::string type = j["type"].get<std::string>();
     if (type == "ByteLevel")
         return std::make_unique<ByteLevelPre>(jsonBool(j, "add_prefix_space", true, what),
                                               jsonBool(j, "use_regex", true, what), what);
-    if (type == "Split") return std::make_unique<SplitPre>(j, what);
-    if (type == "Metaspace") return std::make_unique<MetaspacePre>(j, what);
+    if (type == "Split")
+        return std::make_unique<SplitPre>(j, what);
+    if (type == "Metaspace")
+        return std::make_unique<MetaspacePre>(j, what);
     if (type == "Digits") {
         const bool individual = jsonBool(j, "individual_digits", false, what);
         return std::make_unique<CharClassPre>(isNumeric,
@@ -233,8 +254,10 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const Json& j, const std::string&
     if (type == "Punctuation")
         return std::make_unique<CharClassPre>(isPunctuation,
                                               parseBehavior(j, "behavior", SplitBehavior::Isolated, what));
-    if (type == "Whitespace") return std::make_unique<WhitespacePre>(what);
-    if (type == "WhitespaceSplit") return std::make_unique<CharClassPre>(isWhitespace, SplitBehavior::Removed);
+    if (type == "Whitespace")
+        return std::make_unique<WhitespacePre>(what);
+    if (type == "WhitespaceSplit")
+        return std::make_unique<CharClassPre>(isWhitespace, SplitBehavior::Removed);
     if (type == "CharDelimiterSplit") {
         const std::string d = jsonRequireString(j, "delimiter", what);
         std::size_t i = 0;
@@ -252,7 +275,8 @@ std::unique_ptr<PreTokenizer> makePreTokenizer(const Json& j, const std::string&
             throw Error(what + ": Sequence pre_tokenizer needs an array 'pretokenizers'");
         std::vector<std::unique_ptr<PreTokenizer>> parts;
         for (const auto& sub : j["pretokenizers"])
-            if (auto p = makePreTokenizer(sub, what)) parts.push_back(std::move(p));
+            if (auto p = makePreTokenizer(sub, what))
+                parts.push_back(std::move(p));
         return std::make_unique<SequencePre>(std::move(parts));
     }
     throw Error(what + ": unsupported pre_tokenizer type '" + type +

@@ -6,7 +6,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-
 namespace ps::tok {
 
 namespace {
@@ -52,7 +51,8 @@ Regex::Regex(const std::string& pattern, const std::string& what) : pattern_(pat
 }
 
 Regex::~Regex() {
-    if (code_) pcre2_code_free(static_cast<pcre2_code*>(code_));
+    if (code_)
+        pcre2_code_free(static_cast<pcre2_code*>(code_));
 }
 
 void Regex::findAll(std::string_view text, std::vector<std::pair<std::size_t, std::size_t>>& out) const {
@@ -67,13 +67,16 @@ void Regex::findAll(std::string_view text, std::vector<std::pair<std::size_t, st
     while (searchFrom <= len) {
         const int rc = jit_ ? pcre2_jit_match(code, subject, len, searchFrom, 0, md, st.context)
                             : pcre2_match(code, subject, len, searchFrom, PCRE2_NO_UTF_CHECK, md, st.context);
-        if (rc == PCRE2_ERROR_NOMATCH) break;
-        if (rc < 0) throw Error("regex '" + pattern_ + "': matching failed: " + pcre2Message(rc));
+        if (rc == PCRE2_ERROR_NOMATCH)
+            break;
+        if (rc < 0)
+            throw Error("regex '" + pattern_ + "': matching failed: " + pcre2Message(rc));
         const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
         const std::size_t s = ov[0], e = ov[1];
         if (s == e && haveLastEnd && lastEnd == e) {
             // Rust/onig find_iter: no empty match right after the previous match; step one char.
-            if (searchFrom >= len) break;
+            if (searchFrom >= len)
+                break;
             searchFrom += static_cast<std::size_t>(utf8SeqLen(static_cast<unsigned char>(text[searchFrom])));
             continue;
         }

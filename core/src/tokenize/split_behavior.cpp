@@ -15,18 +15,21 @@ std::vector<Segment> segmentsFromMatches(std::size_t textSize,
     segs.reserve(matches.size() * 2 + 1);
     std::size_t prev = 0;
     for (const auto& [s, e] : matches) {
-        if (prev != s) segs.push_back({prev, s, false});
+        if (prev != s)
+            segs.push_back({prev, s, false});
         segs.push_back({s, e, true});
         prev = e;
     }
-    if (prev != textSize) segs.push_back({prev, textSize, false});
+    if (prev != textSize)
+        segs.push_back({prev, textSize, false});
     return segs;
 }
 
 void splitPiece(Piece&& p, const std::vector<std::pair<std::size_t, std::size_t>>& matches, SplitBehavior behavior,
                 bool invert, PieceSink sink) {
     auto emit = [&](std::size_t b, std::size_t e) {
-        if (e <= b) return;
+        if (e <= b)
+            return;
         if (b == 0 && e == p.text.size())
             sink(std::move(p));
         else
@@ -46,12 +49,14 @@ void splitPiece(Piece&& p, const std::vector<std::pair<std::size_t, std::size_t>
     }
     std::vector<Segment> segs = segmentsFromMatches(p.text.size(), matches);
     if (invert)
-        for (auto& s : segs) s.match = !s.match;
+        for (auto& s : segs)
+            s.match = !s.match;
     std::vector<Segment> result; // `match` reused as "remove"
     result.reserve(segs.size());
     switch (behavior) {
     case SplitBehavior::Isolated:
-        for (const auto& s : segs) result.push_back({s.begin, s.end, false});
+        for (const auto& s : segs)
+            result.push_back({s.begin, s.end, false});
         break;
     case SplitBehavior::Removed:
         result = segs;
@@ -92,7 +97,8 @@ void splitPiece(Piece&& p, const std::vector<std::pair<std::size_t, std::size_t>
     }
     }
     for (const auto& s : result)
-        if (!s.match) emit(s.begin, s.end);
+        if (!s.match)
+            emit(s.begin, s.end);
 }
 
 } // namespace ps::tok

@@ -46,9 +46,28 @@ private:
     void normalize(std::string_view text, bool dummyPrefix, std::string& out, std::vector<std::uint32_t>* origin) const;
 
     std::vector<Piece> pieces_;
-    std::unordered_map<std::string_view, std::int32_t> normal_;   // NORMAL, USER_DEFINED, UNUSED
-    std::unordered_map<std::string_view, std::int32_t> reserved_; // the others
-    std::vector<std::string> userDefined_;                       // longest first
+    struct PieceHash {
+        std::size_t operator()(std::string_view s) const {
+            std::uint64_t h = 1469598103934665603ull; // FNV-1a: pieces are a few bytes long
+            for (unsigned char c : s)
+                h = (h ^ c) * 1099511628211ull;
+            return static_cast<std::size_t>(h ^ (h >> 32));
+        }
+    };
+    std::unordered_map<std::string_view, std::int32_t, PieceHash> normal_;   // NORMAL, USER_DEFINED, UNUSED
+    std::unordered_map<std::string_view, std::int32_t, PieceHash> reserved_; // the others
+    std::vector<std::string> userDefined_;                                   // longest first
+    // Every way to build a piece from two pieces: (left id, right id) -> merged id, as an
+    // open-addressing table, so that the encoder compares ids instead of hashing strings.
+    struct PairSlot {
+        std::uint64_t key = ~0ull;
+        std::int32_t merged = -1;
+    };
+    std::int32_t findPair(std::int32_t a, std::int32_t b) const;
+    std::vector<PairSlot> pairs_;
+    std::size_t pairMask_ = 0;
+    int pairShift_ = 64;
+    std::vector<std::int32_t> bmpIds_; // code point (BMP) -> id of the one-character piece, -1 none
     std::int32_t unkId_ = 0;
     std::int32_t byteIds_[256];
     bool byteFallback_ = false;

@@ -20,12 +20,13 @@ struct Piece {
     std::string text;
     std::vector<Span> align; // one per byte of `text` when tracked, else empty
     bool tracked = false;
-    bool atOrigin = false;   // starts at byte 0 of the original input (Metaspace prepend_scheme "first")
+    bool atOrigin = false;         // starts at byte 0 of the original input (Metaspace prepend_scheme "first")
     std::uint32_t originBegin = 0; // original offset of the piece's start (used when empty)
 
     // The original range of text[from, to) (to > from).
     Span spanOf(std::size_t from, std::size_t to) const {
-        if (!tracked || align.empty()) return {originBegin, originBegin};
+        if (!tracked || align.empty())
+            return {originBegin, originBegin};
         return {align[from].begin, align[to - 1].end};
     }
     // Sub-piece text[from, to).
@@ -53,11 +54,13 @@ public:
         out_.atOrigin = source.atOrigin;
         out_.originBegin = source.originBegin;
         out_.text.reserve(source.text.size() + 4);
-        if (tracked_) out_.align.reserve(source.text.size() + 4);
+        if (tracked_)
+            out_.align.reserve(source.text.size() + 4);
     }
     void append(std::string_view bytes, Span span) {
         out_.text.append(bytes.data(), bytes.size());
-        if (tracked_) out_.align.insert(out_.align.end(), bytes.size(), span);
+        if (tracked_)
+            out_.align.insert(out_.align.end(), bytes.size(), span);
     }
     // Copies source bytes [from, to) with their own alignment.
     void copy(const Piece& source, std::size_t from, std::size_t to) {

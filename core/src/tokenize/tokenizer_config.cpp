@@ -10,32 +10,40 @@ namespace ps::tok {
 namespace {
 
 std::optional<std::string> specialTokenField(const Json& c, const char* key, const std::string& what) {
-    if (!c.contains(key) || c[key].is_null()) return std::nullopt;
+    if (!c.contains(key) || c[key].is_null())
+        return std::nullopt;
     const Json& v = c[key];
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
+    if (v.is_string())
+        return v.get<std::string>();
+    if (v.is_object() && v.contains("content") && v["content"].is_string())
+        return v["content"].get<std::string>();
     throw Error(what + ": key '" + key + "' must be a string, an AddedToken object {\"content\": ...} or null, found " +
                 jsonTypeName(v));
 }
 
 std::optional<bool> optBool(const Json& c, const char* key, const std::string& what) {
-    if (!c.contains(key) || c[key].is_null()) return std::nullopt;
+    if (!c.contains(key) || c[key].is_null())
+        return std::nullopt;
     if (!c[key].is_boolean())
         throw Error(what + ": key '" + key + "' must be boolean, found " + jsonTypeName(c[key]));
     return c[key].get<bool>();
 }
 
 std::string templateFromJson(const Json& v, const std::string& what) {
-    if (v.is_null()) return {};
-    if (v.is_string()) return v.get<std::string>();
+    if (v.is_null())
+        return {};
+    if (v.is_string())
+        return v.get<std::string>();
     if (v.is_array()) {
         std::string first;
         for (const auto& e : v) {
             if (!e.is_object() || !e.contains("template") || !e["template"].is_string())
                 throw Error(what + ": chat_template list entries must be {\"name\": ..., \"template\": ...}");
             const std::string name = e.value("name", std::string());
-            if (name == "default") return e["template"].get<std::string>();
-            if (first.empty()) first = e["template"].get<std::string>();
+            if (name == "default")
+                return e["template"].get<std::string>();
+            if (first.empty())
+                first = e["template"].get<std::string>();
         }
         return first;
     }
@@ -50,7 +58,8 @@ TokenizerConfig readTokenizerConfig(const std::string& dir) {
     const std::string path = (fs::path(dir) / "tokenizer_config.json").string();
     if (fs::exists(path)) {
         const Json c = parseJsonFile(path);
-        if (!c.is_object()) throw Error(path + ": expected a JSON object at the top level");
+        if (!c.is_object())
+            throw Error(path + ": expected a JSON object at the top level");
         cfg.present = true;
         cfg.bos = specialTokenField(c, "bos_token", path);
         cfg.eos = specialTokenField(c, "eos_token", path);
@@ -60,7 +69,8 @@ TokenizerConfig readTokenizerConfig(const std::string& dir) {
         cfg.addEos = optBool(c, "add_eos_token", path);
         cfg.legacy = optBool(c, "legacy", path);
         cfg.tokenizerClass = jsonString(c, "tokenizer_class", "", path);
-        if (c.contains("chat_template")) cfg.chatTemplate = templateFromJson(c["chat_template"], path);
+        if (c.contains("chat_template"))
+            cfg.chatTemplate = templateFromJson(c["chat_template"], path);
         if (c.contains("model_max_length") && c["model_max_length"].is_number()) {
             const double v = c["model_max_length"].get<double>();
             // transformers writes 1e30 (VERY_LARGE_INTEGER) for "no limit".

@@ -37,26 +37,33 @@ namespace {
 // Length of the valid sequence at s[i], or -(length of the maximal invalid subpart) (>= 1).
 int validSequenceAt(std::string_view s, std::size_t i) {
     const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) return 1;
+    if (b0 < 0x80)
+        return 1;
     int need;
     unsigned char lo = 0x80, hi = 0xBF;
     if (b0 >= 0xC2 && b0 <= 0xDF) {
         need = 1;
     } else if (b0 >= 0xE0 && b0 <= 0xEF) {
         need = 2;
-        if (b0 == 0xE0) lo = 0xA0;
-        if (b0 == 0xED) hi = 0x9F;
+        if (b0 == 0xE0)
+            lo = 0xA0;
+        if (b0 == 0xED)
+            hi = 0x9F;
     } else if (b0 >= 0xF0 && b0 <= 0xF4) {
         need = 3;
-        if (b0 == 0xF0) lo = 0x90;
-        if (b0 == 0xF4) hi = 0x8F;
+        if (b0 == 0xF0)
+            lo = 0x90;
+        if (b0 == 0xF4)
+            hi = 0x8F;
     } else {
         return -1;
     }
     for (int k = 1; k <= need; ++k) {
-        if (i + k >= s.size()) return -k;
+        if (i + k >= s.size())
+            return -k;
         const auto b = static_cast<unsigned char>(s[i + k]);
-        if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return -k;
+        if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF))
+            return -k;
     }
     return need + 1;
 }
@@ -71,12 +78,15 @@ bool isValidUtf8(std::string_view s) {
         while (i + 8 <= n) {
             std::uint64_t w;
             __builtin_memcpy(&w, s.data() + i, 8);
-            if (w & 0x8080808080808080ull) break;
+            if (w & 0x8080808080808080ull)
+                break;
             i += 8;
         }
-        if (i >= n) break;
+        if (i >= n)
+            break;
         const int len = validSequenceAt(s, i);
-        if (len < 0) return false;
+        if (len < 0)
+            return false;
         i += static_cast<std::size_t>(len);
     }
     return true;
@@ -100,18 +110,21 @@ std::string repairUtf8(std::string_view s) {
 }
 
 bool isWhitespace(char32_t c) {
-    if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);
+    if (c < 0x80)
+        return c == ' ' || (c >= 0x09 && c <= 0x0D);
     return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_WHITE_SPACE);
 }
 
 bool isNumeric(char32_t c) {
-    if (c < 0x80) return c >= '0' && c <= '9';
+    if (c < 0x80)
+        return c >= '0' && c <= '9';
     const auto mask = U_GET_GC_MASK(static_cast<UChar32>(c));
     return (mask & (U_GC_ND_MASK | U_GC_NL_MASK | U_GC_NO_MASK)) != 0;
 }
 
 bool isAlphanumeric(char32_t c) {
-    if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (c < 0x80)
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_ALPHABETIC) || isNumeric(c);
 }
 
@@ -123,7 +136,8 @@ bool isPunctuation(char32_t c) {
 }
 
 bool isWordChar(char32_t c) {
-    if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    if (c < 0x80)
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
     const auto u = static_cast<UChar32>(c);
     return u_hasBinaryProperty(u, UCHAR_ALPHABETIC) || u_hasBinaryProperty(u, UCHAR_JOIN_CONTROL) ||
            (U_GET_GC_MASK(u) & (U_GC_M_MASK | U_GC_ND_MASK | U_GC_PC_MASK)) != 0;

@@ -10,10 +10,14 @@ namespace ps::tok {
 
 // Length of the UTF-8 sequence starting with lead byte `b` (1 for invalid lead bytes).
 inline int utf8SeqLen(unsigned char b) {
-    if (b < 0x80) return 1;
-    if ((b & 0xE0) == 0xC0) return 2;
-    if ((b & 0xF0) == 0xE0) return 3;
-    if ((b & 0xF8) == 0xF0) return 4;
+    if (b < 0x80)
+        return 1;
+    if ((b & 0xE0) == 0xC0)
+        return 2;
+    if ((b & 0xF0) == 0xE0)
+        return 3;
+    if ((b & 0xF8) == 0xF0)
+        return 4;
     return 1;
 }
 

@@ -5,7 +5,7 @@
 namespace ps::tok {
 namespace {
 
-constexpr std::size_t kSlotsPerShard = 4096; // power of two; 64 shards: ~130k words at most
+constexpr std::size_t kSlotsPerShard = 4096;         // power of two; 64 shards: ~130k words at most
 constexpr std::size_t kMaxFill = kSlotsPerShard / 2; // short probe runs
 
 struct Slot {
@@ -48,7 +48,8 @@ bool WordCache::find(std::string_view word, std::uint64_t h, std::vector<WordTok
     std::lock_guard<std::mutex> lock(s.mutex);
     for (std::size_t i = h & (kSlotsPerShard - 1);; i = (i + 1) & (kSlotsPerShard - 1)) {
         const Slot& slot = s.slots[i];
-        if (slot.hash == 0) return false;
+        if (slot.hash == 0)
+            return false;
         if (slot.hash == h && slot.wordLen == word.size() &&
             std::memcmp(s.words.data() + slot.wordOffset, word.data(), word.size()) == 0) {
             out.insert(out.end(), s.tokens.begin() + slot.tokenOffset,
@@ -70,7 +71,8 @@ void WordCache::insert(std::string_view word, std::uint64_t h, const WordToken* 
     std::size_t i = h & (kSlotsPerShard - 1);
     for (;; i = (i + 1) & (kSlotsPerShard - 1)) {
         const Slot& slot = s.slots[i];
-        if (slot.hash == 0) break;
+        if (slot.hash == 0)
+            break;
         if (slot.hash == h && slot.wordLen == word.size() &&
             std::memcmp(s.words.data() + slot.wordOffset, word.data(), word.size()) == 0)
             return; // another thread was first

@@ -8,7 +8,7 @@ using torch::autograd::variable_list;
 
 torch::Tensor chunkLogits(const torch::Tensor& h, const torch::Tensor& weight, const torch::Tensor& bias) {
     auto logits = torch::matmul(h, weight.t()).to(torch::kFloat32);
-    if (bias.defined())
+    if (bias.defined() && bias.numel() > 0)
         logits = logits + bias.to(torch::kFloat32);
     return logits;
 }
@@ -36,7 +36,7 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
         const auto chunkRows = ctx->saved_data["chunk"].toInt();
         const auto g = gradOutputs[0].to(torch::kFloat32);
         const bool needW = weight.requires_grad();
-        const bool needB = bias.defined() && bias.requires_grad();
+        const bool needB = bias.numel() > 0 && bias.requires_grad();
         torch::NoGradGuard noGrad;
         const auto n = hidden.size(0);
         auto gradHidden = torch::empty_like(hidden);
@@ -68,7 +68,9 @@ torch::Tensor fusedHeadCrossEntropySum(const torch::Tensor& hidden, const torch:
                                        std::int64_t chunkRows) {
     if (hidden.size(0) == 0)
         return torch::zeros({}, hidden.options().dtype(torch::kFloat32));
-    return FusedHeadCrossEntropy::apply(hidden, weight, bias, targets, chunkRows);
+    // Autograd functions cannot take undefined tensors (LibTorch 1.13): "no bias" is an empty one.
+    const torch::Tensor b = bias.defined() ? bias : torch::empty({0}, weight.options().requires_grad(false));
+    return FusedHeadCrossEntropy::apply(hidden, weight, b, targets, chunkRows);
 }
 
 torch::Tensor chunkedHeadCrossEntropySum(const std::function<torch::Tensor(const torch::Tensor&)>& head,

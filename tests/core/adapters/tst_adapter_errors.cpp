@@ -97,14 +97,14 @@ void TestAdapterErrors::badConfigsAreExplained_data() {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
     QTest::addColumn<QString>("needle");
-    QTest::newRow("target module not in the model") << QStringLiteral("target_modules") << QStringLiteral(R"(["query_key_value"])")
+    QTest::newRow("target module not in the model") << QStringLiteral("target_modules") << QStringLiteral("[\"query_key_value\"]")
                                                     << QStringLiteral("query_key_value");
     QTest::newRow("target that is a norm, not a projection") << QStringLiteral("target_modules")
-                                                             << QStringLiteral(R"(["input_layernorm"])") << QStringLiteral("not a projection");
-    QTest::newRow("unsupported peft_type") << QStringLiteral("peft_type") << QStringLiteral(R"("ADALORA")") << QStringLiteral("ADALORA");
-    QTest::newRow("seq-cls task") << QStringLiteral("task_type") << QStringLiteral(R"("SEQ_CLS")") << QStringLiteral("SEQ_CLS");
-    QTest::newRow("r of the wrong type") << QStringLiteral("r") << QStringLiteral(R"("four")") << QStringLiteral("'r'");
-    QTest::newRow("bad regex target") << QStringLiteral("target_modules") << QStringLiteral(R"("model.(q_proj")")
+                                                             << QStringLiteral("[\"input_layernorm\"]") << QStringLiteral("not a projection");
+    QTest::newRow("unsupported peft_type") << QStringLiteral("peft_type") << QStringLiteral("\"ADALORA\"") << QStringLiteral("ADALORA");
+    QTest::newRow("seq-cls task") << QStringLiteral("task_type") << QStringLiteral("\"SEQ_CLS\"") << QStringLiteral("SEQ_CLS");
+    QTest::newRow("r of the wrong type") << QStringLiteral("r") << QStringLiteral("\"four\"") << QStringLiteral("'r'");
+    QTest::newRow("bad regex target") << QStringLiteral("target_modules") << QStringLiteral("\"model.(q_proj\"")
                                       << QStringLiteral("invalid regex");
 }
 

@@ -19,7 +19,8 @@ using nlohmann::json;
 
 inline json asciiVocab() {
     json v = json::object();
-    for (int c = 32; c < 127; ++c) v[std::string(1, static_cast<char>(c))] = c - 32;
+    for (int c = 32; c < 127; ++c)
+        v[std::string(1, static_cast<char>(c))] = c - 32;
     return v;
 }
 
@@ -36,19 +37,27 @@ struct Spec {
 };
 
 inline json addedToken(int id, const std::string& content, bool special, json extra = json::object()) {
-    json t = {{"id", id},        {"content", content}, {"single_word", false}, {"lstrip", false},
+    json t = {{"id", id},        {"content", content},  {"single_word", false}, {"lstrip", false},
               {"rstrip", false}, {"normalized", false}, {"special", special}};
-    for (auto it = extra.begin(); it != extra.end(); ++it) t[it.key()] = it.value();
+    for (auto it = extra.begin(); it != extra.end(); ++it)
+        t[it.key()] = it.value();
     return t;
 }
 
 inline json toJson(const Spec& s) {
-    json model = {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"fuse_unk", false},
-                  {"byte_fallback", false}, {"vocab", s.vocab}, {"merges", s.merges}};
-    for (auto it = s.modelExtra.begin(); it != s.modelExtra.end(); ++it) model[it.key()] = it.value();
-    return json{{"version", "1.0"},          {"truncation", nullptr},        {"padding", nullptr},
-                {"added_tokens", s.addedTokens}, {"normalizer", s.normalizer}, {"pre_tokenizer", s.preTokenizer},
-                {"post_processor", s.postProcessor}, {"decoder", s.decoder}, {"model", model}};
+    json model = {{"type", "BPE"},          {"dropout", nullptr}, {"unk_token", nullptr}, {"fuse_unk", false},
+                  {"byte_fallback", false}, {"vocab", s.vocab},   {"merges", s.merges}};
+    for (auto it = s.modelExtra.begin(); it != s.modelExtra.end(); ++it)
+        model[it.key()] = it.value();
+    return json{{"version", "1.0"},
+                {"truncation", nullptr},
+                {"padding", nullptr},
+                {"added_tokens", s.addedTokens},
+                {"normalizer", s.normalizer},
+                {"pre_tokenizer", s.preTokenizer},
+                {"post_processor", s.postProcessor},
+                {"decoder", s.decoder},
+                {"model", model}};
 }
 
 inline void writeText(const std::string& path, const std::string& text) {
@@ -62,7 +71,8 @@ inline std::string writeTokenizer(const QTemporaryDir& tmp, const std::string& n
     const std::string dir = tmp.path().toStdString() + "/" + name;
     std::filesystem::create_directories(dir);
     writeText(dir + "/tokenizer.json", tokenizerJson.dump(1));
-    if (!config.is_null()) writeText(dir + "/tokenizer_config.json", config.dump(1));
+    if (!config.is_null())
+        writeText(dir + "/tokenizer_config.json", config.dump(1));
     return dir;
 }
 

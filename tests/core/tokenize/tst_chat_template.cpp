@@ -29,7 +29,8 @@ std::string withExtraTokens(const QTemporaryDir& tmp, const std::string& name, c
                             const json& config) {
     auto j = json::parse(std::ifstream(kFx + "qwen2-bpe/tokenizer.json"));
     int id = 3006;
-    for (const auto& t : tokens) j["added_tokens"].push_back(addedToken(id++, t, true));
+    for (const auto& t : tokens)
+        j["added_tokens"].push_back(addedToken(id++, t, true));
     return writeTokenizer(tmp, name, j, config);
 }
 
@@ -58,7 +59,8 @@ private:
 
 void TestChatTemplate::initTestCase() {
     gemmaDir_ = withExtraTokens(tmp_, "gemma", {"<bos>", "<eos>", "<start_of_turn>", "<end_of_turn>"},
-                                {{"bos_token", "<bos>"}, {"eos_token", "<eos>"},
+                                {{"bos_token", "<bos>"},
+                                 {"eos_token", "<eos>"},
                                  {"chat_template", "{{ bos_token }}{% for message in messages %}{{ '<start_of_turn>' + "
                                                    "role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}"
                                                    "{% endfor %}"}});
@@ -73,61 +75,61 @@ void TestChatTemplate::familyRenderings_data() {
     QTest::addColumn<QByteArrayList>("assistantParts");
     QTest::addColumn<QByteArray>("endToken");
 
-    QTest::newRow("chatml (Qwen)")
-        << QByteArray::fromStdString(kFx + "qwen2-bpe") << ps::ChatFamily::ChatML
-        << QByteArray("<|im_start|>system\nYou are terse.<|im_end|>\n"
-                             "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n"
-                             "<|im_start|>assistant\nParis.<|im_end|>\n"
-                             "<|im_start|>user\nAnd of Italy?<|im_end|>\n"
-                             "<|im_start|>assistant\nRome.<|im_end|>\n")
-        << QByteArrayList{"Paris.<|im_end|>", "Rome.<|im_end|>"} << QByteArray("<|im_end|>");
+    QTest::newRow("chatml (Qwen)") << QByteArray::fromStdString(kFx + "qwen2-bpe") << ps::ChatFamily::ChatML
+                                   << QByteArray("<|im_start|>system\nYou are terse.<|im_end|>\n"
+                                                 "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n"
+                                                 "<|im_start|>assistant\nParis.<|im_end|>\n"
+                                                 "<|im_start|>user\nAnd of Italy?<|im_end|>\n"
+                                                 "<|im_start|>assistant\nRome.<|im_end|>\n")
+                                   << QByteArrayList{"Paris.<|im_end|>", "Rome.<|im_end|>"} << QByteArray("<|im_end|>");
     QTest::newRow("llama3")
         << QByteArray::fromStdString(kFx + "llama3-bpe") << ps::ChatFamily::Llama3
         << QByteArray("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou are terse.<|eot_id|>"
-                             "<|start_header_id|>user<|end_header_id|>\n\nWhat is the capital of France?<|eot_id|>"
-                             "<|start_header_id|>assistant<|end_header_id|>\n\nParis.<|eot_id|>"
-                             "<|start_header_id|>user<|end_header_id|>\n\nAnd of Italy?<|eot_id|>"
-                             "<|start_header_id|>assistant<|end_header_id|>\n\nRome.<|eot_id|>")
+                      "<|start_header_id|>user<|end_header_id|>\n\nWhat is the capital of France?<|eot_id|>"
+                      "<|start_header_id|>assistant<|end_header_id|>\n\nParis.<|eot_id|>"
+                      "<|start_header_id|>user<|end_header_id|>\n\nAnd of Italy?<|eot_id|>"
+                      "<|start_header_id|>assistant<|end_header_id|>\n\nRome.<|eot_id|>")
         << QByteArrayList{"Paris.<|eot_id|>", "Rome.<|eot_id|>"} << QByteArray("<|eot_id|>");
     QTest::newRow("llama2")
         << QByteArray::fromStdString(kFx + "llama2-spm") << ps::ChatFamily::Llama2
         << QByteArray("<s>[INST] <<SYS>>\nYou are terse.\n<</SYS>>\n\nWhat is the capital of France? [/INST]"
-                             " Paris. </s><s>[INST] And of Italy? [/INST] Rome. </s>")
+                      " Paris. </s><s>[INST] And of Italy? [/INST] Rome. </s>")
         << QByteArrayList{"Paris. </s>", "Rome. </s>"} << QByteArray("</s>");
-    QTest::newRow("mistral")
-        << QByteArray::fromStdString(kFx + "llama2-spm") << ps::ChatFamily::Mistral
-        << QByteArray("<s>[INST] You are terse.\n\nWhat is the capital of France? [/INST]Paris.</s>"
-                             "[INST] And of Italy? [/INST]Rome.</s>")
-        << QByteArrayList{"Paris.</s>", "Rome.</s>"} << QByteArray("</s>");
-    QTest::newRow("zephyr")
-        << QByteArray::fromStdString(kFx + "llama2-spm") << ps::ChatFamily::Zephyr
-        << QByteArray("<|system|>\nYou are terse.</s>\n<|user|>\nWhat is the capital of France?</s>\n"
-                             "<|assistant|>\nParis.</s>\n<|user|>\nAnd of Italy?</s>\n<|assistant|>\nRome.</s>\n")
-        << QByteArrayList{"Paris.</s>", "Rome.</s>"} << QByteArray("</s>");
+    QTest::newRow("mistral") << QByteArray::fromStdString(kFx + "llama2-spm") << ps::ChatFamily::Mistral
+                             << QByteArray(
+                                    "<s>[INST] You are terse.\n\nWhat is the capital of France? [/INST]Paris.</s>"
+                                    "[INST] And of Italy? [/INST]Rome.</s>")
+                             << QByteArrayList{"Paris.</s>", "Rome.</s>"} << QByteArray("</s>");
+    QTest::newRow("zephyr") << QByteArray::fromStdString(kFx + "llama2-spm") << ps::ChatFamily::Zephyr
+                            << QByteArray(
+                                   "<|system|>\nYou are terse.</s>\n<|user|>\nWhat is the capital of France?</s>\n"
+                                   "<|assistant|>\nParis.</s>\n<|user|>\nAnd of Italy?</s>\n<|assistant|>\nRome.</s>\n")
+                            << QByteArrayList{"Paris.</s>", "Rome.</s>"} << QByteArray("</s>");
     QTest::newRow("gemma")
         << QByteArray::fromStdString(gemmaDir_) << ps::ChatFamily::Gemma
         << QByteArray("<bos><start_of_turn>user\nYou are terse.\n\nWhat is the capital of France?<end_of_turn>\n"
-                             "<start_of_turn>model\nParis.<end_of_turn>\n"
-                             "<start_of_turn>user\nAnd of Italy?<end_of_turn>\n"
-                             "<start_of_turn>model\nRome.<end_of_turn>\n")
+                      "<start_of_turn>model\nParis.<end_of_turn>\n"
+                      "<start_of_turn>user\nAnd of Italy?<end_of_turn>\n"
+                      "<start_of_turn>model\nRome.<end_of_turn>\n")
         << QByteArrayList{"Paris.<end_of_turn>", "Rome.<end_of_turn>"} << QByteArray("<end_of_turn>");
-    QTest::newRow("phi3")
-        << QByteArray::fromStdString(phi3Dir_) << ps::ChatFamily::Phi3
-        << QByteArray("<|system|>\nYou are terse.<|end|>\n<|user|>\nWhat is the capital of France?<|end|>\n"
-                             "<|assistant|>\nParis.<|end|>\n<|user|>\nAnd of Italy?<|end|>\n"
-                             "<|assistant|>\nRome.<|end|>\n<|endoftext|>")
-        << QByteArrayList{"Paris.<|end|>", "Rome.<|end|>"} << QByteArray("<|end|>");
-    QTest::newRow("alpaca")
-        << QByteArray::fromStdString(kFx + "gpt2") << ps::ChatFamily::Alpaca
-        << QByteArray("You are terse.\n\n### Instruction:\nWhat is the capital of France?\n\n"
-                             "### Response:\nParis.<|endoftext|>\n\n### Instruction:\nAnd of Italy?\n\n"
-                             "### Response:\nRome.<|endoftext|>\n\n")
-        << QByteArrayList{"Paris.<|endoftext|>", "Rome.<|endoftext|>"} << QByteArray("<|endoftext|>");
-    QTest::newRow("plain")
-        << QByteArray::fromStdString(kFx + "gpt2") << ps::ChatFamily::Plain
-        << QByteArray("You are terse.\nWhat is the capital of France?\nParis.<|endoftext|>\nAnd of Italy?\n"
-                             "Rome.<|endoftext|>\n")
-        << QByteArrayList{"Paris.<|endoftext|>", "Rome.<|endoftext|>"} << QByteArray("<|endoftext|>");
+    QTest::newRow("phi3") << QByteArray::fromStdString(phi3Dir_) << ps::ChatFamily::Phi3
+                          << QByteArray(
+                                 "<|system|>\nYou are terse.<|end|>\n<|user|>\nWhat is the capital of France?<|end|>\n"
+                                 "<|assistant|>\nParis.<|end|>\n<|user|>\nAnd of Italy?<|end|>\n"
+                                 "<|assistant|>\nRome.<|end|>\n<|endoftext|>")
+                          << QByteArrayList{"Paris.<|end|>", "Rome.<|end|>"} << QByteArray("<|end|>");
+    QTest::newRow("alpaca") << QByteArray::fromStdString(kFx + "gpt2") << ps::ChatFamily::Alpaca
+                            << QByteArray("You are terse.\n\n### Instruction:\nWhat is the capital of France?\n\n"
+                                          "### Response:\nParis.<|endoftext|>\n\n### Instruction:\nAnd of Italy?\n\n"
+                                          "### Response:\nRome.<|endoftext|>\n\n")
+                            << QByteArrayList{"Paris.<|endoftext|>", "Rome.<|endoftext|>"}
+                            << QByteArray("<|endoftext|>");
+    QTest::newRow("plain") << QByteArray::fromStdString(kFx + "gpt2") << ps::ChatFamily::Plain
+                           << QByteArray(
+                                  "You are terse.\nWhat is the capital of France?\nParis.<|endoftext|>\nAnd of Italy?\n"
+                                  "Rome.<|endoftext|>\n")
+                           << QByteArrayList{"Paris.<|endoftext|>", "Rome.<|endoftext|>"}
+                           << QByteArray("<|endoftext|>");
 }
 
 void TestChatTemplate::familyRenderings() {
@@ -151,8 +153,10 @@ void TestChatTemplate::familyRenderings() {
     QVERIFY(endId.has_value());
     std::vector<std::vector<std::int32_t>> runs;
     for (std::size_t k = 0; k < r.ids.size(); ++k) {
-        if (!r.assistantMask[k]) continue;
-        if (k == 0 || !r.assistantMask[k - 1]) runs.emplace_back();
+        if (!r.assistantMask[k])
+            continue;
+        if (k == 0 || !r.assistantMask[k - 1])
+            runs.emplace_back();
         runs.back().push_back(r.ids[k]);
     }
     QCOMPARE(static_cast<int>(runs.size()), assistantParts.size());
@@ -170,32 +174,37 @@ void TestChatTemplate::detection_data() {
     QTest::addColumn<bool>("recognised");
     QTest::addColumn<ps::ChatFamily>("family");
     QTest::newRow("chatml") << QByteArray("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
-                               "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}")
+                                          "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}")
                             << true << ps::ChatFamily::ChatML;
-    QTest::newRow("llama3") << QByteArray("{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + "
-                               "message['content'] | trim + '<|eot_id|>' %}")
-                            << true << ps::ChatFamily::Llama3;
-    QTest::newRow("llama2") << QByteArray("{{ bos_token + '[INST] ' + '<<SYS>>\\n' + system + '\\n<</SYS>>\\n\\n' + content + "
-                               "' [/INST]' }}")
+    QTest::newRow("llama3")
+        << QByteArray("{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + "
+                      "message['content'] | trim + '<|eot_id|>' %}")
+        << true << ps::ChatFamily::Llama3;
+    QTest::newRow("llama2") << QByteArray(
+                                   "{{ bos_token + '[INST] ' + '<<SYS>>\\n' + system + '\\n<</SYS>>\\n\\n' + content + "
+                                   "' [/INST]' }}")
                             << true << ps::ChatFamily::Llama2;
-    QTest::newRow("mistral") << QByteArray("{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
-                                "{{ '[INST] ' + message['content'] + ' [/INST]' }}{% else %}"
-                                "{{ message['content'] + eos_token }}{% endif %}{% endfor %}")
-                            << true << ps::ChatFamily::Mistral;
-    QTest::newRow("zephyr") << QByteArray("{% if message['role'] == 'user' %}{{ '<|user|>\\n' + message['content'] + eos_token }}"
-                               "{% elif message['role'] == 'assistant' %}{{ '<|assistant|>\\n' + message['content'] + "
-                               "eos_token }}{% endif %}")
-                            << true << ps::ChatFamily::Zephyr;
-    QTest::newRow("gemma") << QByteArray("{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}")
-                            << true << ps::ChatFamily::Gemma;
+    QTest::newRow("mistral") << QByteArray(
+                                    "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
+                                    "{{ '[INST] ' + message['content'] + ' [/INST]' }}{% else %}"
+                                    "{{ message['content'] + eos_token }}{% endif %}{% endfor %}")
+                             << true << ps::ChatFamily::Mistral;
+    QTest::newRow("zephyr")
+        << QByteArray("{% if message['role'] == 'user' %}{{ '<|user|>\\n' + message['content'] + eos_token }}"
+                      "{% elif message['role'] == 'assistant' %}{{ '<|assistant|>\\n' + message['content'] + "
+                      "eos_token }}{% endif %}")
+        << true << ps::ChatFamily::Zephyr;
+    QTest::newRow("gemma")
+        << QByteArray("{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}") << true
+        << ps::ChatFamily::Gemma;
     QTest::newRow("phi3") << QByteArray("{{'<|user|>\\n' + message['content'] + '<|end|>\\n'}}{{'<|assistant|>\\n' + "
-                             "message['content'] + '<|end|>\\n'}}")
-                            << true << ps::ChatFamily::Phi3;
-    QTest::newRow("alpaca") << QByteArray("{{ '### Instruction:\\n' + message['content'] + '\\n\\n' }}{{ '### Response:\\n' + "
-                               "message['content'] + eos_token }}")
+                                        "message['content'] + '<|end|>\\n'}}")
+                          << true << ps::ChatFamily::Phi3;
+    QTest::newRow("alpaca") << QByteArray(
+                                   "{{ '### Instruction:\\n' + message['content'] + '\\n\\n' }}{{ '### Response:\\n' + "
+                                   "message['content'] + eos_token }}")
                             << true << ps::ChatFamily::Alpaca;
-    QTest::newRow("unknown markup") << QByteArray("{% for m in messages %}{{ m['content'] }}{% endfor %}")
-                            << false
+    QTest::newRow("unknown markup") << QByteArray("{% for m in messages %}{{ m['content'] }}{% endfor %}") << false
                                     << ps::ChatFamily::ChatML;
     QTest::newRow("no template") << QByteArray() << false << ps::ChatFamily::ChatML;
 }
@@ -216,7 +225,8 @@ void TestChatTemplate::autoDetectsFromTheTokenizerConfig() {
     const auto r = ps::renderChat(*tok, {{"user", "Hi"}, {"assistant", "Hello"}});
     QCOMPARE(r.family, ps::ChatFamily::Gemma);
     QVERIFY(r.warnings.empty());
-    QCOMPARE(r.text, std::string("<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n"));
+    QCOMPARE(r.text,
+             std::string("<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello<end_of_turn>\n"));
 }
 
 void TestChatTemplate::unrecognisedFallsBackToChatmlWithWarning() {
@@ -240,7 +250,8 @@ void TestChatTemplate::missingSpecialTokensAreReported() {
     const auto qwen = ps::Tokenizer::load(kFx + "qwen2-bpe");
     const auto l = ps::renderChat(*qwen, {{"user", "Hi"}, {"assistant", "Hello"}}, ps::ChatFamily::Llama2);
     bool namesBos = false;
-    for (const auto& w : l.warnings) namesBos = namesBos || w.find("BOS") != std::string::npos;
+    for (const auto& w : l.warnings)
+        namesBos = namesBos || w.find("BOS") != std::string::npos;
     QVERIFY(namesBos); // qwen2 has no BOS token
 }
 
@@ -248,7 +259,8 @@ void TestChatTemplate::generationPrompt() {
     const auto tok = ps::Tokenizer::load(kFx + "qwen2-bpe");
     const auto r = ps::renderChat(*tok, {{"user", "Hi"}}, ps::ChatFamily::ChatML, true);
     QCOMPARE(r.text, std::string("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"));
-    for (auto m : r.assistantMask) QCOMPARE(m, std::uint8_t(0));
+    for (auto m : r.assistantMask)
+        QCOMPARE(m, std::uint8_t(0));
     const auto l3 = ps::Tokenizer::load(kFx + "llama3-bpe");
     const auto g = ps::renderChat(*l3, {{"user", "Hi"}}, ps::ChatFamily::Llama3, true);
     QCOMPARE(g.text, std::string("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"

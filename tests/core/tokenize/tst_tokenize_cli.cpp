@@ -19,7 +19,8 @@ struct Result {
 
 Result runCli(const std::vector<std::string>& args) {
     QStringList list;
-    for (const auto& a : args) list << QString::fromStdString(a);
+    for (const auto& a : args)
+        list << QString::fromStdString(a);
     QProcess p;
     p.start(QStringLiteral(PS_CLI), list);
     p.waitForFinished(120000);
@@ -46,8 +47,8 @@ void TestTokenizeCli::tokenizeText() {
     auto r = runCli({"tokenize", "--model", kGpt2, "--text", "Hello world"});
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.out, QStringLiteral("15496 995\n"));
-    r = runCli({"tokenize", "--model", PS_FIXTURES "/tokenizers/llama2-spm", "--text", "Hello world",
-                "--add-special-tokens"});
+    r = runCli(
+        {"tokenize", "--model", PS_FIXTURES "/tokenizers/llama2-spm", "--text", "Hello world", "--add-special-tokens"});
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.out, QStringLiteral("1 902 282 1424 290 278 297\n"));
 }

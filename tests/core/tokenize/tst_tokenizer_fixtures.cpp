@@ -28,11 +28,13 @@ struct Case {
 
 std::vector<Case> readCases(const std::string& path) {
     std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open " + path);
+    if (!in)
+        throw std::runtime_error("cannot open " + path);
     std::vector<Case> out;
     std::string line;
     while (std::getline(in, line)) {
-        if (line.empty()) continue;
+        if (line.empty())
+            continue;
         const auto j = nlohmann::json::parse(line);
         Case c;
         if (j.contains("text")) {
@@ -59,7 +61,8 @@ std::vector<Case> readCases(const std::string& path) {
 
 std::string show(const std::vector<std::int32_t>& ids) {
     std::string s;
-    for (auto i : ids) s += std::to_string(i) + " ";
+    for (auto i : ids)
+        s += std::to_string(i) + " ";
     return s;
 }
 
@@ -100,7 +103,8 @@ void TestTokenizerFixtures::encodeDecode_data() {
     QTest::addColumn<QString>("file");
     for (const char* fx : {"gpt2", "llama2-spm", "llama3-bpe", "qwen2-bpe", "metaspace-new"}) {
         for (const char* f : {"cases.jsonl", "cases_special.jsonl", "decode_cases.jsonl"}) {
-            if (!std::filesystem::exists(kRoot + fx + "/" + f)) continue;
+            if (!std::filesystem::exists(kRoot + fx + "/" + f))
+                continue;
             QTest::addRow("%s %s", fx, f) << QString::fromStdString(kRoot + fx) << QString::fromUtf8(f);
         }
     }
@@ -130,8 +134,9 @@ void TestTokenizerFixtures::encodeDecode() {
         if (c.hasText) {
             const auto ids = tok->encode(c.text, false);
             if (ids != c.ids)
-                QFAIL(qPrintable(QString::fromStdString(where + ": text " + nlohmann::json(c.text).dump().substr(0, 120) +
-                                                        "\n got " + show(ids) + "\n want " + show(c.ids))));
+                QFAIL(
+                    qPrintable(QString::fromStdString(where + ": text " + nlohmann::json(c.text).dump().substr(0, 120) +
+                                                      "\n got " + show(ids) + "\n want " + show(c.ids))));
             if (c.hasWithSpecial) {
                 const auto ws = tok->encode(c.text, true);
                 if (ws != c.idsWithSpecial)
@@ -140,8 +145,10 @@ void TestTokenizerFixtures::encodeDecode() {
             }
             ++checked;
         }
-        if (c.hasDecoded) QCOMPARE(tok->decode(c.ids, false), c.decoded);
-        if (c.hasDecodedSkip) QCOMPARE(tok->decode(c.ids, true), c.decodedSkip);
+        if (c.hasDecoded)
+            QCOMPARE(tok->decode(c.ids, false), c.decoded);
+        if (c.hasDecodedSkip)
+            QCOMPARE(tok->decode(c.ids, true), c.decodedSkip);
     }
     QVERIFY(checked > 0 || file == QLatin1String("decode_cases.jsonl"));
 }
@@ -163,7 +170,8 @@ void TestTokenizerFixtures::roundTripWhereTheFixtureSaysSo() {
     const auto tok = ps::Tokenizer::load(kRoot + fixture.toStdString());
     int ok = 0;
     for (const Case& c : readCases(kRoot + fixture.toStdString() + "/cases.jsonl"))
-        if (tok->decode(tok->encode(c.text), false) == c.text) ++ok;
+        if (tok->decode(tok->encode(c.text), false) == c.text)
+            ++ok;
     QCOMPARE(ok, expectedRoundTrips);
 }
 
@@ -210,7 +218,8 @@ void TestTokenizerFixtures::manyThreadsAtOnce() {
     // A fresh tokenizer, so that the threads also race on filling the word cache.
     const auto tok = ps::Tokenizer::load(dir);
     std::vector<Case> cases = readCases(dir + "/cases.jsonl");
-    for (auto& c : readCases(dir + "/cases_special.jsonl")) cases.push_back(std::move(c));
+    for (auto& c : readCases(dir + "/cases_special.jsonl"))
+        cases.push_back(std::move(c));
     constexpr int kThreads = 8;
     std::vector<int> failures(kThreads, 0);
     std::vector<std::thread> pool;
@@ -219,18 +228,23 @@ void TestTokenizerFixtures::manyThreadsAtOnce() {
             for (int round = 0; round < 3; ++round)
                 for (std::size_t k = 0; k < cases.size(); ++k) {
                     const Case& c = cases[(k * 7 + static_cast<std::size_t>(t) * 31) % cases.size()];
-                    if (tok->encode(c.text, false) != c.ids) ++failures[static_cast<std::size_t>(t)];
+                    if (tok->encode(c.text, false) != c.ids)
+                        ++failures[static_cast<std::size_t>(t)];
                 }
         });
     }
-    for (auto& th : pool) th.join();
-    for (int t = 0; t < kThreads; ++t) QCOMPARE(failures[static_cast<std::size_t>(t)], 0);
+    for (auto& th : pool)
+        th.join();
+    for (int t = 0; t < kThreads; ++t)
+        QCOMPARE(failures[static_cast<std::size_t>(t)], 0);
 
     std::vector<std::string> texts;
-    for (const auto& c : cases) texts.push_back(c.text);
+    for (const auto& c : cases)
+        texts.push_back(c.text);
     const auto batch = tok->encodeBatch(texts, false, kThreads);
     QCOMPARE(batch.size(), cases.size());
-    for (std::size_t k = 0; k < cases.size(); ++k) QCOMPARE(batch[k], cases[k].ids);
+    for (std::size_t k = 0; k < cases.size(); ++k)
+        QCOMPARE(batch[k], cases[k].ids);
 }
 
 void TestTokenizerFixtures::specialTokensAndConfig() {

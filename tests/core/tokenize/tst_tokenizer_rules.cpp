@@ -61,26 +61,28 @@ Spec metaspaceSpec(const std::string& scheme, bool byteFallback = true, bool fus
     s.merges = json::array({json::array({kSp, "a"}), json::array({kSp + "a", "b"})});
     s.modelExtra = {{"unk_token", "<unk>"}, {"byte_fallback", byteFallback}, {"fuse_unk", fuseUnk}};
     s.preTokenizer = {{"type", "Metaspace"}, {"replacement", kSp}, {"prepend_scheme", scheme}, {"split", true}};
-    s.addedTokens = json::array({addedToken(0, "<unk>", true), addedToken(1, "<s>", true), addedToken(2, "</s>", true)});
+    s.addedTokens =
+        json::array({addedToken(0, "<unk>", true), addedToken(1, "<s>", true), addedToken(2, "</s>", true)});
     s.postProcessor = {{"type", "TemplateProcessing"},
                        {"single", json::array({json{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
                                                json{{"Sequence", {{"id", "A"}, {"type_id", 0}}}}})},
                        {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {1}}, {"tokens", {"<s>"}}}}}}};
     s.decoder = {{"type", "Sequence"},
-                 {"decoders", json::array({json{{"type", "ByteFallback"}},
-                                           json{{"type", "Metaspace"}, {"replacement", kSp}, {"prepend_scheme", scheme},
-                                                {"split", true}}})}};
+                 {"decoders", json::array({json{{"type", "ByteFallback"}}, json{{"type", "Metaspace"},
+                                                                                {"replacement", kSp},
+                                                                                {"prepend_scheme", scheme},
+                                                                                {"split", true}}})}};
     return s;
 }
 
 // ASCII, no pre-tokenizer, no merges; added tokens with the matching rules.
 Spec addedSpec() {
     Spec s;
-    s.addedTokens = json::array({addedToken(200, "<x>", true, {{"lstrip", true}}),
-                                 addedToken(201, "<y>", true, {{"rstrip", true}}),
-                                 addedToken(202, "<z>", true, {{"lstrip", true}, {"rstrip", true}}),
-                                 addedToken(203, "ab", false, {{"single_word", true}}),
-                                 addedToken(205, "<<", false), addedToken(206, "<<<", false)});
+    s.addedTokens =
+        json::array({addedToken(200, "<x>", true, {{"lstrip", true}}), addedToken(201, "<y>", true, {{"rstrip", true}}),
+                     addedToken(202, "<z>", true, {{"lstrip", true}, {"rstrip", true}}),
+                     addedToken(203, "ab", false, {{"single_word", true}}), addedToken(205, "<<", false),
+                     addedToken(206, "<<<", false)});
     s.decoder = {{"type", "Fuse"}};
     return s;
 }
@@ -95,7 +97,9 @@ Spec normalizerSpec(const json& normalizer) {
 std::vector<Row> makeRows() {
     std::vector<Row> rows;
     auto add = [&](const std::string& name, const Spec& s, const std::string& text, std::vector<std::int32_t> ids,
-                   bool addSpecial = false) { rows.push_back({name, s, text, std::move(ids), addSpecial}); };
+                   bool addSpecial = false) {
+        rows.push_back({name, s, text, std::move(ids), addSpecial});
+    };
 
     // --- Split behaviours on "a-b" (and "a--b")
     add("no pre-tokenizer merges across '-'", splitSpec(nullptr), "a-b", {95, 66});
@@ -121,10 +125,10 @@ std::vector<Row> makeRows() {
     add("Metaspace never", metaspaceSpec("never"), "ab", {260, 261});
     add("Metaspace: leading space is the prefix", metaspaceSpec("first"), " ab", {263});
     add("Metaspace split: each ▁ starts a word", metaspaceSpec("first"), "a  b", {262, 259, 259, 261});
-    add("Metaspace without byte_fallback: unk fused", metaspaceSpec("first", false, true),
-        "a\xC3\xA9\xC3\xA9", {262, 0});
-    add("Metaspace without byte_fallback: unk not fused", metaspaceSpec("first", false, false),
-        "a\xC3\xA9\xC3\xA9", {262, 0, 0});
+    add("Metaspace without byte_fallback: unk fused", metaspaceSpec("first", false, true), "a\xC3\xA9\xC3\xA9",
+        {262, 0});
+    add("Metaspace without byte_fallback: unk not fused", metaspaceSpec("first", false, false), "a\xC3\xA9\xC3\xA9",
+        {262, 0, 0});
     {
         Spec legacy = metaspaceSpec("first");
         legacy.preTokenizer = {{"type", "Metaspace"}, {"replacement", kSp}, {"add_prefix_space", true}};
@@ -141,7 +145,8 @@ std::vector<Row> makeRows() {
     {
         Spec s;
         s.normalizer = {{"type", "Lowercase"}};
-        s.addedTokens = json::array({addedToken(210, "<B>", true), addedToken(211, "XY", false, {{"normalized", true}})});
+        s.addedTokens =
+            json::array({addedToken(210, "<B>", true), addedToken(211, "XY", false, {{"normalized", true}})});
         add("added normalized=false matched in the raw text", s, "<B>xY", {210, 211});
         add("added normalized=false is case-sensitive", s, "<b>", {28, 66, 30});
         add("added normalized=true matched after normalization", s, "XYxy", {211, 211});
@@ -152,10 +157,10 @@ std::vector<Row> makeRows() {
     add("NFKC folds compatibility characters", normalizerSpec({{"type", "NFKC"}}), "\xEF\xAC\x81", {70, 73});
     add("NFKC composes", normalizerSpec({{"type", "NFKC"}}), "e\xCC\x81", {100});
     add("Lowercase", normalizerSpec({{"type", "Lowercase"}}), "AB\xC3\x89", {65, 66, 100});
-    add("Strip both sides", normalizerSpec({{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}}),
-        "  ab  ", {65, 66});
-    add("Strip left only", normalizerSpec({{"type", "Strip"}, {"strip_left", true}, {"strip_right", false}}),
-        "  ab  ", {65, 66, 0, 0});
+    add("Strip both sides", normalizerSpec({{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}}), "  ab  ",
+        {65, 66});
+    add("Strip left only", normalizerSpec({{"type", "Strip"}, {"strip_left", true}, {"strip_right", false}}), "  ab  ",
+        {65, 66, 0, 0});
     add("Prepend", normalizerSpec({{"type", "Prepend"}, {"prepend", "c"}}), "ab", {67, 65, 66});
     add("Prepend leaves empty text empty", normalizerSpec({{"type", "Prepend"}, {"prepend", "c"}}), "", {});
     add("Replace string", normalizerSpec({{"type", "Replace"}, {"pattern", {{"String", "a"}}}, {"content", "bb"}}),
@@ -163,10 +168,10 @@ std::vector<Row> makeRows() {
     add("Replace regex", normalizerSpec({{"type", "Replace"}, {"pattern", {{"Regex", " +"}}}, {"content", "-"}}),
         "a  b c", {65, 13, 66, 13, 67});
     add("Sequence of normalizers",
-        normalizerSpec({{"type", "Sequence"},
-                        {"normalizers", json::array({json{{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}},
-                                                     json{{"type", "Lowercase"}},
-                                                     json{{"type", "Prepend"}, {"prepend", "c"}}})}}),
+        normalizerSpec(
+            {{"type", "Sequence"},
+             {"normalizers", json::array({json{{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}},
+                                          json{{"type", "Lowercase"}}, json{{"type", "Prepend"}, {"prepend", "c"}}})}}),
         " AB ", {67, 65, 66});
 
     // --- Digits / Punctuation / Whitespace (extra: "12" 100, "123" 101, "a1" 102, "a," 103)
@@ -238,8 +243,11 @@ std::vector<Row> makeRows() {
         s.postProcessor = {{"type", "RobertaProcessing"}, {"cls", {"<s>", 95}}, {"sep", {"</s>", 96}}};
         add("RobertaProcessing cls $A sep", s, "ab", {95, 65, 66, 96}, true);
         s.postProcessor = nullptr;
-        s.config = {{"tokenizer_class", "LlamaTokenizerFast"}, {"bos_token", "<s>"}, {"eos_token", "</s>"},
-                    {"add_bos_token", true}, {"add_eos_token", true}};
+        s.config = {{"tokenizer_class", "LlamaTokenizerFast"},
+                    {"bos_token", "<s>"},
+                    {"eos_token", "</s>"},
+                    {"add_bos_token", true},
+                    {"add_eos_token", true}};
         add("LlamaTokenizerFast add_bos_token + add_eos_token", s, "ab", {95, 65, 66, 96}, true);
     }
     return rows;
@@ -251,7 +259,8 @@ std::string varint(std::uint64_t v) {
     do {
         unsigned char b = v & 0x7F;
         v >>= 7;
-        if (v) b |= 0x80;
+        if (v)
+            b |= 0x80;
         out.push_back(static_cast<char>(b));
     } while (v);
     return out;
@@ -266,7 +275,8 @@ std::string floatField(int num, float f) {
     return out + std::string(b, 4);
 }
 std::string spmPiece(const std::string& text, float score, int type) {
-    return lenField(1, lenField(1, text) + floatField(2, score) + varint(3 << 3) + varint(static_cast<std::uint64_t>(type)));
+    return lenField(1, lenField(1, text) + floatField(2, score) + varint(3 << 3) +
+                           varint(static_cast<std::uint64_t>(type)));
 }
 
 // Pieces: <unk> 0, <s> 1, </s> 2, ▁ 3, a 4, b 5, ▁a 6 (score -0.5), ab 7 (-0.1), <x> 8
@@ -308,7 +318,8 @@ private:
 
 void TestTokenizerRules::handDerivedIds_data() {
     QTest::addColumn<int>("row");
-    for (std::size_t k = 0; k < rows_.size(); ++k) QTest::newRow(rows_[k].name.c_str()) << static_cast<int>(k);
+    for (std::size_t k = 0; k < rows_.size(); ++k)
+        QTest::newRow(rows_[k].name.c_str()) << static_cast<int>(k);
 }
 
 void TestTokenizerRules::handDerivedIds() {
@@ -318,7 +329,8 @@ void TestTokenizerRules::handDerivedIds() {
     QCOMPARE(tok->encode(r.text, r.addSpecial), r.ids);
     // The offsets path must give the same ids.
     std::vector<std::int32_t> viaOffsets;
-    for (const auto& s : tok->encodeWithOffsets(r.text, r.addSpecial)) viaOffsets.push_back(s.id);
+    for (const auto& s : tok->encodeWithOffsets(r.text, r.addSpecial))
+        viaOffsets.push_back(s.id);
     QCOMPARE(viaOffsets, r.ids);
 }
 
@@ -359,11 +371,17 @@ void TestTokenizerRules::invalidUtf8IsReplacedNotFatal_data() {
     QTest::addColumn<QByteArray>("input");
     QTest::addColumn<QByteArray>("asIf");
     const QByteArray fffd("\xEF\xBF\xBD");
-    QTest::newRow("lone 0xFF") << QByteArray("a\xFF" "b") << (QByteArray("a") + fffd + "b");
+    QTest::newRow("lone 0xFF") << QByteArray("a\xFF"
+                                             "b")
+                               << (QByteArray("a") + fffd + "b");
     QTest::newRow("truncated 3-byte sequence is one U+FFFD") << QByteArray("x\xE2\x82") << (QByteArray("x") + fffd);
     QTest::newRow("overlong lead: one U+FFFD per byte") << QByteArray("\xF0\x80\x80") << (fffd + fffd + fffd);
-    QTest::newRow("surrogate: one U+FFFD per byte") << QByteArray("\xED\xA0\x80" "z") << (fffd + fffd + fffd + "z");
-    QTest::newRow("stray continuation bytes") << QByteArray("\x80\x80" "ok") << (fffd + fffd + "ok");
+    QTest::newRow("surrogate: one U+FFFD per byte") << QByteArray("\xED\xA0\x80"
+                                                                  "z")
+                                                    << (fffd + fffd + fffd + "z");
+    QTest::newRow("stray continuation bytes") << QByteArray("\x80\x80"
+                                                            "ok")
+                                              << (fffd + fffd + "ok");
 }
 
 void TestTokenizerRules::invalidUtf8IsReplacedNotFatal() {
@@ -381,14 +399,16 @@ void TestTokenizerRules::randomBytesNeverCrash() {
     std::mt19937 rng(42);
     for (int k = 0; k < 300; ++k) {
         std::string s(rng() % 64, '\0');
-        for (auto& c : s) c = static_cast<char>(rng() % 256);
+        for (auto& c : s)
+            c = static_cast<char>(rng() % 256);
         const auto ids = gpt2->encode(s);
         const std::string back = gpt2->decode(ids);
         QVERIFY(back.size() >= ids.size() / 4);
         qwen->encode(s, true);
         // Random ids decode to valid UTF-8 text.
         std::vector<std::int32_t> rnd(rng() % 16);
-        for (auto& id : rnd) id = static_cast<std::int32_t>(rng() % 50300);
+        for (auto& id : rnd)
+            id = static_cast<std::int32_t>(rng() % 50300);
         const std::string text = gpt2->decode(rnd);
         QCOMPARE(gpt2->encode(text).empty(), text.empty());
     }
@@ -421,7 +441,8 @@ void TestTokenizerRules::sentencePieceModelFile() {
     const std::vector<std::int32_t> expected(ids.begin(), ids.end());
     QCOMPARE(tok->encode(text.toStdString()), expected);
     std::vector<std::int32_t> viaOffsets;
-    for (const auto& s : tok->encodeWithOffsets(text.toStdString())) viaOffsets.push_back(s.id);
+    for (const auto& s : tok->encodeWithOffsets(text.toStdString()))
+        viaOffsets.push_back(s.id);
     QCOMPARE(viaOffsets, expected);
     // No tokenizer_config.json: <s> / </s> come from the model, BOS added by default (Llama).
     QCOMPARE(tok->bosId().value_or(-1), 1);
@@ -436,7 +457,8 @@ void TestTokenizerRules::brokenFilesGiveClearErrors_data() {
     Spec s;
     auto bad = toJson(s);
     bad["model"]["vocab"] = json::array({1, 2});
-    QTest::newRow("vocab is an array") << QByteArray::fromStdString(bad.dump()) << QByteArray("model.vocab must be an object");
+    QTest::newRow("vocab is an array") << QByteArray::fromStdString(bad.dump())
+                                       << QByteArray("model.vocab must be an object");
     bad = toJson(s);
     bad["model"]["vocab"]["a"] = "zero";
     QTest::newRow("vocab id is a string") << QByteArray::fromStdString(bad.dump()) << QByteArray("model.vocab['a']");
@@ -445,10 +467,12 @@ void TestTokenizerRules::brokenFilesGiveClearErrors_data() {
     QTest::newRow("merge is a number") << QByteArray::fromStdString(bad.dump()) << QByteArray("model.merges[0]");
     bad = toJson(s);
     bad["model"]["merges"] = json::array({"a zz"});
-    QTest::newRow("merge token not in vocab") << QByteArray::fromStdString(bad.dump()) << QByteArray("'zz' is not in model.vocab");
+    QTest::newRow("merge token not in vocab")
+        << QByteArray::fromStdString(bad.dump()) << QByteArray("'zz' is not in model.vocab");
     bad = toJson(s);
     bad["model"]["type"] = "Unigram";
-    QTest::newRow("unsupported model") << QByteArray::fromStdString(bad.dump()) << QByteArray("unsupported model type 'Unigram'");
+    QTest::newRow("unsupported model") << QByteArray::fromStdString(bad.dump())
+                                       << QByteArray("unsupported model type 'Unigram'");
     Spec n = s;
     n.normalizer = {{"type", "Precompiled"}};
     QTest::newRow("unsupported normalizer") << j(n) << QByteArray("unsupported normalizer type 'Precompiled'");
@@ -462,7 +486,8 @@ void TestTokenizerRules::brokenFilesGiveClearErrors_data() {
     QTest::newRow("added token id is a string") << j(a) << QByteArray("added_tokens entry needs an integer 'id'");
     bad = toJson(s);
     bad["normalizer"] = "NFC";
-    QTest::newRow("normalizer is a string") << QByteArray::fromStdString(bad.dump()) << QByteArray("normalizer must be an object");
+    QTest::newRow("normalizer is a string")
+        << QByteArray::fromStdString(bad.dump()) << QByteArray("normalizer must be an object");
     QTest::newRow("not JSON") << QByteArray("{\"model\": ") << QByteArray("tokenizer.json");
     QTest::newRow("no model") << QByteArray("{}") << QByteArray("missing 'model' object");
 }
