@@ -14,9 +14,16 @@ namespace {
 
 int runTrain(const Args& args) {
     CliArgs a(args, {"set"}, {}, {"set"});
-    if (a.positionals().size() != 1)
-        throw Error("usage: peft-studio-cli train CONFIG.yaml [--set key=value ...]");
-    RunConfig config = loadRunConfig(a.positionals()[0], a.values("set"));
+    if (a.positionals().size() > 1)
+        throw Error("usage: peft-studio-cli train [CONFIG.yaml] [--set key=value ...]");
+    RunConfig config;
+    if (a.positionals().empty()) {
+        // "Copy as CLI command" gives every key as --set, without a file.
+        for (const auto& s : a.values("set"))
+            applyRunConfigOverride(config, s);
+    } else {
+        config = loadRunConfig(a.positionals()[0], a.values("set"));
+    }
     ConsoleObserver observer;
     StopToken stop;
     StopOnSignal signals(stop);
@@ -36,7 +43,7 @@ int runResume(const Args& args) {
 }
 
 const CommandRegistration regTrain{
-    {"train", "train CONFIG.yaml [--set key=value ...]",
+    {"train", "train [CONFIG.yaml] [--set key=value ...]",
      "Fine-tune a model as CONFIG.yaml says (LLaMA-Factory / TrainingArguments key names); prints the run folder.",
      &runTrain}};
 const CommandRegistration regResume{

@@ -96,6 +96,8 @@ void PeftModel::inject(std::uint64_t seed, bool initText) {
     collectTensors();
     for (auto& [key, t] : tensors_)
         t.requires_grad_(true);
+    // New modules start in training mode; follow the model's mode (dropout only when training).
+    train(model_->is_training());
 }
 
 void PeftModel::collectTensors() {

@@ -75,7 +75,7 @@ Logits computeLogits(const LogitsRequest& request) {
 
     Logits out;
     out.batch = B;
-    out.seq = T;
+    out.seq = logits.size(1); // prompt tuning adds its virtual-token rows in front
     out.vocab = logits.size(2);
     out.values.assign(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
     return out;
