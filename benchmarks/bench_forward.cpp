@@ -9,6 +9,7 @@
 #include "ps/system_info.h"
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -52,11 +53,17 @@ void run(const char* name, const model::ModelConfig& config, const std::string& 
         in.inputIds = ids;
         m->logits(m->forward(in)); // warm-up
         const auto t0 = std::chrono::steady_clock::now();
+        const std::clock_t c0 = std::clock();
         for (int i = 0; i < iters; ++i)
             m->logits(m->forward(in));
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        std::printf("  %s: %.0f tokens/s (%.2f s per forward incl. lm_head), RSS %.0f MiB, peak RSS %.0f MiB\n", dt,
-                    batch * seq * iters / s, s / iters, mb(currentRssBytes()), mb(peakRssBytes()));
+        // Process CPU time (all threads): on a shared machine wall time says little.
+        const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+        std::printf(
+            "  %s: %.0f tokens/s (%.2f s wall per forward incl. lm_head; %.2f CPU-s per forward, %.0f tokens per "
+            "CPU-second), RSS %.0f MiB, peak RSS %.0f MiB\n",
+            dt, batch * seq * iters / s, s / iters, cpu / iters, batch * seq * iters / cpu, mb(currentRssBytes()),
+            mb(peakRssBytes()));
         std::fflush(stdout);
     }
 }
