@@ -11,7 +11,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   qt6-base-dev libqt6sql6-sqlite libqcustomplot-dev
   libtorch-dev libopenblas0-pthread
-  nlohmann-json3-dev libpcre2-dev libsentencepiece-dev libsqlite3-dev libyaml-cpp-dev
+  nlohmann-json3-dev libpcre2-dev libicu-dev libsentencepiece-dev libsqlite3-dev libyaml-cpp-dev
   xvfb xauth
   clang libclang-rt-14-dev
   python3 dpkg-dev file

@@ -3,7 +3,8 @@
 // exactly the token ids the `tokenizers` library (and transformers' slow SentencePiece path)
 // produces. Torch-free, Qt-free.
 //
-// load(dir) reads DIR/tokenizer.json when present, else DIR/tokenizer.model (SentencePiece),
+// load(dir) reads DIR/tokenizer.json when present, else DIR/tokenizer.model (SentencePiece BPE,
+// read without libsentencepiece; Unigram models need a tokenizer.json),
 // plus DIR/tokenizer_config.json (bos/eos/pad/unk, add_bos_token, add_eos_token,
 // chat_template, model_max_length) when present. Errors are ps::Error naming the file and
 // what was expected.
