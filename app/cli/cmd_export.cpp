@@ -33,10 +33,10 @@ std::uint64_t parseSize(const std::string& text) {
     for (auto& c : unit)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     const std::uint64_t mult = unit.empty() || unit == "B" ? 1ull
-                               : unit == "KB"               ? 1000ull
-                               : unit == "MB"               ? 1000ull * 1000
-                               : unit == "GB"               ? 1000ull * 1000 * 1000
-                                                            : 0;
+                               : unit == "KB"              ? 1000ull
+                               : unit == "MB"              ? 1000ull * 1000
+                               : unit == "GB"              ? 1000ull * 1000 * 1000
+                                                           : 0;
     if (i == 0 || mult == 0)
         throw Error("--max-shard-size: '" + text + "' is not a size (e.g. 2GB, 500MB or a number of bytes)");
     return std::strtoull(text.substr(0, i).c_str(), nullptr, 10) * mult;
@@ -79,7 +79,8 @@ int runExport(const Args& args) {
 
 const CommandRegistration reg{
     {"export",
-     "export ADAPTER_DIR --base MODEL_DIR --format merged --out DIR [--dtype f32|f16|bf16] [--max-shard-size 2GB] [--force]",
+     "export ADAPTER_DIR --base MODEL_DIR --format merged --out DIR [--dtype f32|f16|bf16] [--max-shard-size 2GB] "
+     "[--force]",
      "Merge an adapter into its base model and write a standalone Hugging Face model folder (sharded above "
      "--max-shard-size); --force replaces an existing folder.",
      &runExport}};

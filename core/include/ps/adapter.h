@@ -109,8 +109,8 @@ struct AdapterTensorInfo {
 struct AdapterInfo {
     std::string path;
     AdapterSpec spec;
-    std::string peftType;      // as written ("LORA", ...)
-    std::string baseModel;     // base_model_name_or_path as written
+    std::string peftType;                   // as written ("LORA", ...)
+    std::string baseModel;                  // base_model_name_or_path as written
     std::vector<AdapterTensorInfo> tensors; // sorted by name
     std::int64_t numParameters = 0;
     bool canMerge = false;
@@ -121,9 +121,9 @@ struct AdapterInfo {
 AdapterInfo inspectAdapter(const std::string& dir);
 
 struct ParameterCount {
-    std::int64_t trainable = 0; // what peft's print_trainable_parameters() calls trainable
-    std::int64_t total = 0;     // all parameters of the adapted model, as peft counts them
-                                // (modules_to_save copies and prompt encoders included)
+    std::int64_t trainable = 0;           // what peft's print_trainable_parameters() calls trainable
+    std::int64_t total = 0;               // all parameters of the adapted model, as peft counts them
+                                          // (modules_to_save copies and prompt encoders included)
     std::vector<std::string> targetPaths; // adapted module paths, in model order
     std::vector<std::string> warnings;    // e.g. a target list entry that matched nothing
 };

@@ -101,7 +101,9 @@ std::vector<std::string> defaultTargetModules(const std::string& modelType, Peft
     return method == PeftMethod::Ia3 ? d.ia3 : d.lora;
 }
 
-std::vector<std::string> defaultFeedforwardModules(const std::string& modelType) { return defaultsFor(modelType).feedforward; }
+std::vector<std::string> defaultFeedforwardModules(const std::string& modelType) {
+    return defaultsFor(modelType).feedforward;
+}
 
 AdapterInfo inspectAdapter(const std::string& dir) {
     if (!isDirectory(dir))
@@ -158,7 +160,8 @@ void validateAdapter(const std::string& adapterDir, const std::string& modelDir)
         for (const auto& p : skeleton.params) {
             const TensorInfo* t = ckpt->find(p.name);
             if (!t)
-                throw Error(adapterDir + ": missing tensor '" + p.name + "' (expected shape " + adapters::shapeString(p.shape) + ")");
+                throw Error(adapterDir + ": missing tensor '" + p.name + "' (expected shape " +
+                            adapters::shapeString(p.shape) + ")");
             if (t->shape != p.shape)
                 throw Error(adapterDir + ": tensor '" + p.name + "' has shape " + adapters::shapeString(t->shape) +
                             ", expected " + adapters::shapeString(p.shape));

@@ -30,7 +30,8 @@ std::vector<std::string> readStringList(const Json& obj, const std::string& key,
         throw Error(what + ": key '" + key + "' must be a list of strings, found " + jsonTypeName(v));
     for (const auto& item : v) {
         if (!item.is_string())
-            throw Error(what + ": key '" + key + "' must be a list of strings, found an item of type " + jsonTypeName(item));
+            throw Error(what + ": key '" + key + "' must be a list of strings, found an item of type " +
+                        jsonTypeName(item));
         out.push_back(item.get<std::string>());
     }
     return out;
@@ -53,8 +54,8 @@ std::string portableBaseModelName(const std::string& nameOrPath) {
     if (nameOrPath.empty())
         return nameOrPath;
     const fs::path p(nameOrPath);
-    const bool looksLikePath = p.is_absolute() || nameOrPath.rfind("./", 0) == 0 || nameOrPath.rfind("../", 0) == 0 ||
-                               fs::exists(p);
+    const bool looksLikePath =
+        p.is_absolute() || nameOrPath.rfind("./", 0) == 0 || nameOrPath.rfind("../", 0) == 0 || fs::exists(p);
     if (!looksLikePath)
         return nameOrPath; // a hub id such as "HuggingFaceTB/SmolLM2-135M"
     fs::path norm = p.lexically_normal();
@@ -282,7 +283,8 @@ AdapterSpec adapterSpecFromJson(const Json& c, const std::string& what) {
         if (jsonInt(c, "num_transformer_submodules", 1, what) != 1)
             throw Error(what + ": num_transformer_submodules must be 1 for a causal LM");
         break;
-    case PeftMethod::Full: break;
+    case PeftMethod::Full:
+        break;
     }
     return s;
 }

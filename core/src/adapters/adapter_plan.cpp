@@ -64,7 +64,8 @@ void checkSpecValues(const AdapterSpec& s) {
     if (s.bias != "none" && s.bias != "all" && s.bias != "lora_only")
         throw Error("adapter: bias must be none, all or lora_only, got '" + s.bias + "'");
     if (s.method != PeftMethod::Lora && s.bias != "none")
-        throw Error(std::string("adapter: bias='") + s.bias + "' is a LoRA option (method " + peftMethodName(s.method) + ")");
+        throw Error(std::string("adapter: bias='") + s.bias + "' is a LoRA option (method " + peftMethodName(s.method) +
+                    ")");
     if (s.method != PeftMethod::Lora && (s.useDora || s.useRslora))
         throw Error("adapter: use_dora / use_rslora are LoRA options");
     if ((s.method == PeftMethod::PromptTuning || s.method == PeftMethod::PrefixTuning) && s.numVirtualTokens < 1)
@@ -91,8 +92,9 @@ void planLayers(AdapterPlan& plan, const ModelSkeleton& m) {
     TargetRule rule;
     rule.layersToTransform = spec.layersToTransform;
     rule.layersPattern = spec.layersPattern;
-    const bool allLinear = spec.targetRegex == "all-linear" ||
-                           (spec.targetRegex.empty() && spec.targetModules.size() == 1 && spec.targetModules[0] == "all-linear");
+    const bool allLinear =
+        spec.targetRegex == "all-linear" ||
+        (spec.targetRegex.empty() && spec.targetModules.size() == 1 && spec.targetModules[0] == "all-linear");
     bool defaulted = false;
     if (allLinear) {
         // peft expands "all-linear" to the distinct names of every projection but the head.
@@ -117,7 +119,8 @@ void planLayers(AdapterPlan& plan, const ModelSkeleton& m) {
         if (rule.regex.empty())
             for (const auto& ff : spec.feedforwardModules)
                 if (std::find(rule.list.begin(), rule.list.end(), ff) == rule.list.end())
-                    throw Error("IA3: feedforward_modules must be a subset of target_modules; '" + ff + "' is not a target");
+                    throw Error("IA3: feedforward_modules must be a subset of target_modules; '" + ff +
+                                "' is not a target");
     }
 
     // Non-projections that a target selects are an error in peft too ("Target module ... is not supported").
@@ -125,9 +128,11 @@ void planLayers(AdapterPlan& plan, const ModelSkeleton& m) {
         if (!targetMatches(rule, path))
             continue;
         if (path == m.embeddingPath)
-            throw Error(method + ": target module '" + path +
-                        "' is the token embedding; adapters apply to projections (train it in full with modules_to_save)");
-        throw Error(method + ": target module '" + path + "' is not a projection (Linear / Conv1D); adapters apply to projections such as '" +
+            throw Error(
+                method + ": target module '" + path +
+                "' is the token embedding; adapters apply to projections (train it in full with modules_to_save)");
+        throw Error(method + ": target module '" + path +
+                    "' is not a projection (Linear / Conv1D); adapters apply to projections such as '" +
                     (m.linears.empty() ? std::string() : m.linears.front().path) + "'");
     }
     std::set<std::string> matchedEntries;
@@ -169,11 +174,20 @@ void planLayers(AdapterPlan& plan, const ModelSkeleton& m) {
     for (const auto& layer : plan.layers) {
         std::vector<std::pair<std::string, std::vector<std::int64_t>>> tensors;
         switch (spec.method) {
-        case PeftMethod::Lora: tensors = loraLayerTensors(layer, spec.useDora); break;
-        case PeftMethod::Ia3: tensors = ia3LayerTensors(layer); break;
-        case PeftMethod::Loha: tensors = lohaLayerTensors(layer); break;
-        case PeftMethod::Lokr: tensors = lokrLayerTensors(layer); break;
-        default: break;
+        case PeftMethod::Lora:
+            tensors = loraLayerTensors(layer, spec.useDora);
+            break;
+        case PeftMethod::Ia3:
+            tensors = ia3LayerTensors(layer);
+            break;
+        case PeftMethod::Loha:
+            tensors = lohaLayerTensors(layer);
+            break;
+        case PeftMethod::Lokr:
+            tensors = lokrLayerTensors(layer);
+            break;
+        default:
+            break;
         }
         for (auto& [suffix, shape] : tensors)
             addTensor(plan, kPeftKeyPrefix + layer.linear.path + "." + suffix, shape);
@@ -211,8 +225,8 @@ void planModulesToSave(AdapterPlan& plan, const ModelSkeleton& m) {
             plan.warnings.push_back(method + ": modules_to_save '" + entry + "' matched nothing in this model");
     }
     for (const auto& l : plan.savedLinears) {
-        addTensor(plan, kPeftKeyPrefix + l.path + ".weight", l.conv1d ? std::vector<std::int64_t>{l.in, l.out}
-                                                                           : std::vector<std::int64_t>{l.out, l.in});
+        addTensor(plan, kPeftKeyPrefix + l.path + ".weight",
+                  l.conv1d ? std::vector<std::int64_t>{l.in, l.out} : std::vector<std::int64_t>{l.out, l.in});
         if (l.hasBias)
             addTensor(plan, kPeftKeyPrefix + l.path + ".bias", {l.out});
     }
@@ -294,7 +308,8 @@ AdapterPlan planAdapter(const ModelSkeleton& m, const AdapterSpec& specIn) {
         planBiases(plan, m);
         break;
     }
-    std::sort(plan.tensors.begin(), plan.tensors.end(), [](const PlannedTensor& a, const PlannedTensor& b) { return a.key < b.key; });
+    std::sort(plan.tensors.begin(), plan.tensors.end(),
+              [](const PlannedTensor& a, const PlannedTensor& b) { return a.key < b.key; });
     for (std::size_t i = 1; i < plan.tensors.size(); ++i)
         if (plan.tensors[i].key == plan.tensors[i - 1].key)
             throw Error("adapter: two tensors would be saved as '" + plan.tensors[i].key + "'");
@@ -313,10 +328,13 @@ void validateAgainstPlan(const AdapterPlan& plan, const ModelSkeleton& m,
     std::vector<std::string> problems;
     std::set<std::string> present;
     const std::string method = peftMethodName(plan.spec.method);
-    static const std::vector<std::string> suffixes{
-        ".lora_A.weight", ".lora_B.weight", ".lora_magnitude_vector", ".lora_embedding_A", ".lora_embedding_B", ".ia3_l",
-        ".hada_w1_a", ".hada_w1_b", ".hada_w2_a", ".hada_w2_b", ".lokr_w1", ".lokr_w1_a", ".lokr_w1_b", ".lokr_w2",
-        ".lokr_w2_a", ".lokr_w2_b", ".lokr_t2", ".base_layer.bias", ".base_layer.weight", ".weight", ".bias"};
+    static const std::vector<std::string> suffixes{".lora_A.weight",     ".lora_B.weight",    ".lora_magnitude_vector",
+                                                   ".lora_embedding_A",  ".lora_embedding_B", ".ia3_l",
+                                                   ".hada_w1_a",         ".hada_w1_b",        ".hada_w2_a",
+                                                   ".hada_w2_b",         ".lokr_w1",          ".lokr_w1_a",
+                                                   ".lokr_w1_b",         ".lokr_w2",          ".lokr_w2_a",
+                                                   ".lokr_w2_b",         ".lokr_t2",          ".base_layer.bias",
+                                                   ".base_layer.weight", ".weight",           ".bias"};
     const std::string prefix = kPeftKeyPrefix;
     for (const auto& [name, shape] : tensors) {
         present.insert(name);
@@ -334,10 +352,11 @@ void validateAgainstPlan(const AdapterPlan& plan, const ModelSkeleton& m,
                     break;
                 }
         if (!module.empty() && !m.hasModule(module))
-            problems.push_back("tensor '" + name + "' is for module '" + module + "', which does not exist in the base model (model_type " +
-                               m.modelType + ")");
+            problems.push_back("tensor '" + name + "' is for module '" + module +
+                               "', which does not exist in the base model (model_type " + m.modelType + ")");
         else if (!module.empty())
-            problems.push_back("unknown tensor '" + name + "': module '" + module + "' is not adapted that way by this " + method +
+            problems.push_back("unknown tensor '" + name + "': module '" + module +
+                               "' is not adapted that way by this " + method +
                                " config (check target_modules / modules_to_save / bias)");
         else
             problems.push_back("unknown tensor '" + name + "' (not part of a " + method + " adapter)");

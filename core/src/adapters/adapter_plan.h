@@ -28,21 +28,21 @@ struct LayerPlan {
 };
 
 struct PlannedTensor {
-    std::string key;                 // as in adapter_model.safetensors
+    std::string key; // as in adapter_model.safetensors
     std::vector<std::int64_t> shape;
-    bool baseParameter = false;      // a parameter of the base model made trainable (bias="all")
+    bool baseParameter = false; // a parameter of the base model made trainable (bias="all")
     std::int64_t numel() const;
 };
 
 struct AdapterPlan {
-    AdapterSpec spec;                // resolved: targets explicit, defaults applied
-    bool fanInFanOut = false;        // some target is a GPT-2 Conv1D
-    std::vector<LayerPlan> layers;   // adapted projections, model order
+    AdapterSpec spec;                     // resolved: targets explicit, defaults applied
+    bool fanInFanOut = false;             // some target is a GPT-2 Conv1D
+    std::vector<LayerPlan> layers;        // adapted projections, model order
     std::vector<LinearDesc> savedLinears; // modules_to_save that are projections (lm_head, ...)
-    bool saveEmbedding = false;      // modules_to_save includes the token embedding
+    bool saveEmbedding = false;           // modules_to_save includes the token embedding
     // Base parameters trained in place (bias="all" / "lora_only"): (saved key, parameter name).
     std::vector<std::pair<std::string, std::string>> trainableBiases;
-    std::vector<PlannedTensor> tensors;       // every saved tensor, sorted by key
+    std::vector<PlannedTensor> tensors; // every saved tensor, sorted by key
     std::int64_t trainable = 0;
     std::int64_t total = 0;
     // Prompt / prefix tuning geometry (as written to adapter_config.json).

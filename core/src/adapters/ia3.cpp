@@ -24,7 +24,9 @@ torch::Tensor Ia3LinearImpl::forward(const torch::Tensor& x, model::LinearImpl& 
     return (result.to(l.scalar_type()) * l).to(result.scalar_type());
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> Ia3LinearImpl::namedTensors() { return {{"ia3_l", scale}}; }
+std::vector<std::pair<std::string, torch::Tensor>> Ia3LinearImpl::namedTensors() {
+    return {{"ia3_l", scale}};
+}
 
 void Ia3LinearImpl::mergeInto(model::LinearImpl& base) {
     torch::NoGradGuard noGrad;

@@ -20,7 +20,9 @@ void setBaseWeight(model::LinearImpl& base, const torch::Tensor& value) {
     replaceData(base.weight, value);
 }
 
-void setBaseBias(model::LinearImpl& base, const torch::Tensor& value) { replaceData(base.bias, value); }
+void setBaseBias(model::LinearImpl& base, const torch::Tensor& value) {
+    replaceData(base.bias, value);
+}
 
 torch::TensorOptions adapterOptions(const model::LinearImpl& base) {
     const auto dtype = base.weight.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;

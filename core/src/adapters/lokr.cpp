@@ -104,8 +104,12 @@ torch::Tensor LokrLinearImpl::forward(const torch::Tensor& x, model::LinearImpl&
 
 std::vector<std::pair<std::string, torch::Tensor>> LokrLinearImpl::namedTensors() {
     std::vector<std::pair<std::string, torch::Tensor>> out;
-    for (const auto& [name, t] : std::vector<std::pair<std::string, torch::Tensor>>{
-             {"lokr_w1", w1}, {"lokr_w1_a", w1a}, {"lokr_w1_b", w1b}, {"lokr_w2", w2}, {"lokr_w2_a", w2a}, {"lokr_w2_b", w2b}})
+    for (const auto& [name, t] : std::vector<std::pair<std::string, torch::Tensor>>{{"lokr_w1", w1},
+                                                                                    {"lokr_w1_a", w1a},
+                                                                                    {"lokr_w1_b", w1b},
+                                                                                    {"lokr_w2", w2},
+                                                                                    {"lokr_w2_a", w2a},
+                                                                                    {"lokr_w2_b", w2b}})
         if (t.defined())
             out.emplace_back(name, t);
     return out;

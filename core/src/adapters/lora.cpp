@@ -6,7 +6,9 @@ namespace ps::adapters {
 namespace {
 
 // torch.linalg.norm(w, dim=1): the 2-norm of each output row.
-torch::Tensor rowNorms(const torch::Tensor& w) { return w.norm(2, torch::IntArrayRef{1}); }
+torch::Tensor rowNorms(const torch::Tensor& w) {
+    return w.norm(2, torch::IntArrayRef{1});
+}
 
 } // namespace
 
@@ -37,7 +39,9 @@ LoraLinearImpl::LoraLinearImpl(const LayerPlan& layer, const AdapterSpec& spec, 
     }
 }
 
-torch::Tensor LoraLinearImpl::deltaWeight() const { return torch::matmul(loraB, loraA) * scaling; }
+torch::Tensor LoraLinearImpl::deltaWeight() const {
+    return torch::matmul(loraB, loraA) * scaling;
+}
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x, model::LinearImpl& base) {
     auto result = base.baseForward(x);

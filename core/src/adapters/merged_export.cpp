@@ -12,16 +12,24 @@ MergedExportReport exportMerged(const std::string& adapterDir, const std::string
                                 DType dtype, const MergedExportOptions& options) {
     torch::Dtype torchDtype = torch::kFloat32;
     switch (dtype) {
-    case DType::F32: torchDtype = torch::kFloat32; break;
-    case DType::F16: torchDtype = torch::kFloat16; break;
-    case DType::BF16: torchDtype = torch::kBFloat16; break;
-    default: throw Error(std::string("merged export: dtype ") + dtypeName(dtype) + " is not supported (F32, F16 or BF16)");
+    case DType::F32:
+        torchDtype = torch::kFloat32;
+        break;
+    case DType::F16:
+        torchDtype = torch::kFloat16;
+        break;
+    case DType::BF16:
+        torchDtype = torch::kBFloat16;
+        break;
+    default:
+        throw Error(std::string("merged export: dtype ") + dtypeName(dtype) + " is not supported (F32, F16 or BF16)");
     }
     // Cheap checks first: a method that cannot merge should not cost a model load.
     const AdapterInfo info = inspectAdapter(adapterDir);
     if (!info.canMerge)
-        throw Error(adapterDir + ": " + info.peftType +
-                    " adapters cannot be merged into the weights (they add virtual tokens); export them as a PEFT adapter");
+        throw Error(
+            adapterDir + ": " + info.peftType +
+            " adapters cannot be merged into the weights (they add virtual tokens); export them as a PEFT adapter");
     validateAdapter(adapterDir, baseDir);
 
     // Merge in float32 whatever the checkpoint dtype, then convert once when writing.
@@ -36,7 +44,8 @@ MergedExportReport exportMerged(const std::string& adapterDir, const std::string
     auto& model = peft->model();
     for (const auto& item : model->named_parameters(true))
         content.tensors.emplace_back(item.key(), item.value());
-    content.config = parseJsonFile(joinPath(info.spec.method == PeftMethod::Full ? adapterDir : baseDir, "config.json"));
+    content.config =
+        parseJsonFile(joinPath(info.spec.method == PeftMethod::Full ? adapterDir : baseDir, "config.json"));
     if (peft->untied()) {
         // The adapter trained the head or the embedding of a tied model: they now differ.
         content.tensors.emplace_back("lm_head.weight", model->lmHead()->weight);

@@ -36,18 +36,29 @@ bool isNonEmptyDir(const fs::path& p) {
 } // namespace
 
 const std::vector<std::string>& modelSideFiles() {
-    static const std::vector<std::string> files{
-        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.model", "vocab.json",
-        "merges.txt",     "added_tokens.json",     "chat_template.jinja",     "chat_template.json", "generation_config.json"};
+    static const std::vector<std::string> files{"tokenizer.json",
+                                                "tokenizer_config.json",
+                                                "special_tokens_map.json",
+                                                "tokenizer.model",
+                                                "vocab.json",
+                                                "merges.txt",
+                                                "added_tokens.json",
+                                                "chat_template.jinja",
+                                                "chat_template.json",
+                                                "generation_config.json"};
     return files;
 }
 
 std::string torchDtypeName(torch::Dtype dtype) {
     switch (dtype) {
-    case torch::kFloat32: return "float32";
-    case torch::kBFloat16: return "bfloat16";
-    case torch::kFloat16: return "float16";
-    default: throw Error("model export: unsupported dtype (float32, bfloat16 or float16)");
+    case torch::kFloat32:
+        return "float32";
+    case torch::kBFloat16:
+        return "bfloat16";
+    case torch::kFloat16:
+        return "float16";
+    default:
+        throw Error("model export: unsupported dtype (float32, bfloat16 or float16)");
     }
 }
 

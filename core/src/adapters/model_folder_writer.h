@@ -16,7 +16,7 @@ namespace ps::adapters {
 
 struct ModelFolderContent {
     std::vector<std::pair<std::string, torch::Tensor>> tensors; // state-dict keys, in order
-    Json config;                                                 // config.json
+    Json config;                                                // config.json
     std::vector<std::string> copyFrom; // folders to take tokenizer / generation files from (first wins)
     torch::Dtype dtype = torch::kFloat32;
     std::uint64_t maxShardBytes = 2'000'000'000ull;

@@ -148,7 +148,8 @@ ModelSkeleton skeletonFromDir(const std::string& dir) {
         while (start <= path.size()) {
             const auto dot = path.find('.', start);
             const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-            const bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const bool numeric =
+                !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
             key.emplace_back(numeric ? std::stoll(part) : -1, numeric ? std::string() : part);
             if (dot == std::string::npos)
                 break;

@@ -14,16 +14,16 @@ class CausalLMImpl;
 namespace ps::adapters {
 
 struct LinearDesc {
-    std::string path;         // HF module path, "model.layers.0.self_attn.q_proj"
+    std::string path; // HF module path, "model.layers.0.self_attn.q_proj"
     std::int64_t in = 0;
     std::int64_t out = 0;
-    bool conv1d = false;      // GPT-2 Conv1D: weight stored [in, out]
+    bool conv1d = false; // GPT-2 Conv1D: weight stored [in, out]
     bool hasBias = false;
-    bool isHead = false;      // lm_head (never matched by "all-linear")
+    bool isHead = false; // lm_head (never matched by "all-linear")
 };
 
 struct ParamDesc {
-    std::string name;         // transformers state-dict key
+    std::string name; // transformers state-dict key
     std::vector<std::int64_t> shape;
     std::int64_t numel() const;
 };
@@ -37,9 +37,9 @@ struct ModelSkeleton {
     std::int64_t headDim = 0;
     std::int64_t vocabSize = 0;
     bool tiedEmbeddings = false;
-    std::string embeddingPath;        // "model.embed_tokens" / "transformer.wte"
-    std::vector<LinearDesc> linears;  // every projection in model order, lm_head last
-    std::vector<ParamDesc> params;    // every parameter once (a tied head is not repeated)
+    std::string embeddingPath;       // "model.embed_tokens" / "transformer.wte"
+    std::vector<LinearDesc> linears; // every projection in model order, lm_head last
+    std::vector<ParamDesc> params;   // every parameter once (a tied head is not repeated)
 
     const LinearDesc* findLinear(const std::string& path) const;
     const ParamDesc* findParam(const std::string& name) const;

@@ -55,7 +55,8 @@ void PeftModel::inject(std::uint64_t seed, bool initText) {
         }
         break;
     case PeftMethod::PrefixTuning:
-        prefix_ = PrefixEncoder(spec.numVirtualTokens, skeleton_.numLayers, skeleton_.numKvHeads, skeleton_.headDim, device);
+        prefix_ =
+            PrefixEncoder(spec.numVirtualTokens, skeleton_.numLayers, skeleton_.numKvHeads, skeleton_.headDim, device);
         break;
     default:
         for (const auto& layer : plan_.layers) {
@@ -63,11 +64,24 @@ void PeftModel::inject(std::uint64_t seed, bool initText) {
             std::shared_ptr<LayerAdapterImpl> adapter;
             std::string name;
             switch (spec.method) {
-            case PeftMethod::Lora: adapter = std::make_shared<LoraLinearImpl>(layer, spec, *linear); name = "lora"; break;
-            case PeftMethod::Ia3: adapter = std::make_shared<Ia3LinearImpl>(layer, *linear); name = "ia3"; break;
-            case PeftMethod::Loha: adapter = std::make_shared<LohaLinearImpl>(layer, spec, *linear); name = "loha"; break;
-            case PeftMethod::Lokr: adapter = std::make_shared<LokrLinearImpl>(layer, spec, *linear); name = "lokr"; break;
-            default: break;
+            case PeftMethod::Lora:
+                adapter = std::make_shared<LoraLinearImpl>(layer, spec, *linear);
+                name = "lora";
+                break;
+            case PeftMethod::Ia3:
+                adapter = std::make_shared<Ia3LinearImpl>(layer, *linear);
+                name = "ia3";
+                break;
+            case PeftMethod::Loha:
+                adapter = std::make_shared<LohaLinearImpl>(layer, spec, *linear);
+                name = "loha";
+                break;
+            case PeftMethod::Lokr:
+                adapter = std::make_shared<LokrLinearImpl>(layer, spec, *linear);
+                name = "lokr";
+                break;
+            default:
+                break;
             }
             linear->setAdapter(name, adapter);
             layerAdapters_.emplace_back(linear, adapter);
@@ -145,7 +159,9 @@ void PeftModel::train(bool on) {
         prefix_->train(on);
 }
 
-std::int64_t PeftModel::numPrependedRows() const { return prompt_ && !merged_ ? plan_.spec.numVirtualTokens : 0; }
+std::int64_t PeftModel::numPrependedRows() const {
+    return prompt_ && !merged_ ? plan_.spec.numVirtualTokens : 0;
+}
 
 model::KVCache PeftModel::prefixCache(std::int64_t batch) {
     if (!prefix_)
@@ -162,7 +178,8 @@ torch::Tensor PeftModel::forward(const model::ForwardInput& input) {
         if (!embeds.defined()) {
             if (!in.inputIds.defined())
                 throw Error("adapter forward: neither input ids nor input embeddings were given");
-            embeds = embeddingCopy_.defined() ? torch::embedding(embeddingCopy_, in.inputIds) : model_->embed(in.inputIds);
+            embeds =
+                embeddingCopy_.defined() ? torch::embedding(embeddingCopy_, in.inputIds) : model_->embed(in.inputIds);
         }
         // During incremental decoding the virtual tokens are already in the cache.
         if (prompt_ && (in.cache == nullptr || in.cache->length() == 0)) {
@@ -180,7 +197,9 @@ torch::Tensor PeftModel::forward(const model::ForwardInput& input) {
     return model_->forward(in);
 }
 
-torch::Tensor PeftModel::logits(const torch::Tensor& hidden) { return model_->logits(hidden); }
+torch::Tensor PeftModel::logits(const torch::Tensor& hidden) {
+    return model_->logits(hidden);
+}
 
 void PeftModel::merge() {
     if (merged_)

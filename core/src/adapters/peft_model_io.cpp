@@ -116,7 +116,8 @@ void PeftModel::save(const std::string& dir, const std::string& baseModelDir) co
         return;
     }
     std::filesystem::create_directories(dir);
-    const std::string baseName = !plan_.spec.baseModelNameOrPath.empty() ? plan_.spec.baseModelNameOrPath : baseModelDir;
+    const std::string baseName =
+        !plan_.spec.baseModelNameOrPath.empty() ? plan_.spec.baseModelNameOrPath : baseModelDir;
     writeFileAtomic(joinPath(dir, kAdapterConfig), adapterConfigJson(plan_, baseName));
     NamedTensors out;
     for (const auto& [key, t] : tensors_)

@@ -33,7 +33,8 @@ void PrefixEncoderImpl::prepare(model::ForwardInput& input, model::KVCache& cach
     input.cache = &cache;
     const auto n = embeddings.size(0);
     if (input.attentionMask.defined())
-        input.attentionMask = torch::cat({torch::ones({batch, n}, input.attentionMask.options()), input.attentionMask}, 1);
+        input.attentionMask =
+            torch::cat({torch::ones({batch, n}, input.attentionMask.options()), input.attentionMask}, 1);
     // peft drops caller position ids; the model then offsets the tokens by the cache length.
     input.positionIds = torch::Tensor();
 }

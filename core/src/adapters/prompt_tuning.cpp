@@ -16,7 +16,8 @@ std::vector<std::int64_t> promptInitIds(const std::vector<std::int64_t>& textIds
 
 PromptEmbeddingImpl::PromptEmbeddingImpl(std::int64_t numVirtualTokens, std::int64_t tokenDim, torch::Device device) {
     embeddings = register_parameter(
-        "prompt_embeddings", torch::randn({numVirtualTokens, tokenDim}, torch::TensorOptions().dtype(torch::kFloat32).device(device)));
+        "prompt_embeddings",
+        torch::randn({numVirtualTokens, tokenDim}, torch::TensorOptions().dtype(torch::kFloat32).device(device)));
 }
 
 void PromptEmbeddingImpl::initFromText(model::CausalLMImpl& model, const std::vector<std::int64_t>& textIds) {
@@ -40,7 +41,8 @@ void PromptEmbeddingImpl::prepend(model::ForwardInput& input, const torch::Tenso
     input.inputsEmbeds = torch::cat({prompts, embeds}, 1);
     input.inputIds = torch::Tensor();
     if (input.attentionMask.defined())
-        input.attentionMask = torch::cat({torch::ones({batch, n}, input.attentionMask.options()), input.attentionMask}, 1);
+        input.attentionMask =
+            torch::cat({torch::ones({batch, n}, input.attentionMask.options()), input.attentionMask}, 1);
     // peft: "Position ids are not supported for parameter efficient tuning. Ignoring position ids."
     input.positionIds = torch::Tensor();
 }

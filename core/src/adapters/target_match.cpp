@@ -22,20 +22,22 @@ bool regexMatch(const std::string& pattern, const std::string& subject, std::uin
                 std::string* group1 = nullptr) {
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
-    std::unique_ptr<pcre2_code, CodeDeleter> code(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                                                options, &errorCode, &errorOffset, nullptr));
+    std::unique_ptr<pcre2_code, CodeDeleter> code(pcre2_compile(
+        reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options, &errorCode, &errorOffset, nullptr));
     if (!code) {
         PCRE2_UCHAR message[256];
         pcre2_get_error_message(errorCode, message, sizeof message);
-        throw Error(what + ": invalid regex '" + pattern + "': " + reinterpret_cast<const char*>(message) + " at offset " +
-                    std::to_string(errorOffset));
+        throw Error(what + ": invalid regex '" + pattern + "': " + reinterpret_cast<const char*>(message) +
+                    " at offset " + std::to_string(errorOffset));
     }
     std::unique_ptr<pcre2_match_data, MatchDataDeleter> data(pcre2_match_data_create_from_pattern(code.get(), nullptr));
-    const int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0, data.get(), nullptr);
+    const int rc = pcre2_match(code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
+                               data.get(), nullptr);
     if (rc == PCRE2_ERROR_NOMATCH)
         return false;
     if (rc < 0)
-        throw Error(what + ": regex '" + pattern + "' failed on '" + subject + "' (pcre2 error " + std::to_string(rc) + ")");
+        throw Error(what + ": regex '" + pattern + "' failed on '" + subject + "' (pcre2 error " + std::to_string(rc) +
+                    ")");
     if (group1 && rc >= 2) {
         const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data.get());
         *group1 = subject.substr(ovector[2], ovector[3] - ovector[2]);

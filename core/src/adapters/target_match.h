@@ -40,13 +40,11 @@ struct TargetRule {
 bool targetMatches(const TargetRule& rule, const std::string& path);
 
 // The first key of `patterns` (in map order) matching `path` as "(.*\.)?(key)$", or nullopt.
-template <typename V>
-std::optional<V> patternValue(const std::map<std::string, V>& patterns, const std::string& path);
+template <typename V> std::optional<V> patternValue(const std::map<std::string, V>& patterns, const std::string& path);
 
 bool patternKeyMatches(const std::string& key, const std::string& path);
 
-template <typename V>
-std::optional<V> patternValue(const std::map<std::string, V>& patterns, const std::string& path) {
+template <typename V> std::optional<V> patternValue(const std::map<std::string, V>& patterns, const std::string& path) {
     for (const auto& [key, value] : patterns)
         if (patternKeyMatches(key, path))
             return value;

@@ -16,12 +16,17 @@
 
 namespace ps::testing {
 
-inline std::string modelFixture(const std::string& name) { return std::string(PS_FIXTURES) + "/models/" + name; }
-inline std::string adapterFixture(const std::string& name) { return std::string(PS_FIXTURES) + "/adapters/" + name; }
+inline std::string modelFixture(const std::string& name) {
+    return std::string(PS_FIXTURES) + "/models/" + name;
+}
+inline std::string adapterFixture(const std::string& name) {
+    return std::string(PS_FIXTURES) + "/adapters/" + name;
+}
 
 // The base model fixture an adapter fixture was made on (its base_model_name_or_path).
 inline std::string baseOfAdapterFixture(const std::string& name) {
-    return modelFixture(parseJsonFile(adapterFixture(name) + "/adapter_config.json")["base_model_name_or_path"].get<std::string>());
+    return modelFixture(
+        parseJsonFile(adapterFixture(name) + "/adapter_config.json")["base_model_name_or_path"].get<std::string>());
 }
 
 inline torch::Tensor referenceTensor(const std::string& dir, const std::string& name) {
@@ -58,8 +63,7 @@ inline double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 // The message of the ps::Error that `f` throws ("" when it does not throw).
-template <typename F>
-std::string errorOf(F&& f) {
+template <typename F> std::string errorOf(F&& f) {
     try {
         f();
     } catch (const ps::Error& e) {

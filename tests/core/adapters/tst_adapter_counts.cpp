@@ -77,7 +77,8 @@ void TestAdapterCounts::fixtureCountsMatchPeft_data() {
     // only grows by the LoRA weights.
     QTest::newRow("lora-bias-all") << QStringLiteral("lora-bias-all") << qint64(2048 + 1472) << qint64(kGpt2 + 2048);
     // LoRA 1792 + the lm_head copy 1000*64 = 64000 (peft counts original and copy in the total).
-    QTest::newRow("lora-modules-to-save") << QStringLiteral("lora-modules-to-save") << qint64(65792) << qint64(kLlama + 65792);
+    QTest::newRow("lora-modules-to-save")
+        << QStringLiteral("lora-modules-to-save") << qint64(65792) << qint64(kLlama + 65792);
 }
 
 void TestAdapterCounts::fixtureCountsMatchPeft() {

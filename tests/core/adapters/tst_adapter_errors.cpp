@@ -43,7 +43,8 @@ void expectBoth(const std::string& dir, const std::string& needle) {
     const std::string base = baseOfAdapterFixture(kFixture);
     const std::string loadError = errorOf([&] { adapters::PeftModel::load(dir, loadFloatModel(base)); });
     const std::string validateError = errorOf([&] { validateAdapter(dir, base); });
-    QVERIFY2(loadError.find(needle) != std::string::npos, qPrintable(QString::fromStdString("load: '" + loadError + "' lacks '" + needle + "'")));
+    QVERIFY2(loadError.find(needle) != std::string::npos,
+             qPrintable(QString::fromStdString("load: '" + loadError + "' lacks '" + needle + "'")));
     QVERIFY2(validateError.find(needle) != std::string::npos,
              qPrintable(QString::fromStdString("validate: '" + validateError + "' lacks '" + needle + "'")));
 }
@@ -97,12 +98,16 @@ void TestAdapterErrors::badConfigsAreExplained_data() {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
     QTest::addColumn<QString>("needle");
-    QTest::newRow("target module not in the model") << QStringLiteral("target_modules") << QStringLiteral("[\"query_key_value\"]")
-                                                    << QStringLiteral("query_key_value");
-    QTest::newRow("target that is a norm, not a projection") << QStringLiteral("target_modules")
-                                                             << QStringLiteral("[\"input_layernorm\"]") << QStringLiteral("not a projection");
-    QTest::newRow("unsupported peft_type") << QStringLiteral("peft_type") << QStringLiteral("\"ADALORA\"") << QStringLiteral("ADALORA");
-    QTest::newRow("seq-cls task") << QStringLiteral("task_type") << QStringLiteral("\"SEQ_CLS\"") << QStringLiteral("SEQ_CLS");
+    QTest::newRow("target module not in the model")
+        << QStringLiteral("target_modules") << QStringLiteral("[\"query_key_value\"]")
+        << QStringLiteral("query_key_value");
+    QTest::newRow("target that is a norm, not a projection")
+        << QStringLiteral("target_modules") << QStringLiteral("[\"input_layernorm\"]")
+        << QStringLiteral("not a projection");
+    QTest::newRow("unsupported peft_type")
+        << QStringLiteral("peft_type") << QStringLiteral("\"ADALORA\"") << QStringLiteral("ADALORA");
+    QTest::newRow("seq-cls task") << QStringLiteral("task_type") << QStringLiteral("\"SEQ_CLS\"")
+                                  << QStringLiteral("SEQ_CLS");
     QTest::newRow("r of the wrong type") << QStringLiteral("r") << QStringLiteral("\"four\"") << QStringLiteral("'r'");
     QTest::newRow("bad regex target") << QStringLiteral("target_modules") << QStringLiteral("\"model.(q_proj\"")
                                       << QStringLiteral("invalid regex");
@@ -113,7 +118,8 @@ void TestAdapterErrors::badConfigsAreExplained() {
     QFETCH(QString, value);
     QFETCH(QString, needle);
     TempDir tmp;
-    writeVariant(tmp.path(), [](NamedTensors&) {}, [&](Json& j) { j[key.toStdString()] = Json::parse(value.toStdString()); });
+    writeVariant(
+        tmp.path(), [](NamedTensors&) {}, [&](Json& j) { j[key.toStdString()] = Json::parse(value.toStdString()); });
     expectBoth(tmp.path(), needle.toStdString());
     expectBoth(tmp.path(), "adapter_config.json");
 }
@@ -130,7 +136,8 @@ void TestAdapterErrors::missingFiles() {
             std::string::npos);
     // A prompt-tuning adapter cannot be merged; the export says so before loading anything.
     const std::string err = errorOf([&] {
-        exportMerged(adapterFixture("prompt-tuning"), baseOfAdapterFixture("prompt-tuning"), tmp.sub("out"), DType::F32);
+        exportMerged(adapterFixture("prompt-tuning"), baseOfAdapterFixture("prompt-tuning"), tmp.sub("out"),
+                     DType::F32);
     });
     QVERIFY2(err.find("cannot be merged") != std::string::npos, err.c_str());
 }

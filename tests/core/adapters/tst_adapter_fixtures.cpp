@@ -45,7 +45,9 @@ void addFixtureRows(bool mergeableOnly) {
 
 } // namespace
 
-void TestAdapterFixtures::logitsMatchPeft_data() { addFixtureRows(false); }
+void TestAdapterFixtures::logitsMatchPeft_data() {
+    addFixtureRows(false);
+}
 
 void TestAdapterFixtures::logitsMatchPeft() {
     QFETCH(QString, fixture);
@@ -61,7 +63,9 @@ void TestAdapterFixtures::logitsMatchPeft() {
         QFAIL(qPrintable(QStringLiteral("max abs diff %1 > 1e-4").arg(diff)));
 }
 
-void TestAdapterFixtures::mergedLogitsMatchPeft_data() { addFixtureRows(true); }
+void TestAdapterFixtures::mergedLogitsMatchPeft_data() {
+    addFixtureRows(true);
+}
 
 void TestAdapterFixtures::mergedLogitsMatchPeft() {
     QFETCH(QString, fixture);

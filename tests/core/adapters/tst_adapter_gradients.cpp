@@ -78,7 +78,8 @@ void expectClose(const torch::Tensor& analytic, const torch::Tensor& numeric, co
     QVERIFY2(analytic.defined(), what);
     const double err = (analytic - numeric).abs().max().item<double>();
     const double scale = std::max(1.0, numeric.abs().max().item<double>());
-    QVERIFY2(err / scale < 1e-7, qPrintable(QStringLiteral("%1: gradient error %2").arg(QString::fromLatin1(what)).arg(err)));
+    QVERIFY2(err / scale < 1e-7,
+             qPrintable(QStringLiteral("%1: gradient error %2").arg(QString::fromLatin1(what)).arg(err)));
 }
 
 } // namespace
@@ -168,7 +169,8 @@ void TestAdapterGradients::loraLayerFiniteDifferences() {
     // Forward: base(x) + s * B A x.
     {
         torch::NoGradGuard noGrad;
-        const auto expected = base->baseForward(x) + torch::matmul(torch::matmul(x, lora.loraA.t()), lora.loraB.t()) * 1.5;
+        const auto expected =
+            base->baseForward(x) + torch::matmul(torch::matmul(x, lora.loraA.t()), lora.loraB.t()) * 1.5;
         QVERIFY(maxAbsDiff(lora.forward(x, *base), expected) < 1e-12);
     }
     f().backward();
@@ -179,7 +181,9 @@ void TestAdapterGradients::loraLayerFiniteDifferences() {
     QVERIFY(!base->weight.grad().defined());
 }
 
-void TestAdapterGradients::doraLayerFiniteDifferences_data() { loraLayerFiniteDifferences_data(); }
+void TestAdapterGradients::doraLayerFiniteDifferences_data() {
+    loraLayerFiniteDifferences_data();
+}
 
 void TestAdapterGradients::doraLayerFiniteDifferences() {
     QFETCH(bool, conv1d);
@@ -207,7 +211,8 @@ void TestAdapterGradients::doraLayerFiniteDifferences() {
     const auto n0 = (W + dora.deltaWeight().detach()).norm(2, torch::IntArrayRef{1});
     auto reference = [&] {
         torch::NoGradGuard noGrad;
-        const auto inner = torch::matmul(x, W.t()) + torch::matmul(torch::matmul(x, dora.loraA.t()), dora.loraB.t()) * 1.5;
+        const auto inner =
+            torch::matmul(x, W.t()) + torch::matmul(torch::matmul(x, dora.loraA.t()), dora.loraB.t()) * 1.5;
         return ((dora.magnitude / n0) * inner + base->bias) * g;
     };
     {

@@ -111,7 +111,9 @@ std::vector<std::string> savedKeys(const std::string& dir) {
 
 } // namespace
 
-void TestAdapterRoundtrip::saveLoadKeepsTensorsAndLogits_data() { addMethodRows(); }
+void TestAdapterRoundtrip::saveLoadKeepsTensorsAndLogits_data() {
+    addMethodRows();
+}
 
 void TestAdapterRoundtrip::saveLoadKeepsTensorsAndLogits() {
     QFETCH(QString, model);
@@ -157,48 +159,52 @@ void TestAdapterRoundtrip::savedKeyManifest_data() {
     const std::string H = "base_model.model.transformer.h.";
     {
         AdapterSpec s = make(PeftMethod::Lora); // default llama targets: q_proj, v_proj
-        QTest::newRow("LoRA llama defaults") << llama << s
-            << Keys{L + "0.self_attn.q_proj.lora_A.weight", L + "0.self_attn.q_proj.lora_B.weight",
-                           L + "0.self_attn.v_proj.lora_A.weight", L + "0.self_attn.v_proj.lora_B.weight",
-                           L + "1.self_attn.q_proj.lora_A.weight", L + "1.self_attn.q_proj.lora_B.weight",
-                           L + "1.self_attn.v_proj.lora_A.weight", L + "1.self_attn.v_proj.lora_B.weight"};
+        QTest::newRow("LoRA llama defaults")
+            << llama << s << Keys{L + "0.self_attn.q_proj.lora_A.weight", L + "0.self_attn.q_proj.lora_B.weight",
+                                  L + "0.self_attn.v_proj.lora_A.weight", L + "0.self_attn.v_proj.lora_B.weight",
+                                  L + "1.self_attn.q_proj.lora_A.weight", L + "1.self_attn.q_proj.lora_B.weight",
+                                  L + "1.self_attn.v_proj.lora_A.weight", L + "1.self_attn.v_proj.lora_B.weight"};
     }
     {
         AdapterSpec s = make(PeftMethod::Lora);
         s.useDora = true;
         s.targetModules = {"o_proj"};
         s.layersToTransform = {1};
-        QTest::newRow("DoRA llama o_proj of layer 1") << llama << s
+        QTest::newRow("DoRA llama o_proj of layer 1")
+            << llama << s
             << Keys{L + "1.self_attn.o_proj.lora_A.weight", L + "1.self_attn.o_proj.lora_B.weight",
-                           L + "1.self_attn.o_proj.lora_magnitude_vector"};
+                    L + "1.self_attn.o_proj.lora_magnitude_vector"};
     }
     {
         AdapterSpec s = make(PeftMethod::Lora);
         s.bias = "lora_only";
-        QTest::newRow("LoRA gpt2 bias=lora_only") << gpt2 << s
-            << Keys{H + "0.attn.c_attn.base_layer.bias", H + "0.attn.c_attn.lora_A.weight",
-                           H + "0.attn.c_attn.lora_B.weight", H + "1.attn.c_attn.base_layer.bias",
-                           H + "1.attn.c_attn.lora_A.weight", H + "1.attn.c_attn.lora_B.weight"};
+        QTest::newRow("LoRA gpt2 bias=lora_only")
+            << gpt2 << s << Keys{H + "0.attn.c_attn.base_layer.bias", H + "0.attn.c_attn.lora_A.weight",
+                                 H + "0.attn.c_attn.lora_B.weight",   H + "1.attn.c_attn.base_layer.bias",
+                                 H + "1.attn.c_attn.lora_A.weight",   H + "1.attn.c_attn.lora_B.weight"};
     }
     {
         AdapterSpec s = make(PeftMethod::Lora);
         s.targetRegex = "model\\.layers\\.0\\.self_attn\\.q_proj";
         s.modulesToSave = {"lm_head", "embed_tokens"};
-        QTest::newRow("LoRA llama regex target + modules_to_save") << llama << s
+        QTest::newRow("LoRA llama regex target + modules_to_save")
+            << llama << s
             << Keys{"base_model.model.lm_head.weight", "base_model.model.model.embed_tokens.weight",
-                           L + "0.self_attn.q_proj.lora_A.weight", L + "0.self_attn.q_proj.lora_B.weight"};
+                    L + "0.self_attn.q_proj.lora_A.weight", L + "0.self_attn.q_proj.lora_B.weight"};
     }
     {
         QTest::newRow("IA3 gpt2 defaults") << gpt2 << make(PeftMethod::Ia3)
-            << Keys{H + "0.attn.c_attn.ia3_l", H + "0.mlp.c_proj.ia3_l", H + "1.attn.c_attn.ia3_l", H + "1.mlp.c_proj.ia3_l"};
+                                           << Keys{H + "0.attn.c_attn.ia3_l", H + "0.mlp.c_proj.ia3_l",
+                                                   H + "1.attn.c_attn.ia3_l", H + "1.mlp.c_proj.ia3_l"};
     }
     {
         AdapterSpec s = make(PeftMethod::Loha);
         s.targetModules = {"down_proj"};
-        QTest::newRow("LoHa llama down_proj") << llama << s
+        QTest::newRow("LoHa llama down_proj")
+            << llama << s
             << Keys{L + "0.mlp.down_proj.hada_w1_a", L + "0.mlp.down_proj.hada_w1_b", L + "0.mlp.down_proj.hada_w2_a",
-                           L + "0.mlp.down_proj.hada_w2_b", L + "1.mlp.down_proj.hada_w1_a", L + "1.mlp.down_proj.hada_w1_b",
-                           L + "1.mlp.down_proj.hada_w2_a", L + "1.mlp.down_proj.hada_w2_b"};
+                    L + "0.mlp.down_proj.hada_w2_b", L + "1.mlp.down_proj.hada_w1_a", L + "1.mlp.down_proj.hada_w1_b",
+                    L + "1.mlp.down_proj.hada_w2_a", L + "1.mlp.down_proj.hada_w2_b"};
     }
     {
         // q_proj 64x64 factors as 8x8 both ways; r=2 < 8/2: both factors low-rank.
@@ -206,10 +212,11 @@ void TestAdapterRoundtrip::savedKeyManifest_data() {
         s.r = 2;
         s.decomposeBoth = true;
         s.targetModules = {"q_proj"};
-        QTest::newRow("LoKr llama q_proj decompose_both") << llama << s
-            << Keys{L + "0.self_attn.q_proj.lokr_w1_a", L + "0.self_attn.q_proj.lokr_w1_b", L + "0.self_attn.q_proj.lokr_w2_a",
-                           L + "0.self_attn.q_proj.lokr_w2_b", L + "1.self_attn.q_proj.lokr_w1_a", L + "1.self_attn.q_proj.lokr_w1_b",
-                           L + "1.self_attn.q_proj.lokr_w2_a", L + "1.self_attn.q_proj.lokr_w2_b"};
+        QTest::newRow("LoKr llama q_proj decompose_both")
+            << llama << s << Keys{L + "0.self_attn.q_proj.lokr_w1_a", L + "0.self_attn.q_proj.lokr_w1_b",
+                                  L + "0.self_attn.q_proj.lokr_w2_a", L + "0.self_attn.q_proj.lokr_w2_b",
+                                  L + "1.self_attn.q_proj.lokr_w1_a", L + "1.self_attn.q_proj.lokr_w1_b",
+                                  L + "1.self_attn.q_proj.lokr_w2_a", L + "1.self_attn.q_proj.lokr_w2_b"};
     }
     QTest::newRow("prompt tuning") << llama << make(PeftMethod::PromptTuning) << Keys{"prompt_embeddings"};
     QTest::newRow("prefix tuning") << gpt2 << make(PeftMethod::PrefixTuning) << Keys{"prompt_embeddings"};
@@ -225,7 +232,8 @@ void TestAdapterRoundtrip::savedKeyManifest() {
     pm.save(tmp.sub("a"), base);
     const Keys actual = savedKeys(tmp.sub("a"));
     for (std::size_t i = 0; i < std::max(actual.size(), expected.size()); ++i)
-        QCOMPARE(i < actual.size() ? actual[i] : std::string("<none>"), i < expected.size() ? expected[i] : std::string("<none>"));
+        QCOMPARE(i < actual.size() ? actual[i] : std::string("<none>"),
+                 i < expected.size() ? expected[i] : std::string("<none>"));
 }
 
 void TestAdapterRoundtrip::configHasOnlyNeededKeys() {
@@ -266,7 +274,8 @@ void TestAdapterRoundtrip::basePathIsNeverAbsolute() {
     TempDir tmp;
     pm.save(tmp.path(), base); // an absolute path
     QCOMPARE(inspectAdapter(tmp.path()).baseModel, std::string("tiny-llama"));
-    QCOMPARE(adapters::portableBaseModelName("/home/u/.cache/huggingface/hub/models--HuggingFaceTB--SmolLM2-135M/snapshots/abc123"),
+    QCOMPARE(adapters::portableBaseModelName(
+                 "/home/u/.cache/huggingface/hub/models--HuggingFaceTB--SmolLM2-135M/snapshots/abc123"),
              std::string("HuggingFaceTB/SmolLM2-135M"));
     QCOMPARE(adapters::portableBaseModelName("HuggingFaceTB/SmolLM2-135M"), std::string("HuggingFaceTB/SmolLM2-135M"));
     QCOMPARE(adapters::portableBaseModelName("/models/my-llama/"), std::string("my-llama"));

@@ -39,27 +39,33 @@ void TestAdapterRules::targetMatching_data() {
     QTest::newRow("list: suffix after a dot") << list << QStringLiteral("model.layers.0.self_attn.q_proj") << true;
     QTest::newRow("list: not a dotted suffix") << list << QStringLiteral("model.layers.0.self_attn.xq_proj") << false;
     QTest::newRow("list: dotted multi-part entry") << list << QStringLiteral("transformer.h.1.mlp.c_proj") << true;
-    QTest::newRow("list: attn.c_proj is not mlp.c_proj") << list << QStringLiteral("transformer.h.1.attn.c_proj") << false;
+    QTest::newRow("list: attn.c_proj is not mlp.c_proj")
+        << list << QStringLiteral("transformer.h.1.attn.c_proj") << false;
     TargetRule regex;
     regex.regex = ".*\\.layers\\.1\\..*(q|v)_proj";
     QTest::newRow("regex: full match") << regex << QStringLiteral("model.layers.1.self_attn.v_proj") << true;
     QTest::newRow("regex: other layer") << regex << QStringLiteral("model.layers.0.self_attn.v_proj") << false;
     TargetRule partial;
     partial.regex = "q_proj";
-    QTest::newRow("regex: a partial match is no match") << partial << QStringLiteral("model.layers.0.self_attn.q_proj") << false;
+    QTest::newRow("regex: a partial match is no match")
+        << partial << QStringLiteral("model.layers.0.self_attn.q_proj") << false;
     TargetRule layers = list;
     layers.layersToTransform = {1};
-    QTest::newRow("layers_to_transform: llama layer 1") << layers << QStringLiteral("model.layers.1.self_attn.q_proj") << true;
-    QTest::newRow("layers_to_transform: llama layer 0") << layers << QStringLiteral("model.layers.0.self_attn.q_proj") << false;
-    QTest::newRow("layers_to_transform: gpt2 'h' pattern") << layers << QStringLiteral("transformer.h.1.mlp.c_proj") << true;
+    QTest::newRow("layers_to_transform: llama layer 1")
+        << layers << QStringLiteral("model.layers.1.self_attn.q_proj") << true;
+    QTest::newRow("layers_to_transform: llama layer 0")
+        << layers << QStringLiteral("model.layers.0.self_attn.q_proj") << false;
+    QTest::newRow("layers_to_transform: gpt2 'h' pattern")
+        << layers << QStringLiteral("transformer.h.1.mlp.c_proj") << true;
     TargetRule custom = layers;
     custom.layersPattern = "blocks";
-    QTest::newRow("layers_pattern that the path lacks") << custom << QStringLiteral("model.layers.1.self_attn.q_proj") << false;
+    QTest::newRow("layers_pattern that the path lacks")
+        << custom << QStringLiteral("model.layers.1.self_attn.q_proj") << false;
     TargetRule exact;
     exact.list = {"model.layers.0.self_attn.q_proj"};
     exact.layersToTransform = {1};
-    QTest::newRow("an exact path ignores layers_to_transform (peft)") << exact << QStringLiteral("model.layers.0.self_attn.q_proj")
-                                                                       << true;
+    QTest::newRow("an exact path ignores layers_to_transform (peft)")
+        << exact << QStringLiteral("model.layers.0.self_attn.q_proj") << true;
 }
 
 void TestAdapterRules::targetMatching() {
@@ -97,7 +103,8 @@ void TestAdapterRules::lokrFactorization_data() {
     QTest::newRow("176 -> 11 x 16") << qint64(176) << qint64(-1) << qint64(11) << qint64(16);
     QTest::newRow("prime 97 -> 1 x 97") << qint64(97) << qint64(-1) << qint64(1) << qint64(97);
     QTest::newRow("decompose_factor 4 of 176 -> 4 x 44") << qint64(176) << qint64(4) << qint64(4) << qint64(44);
-    QTest::newRow("decompose_factor 64 of 128 -> 2 x 64 (m <= n)") << qint64(128) << qint64(64) << qint64(2) << qint64(64);
+    QTest::newRow("decompose_factor 64 of 128 -> 2 x 64 (m <= n)")
+        << qint64(128) << qint64(64) << qint64(2) << qint64(64);
     QTest::newRow("decompose_factor 8 caps m at 8 for 4096") << qint64(4096) << qint64(8) << qint64(8) << qint64(512);
 }
 
@@ -216,8 +223,10 @@ void TestAdapterRules::lokrScalingConvention() {
 void TestAdapterRules::defaultTargets() {
     QCOMPARE(defaultTargetModules("gpt2", PeftMethod::Lora), std::vector<std::string>{"c_attn"});
     QCOMPARE(defaultTargetModules("llama", PeftMethod::Loha), (std::vector<std::string>{"q_proj", "v_proj"}));
-    QCOMPARE(defaultTargetModules("mistral", PeftMethod::Ia3), (std::vector<std::string>{"k_proj", "v_proj", "down_proj"}));
-    QCOMPARE(defaultTargetModules("qwen2", PeftMethod::Ia3), (std::vector<std::string>{"q_proj", "v_proj", "down_proj"}));
+    QCOMPARE(defaultTargetModules("mistral", PeftMethod::Ia3),
+             (std::vector<std::string>{"k_proj", "v_proj", "down_proj"}));
+    QCOMPARE(defaultTargetModules("qwen2", PeftMethod::Ia3),
+             (std::vector<std::string>{"q_proj", "v_proj", "down_proj"}));
     QCOMPARE(defaultFeedforwardModules("gpt2"), std::vector<std::string>{"mlp.c_proj"});
     QVERIFY(errorOf([] { defaultTargetModules("bert", PeftMethod::Lora); }).find("bert") != std::string::npos);
     // IA3 with explicit targets: the feed-forward list must be a subset.
@@ -225,7 +234,8 @@ void TestAdapterRules::defaultTargets() {
     spec.method = PeftMethod::Ia3;
     spec.targetModules = {"q_proj"};
     spec.feedforwardModules = {"down_proj"};
-    QVERIFY(errorOf([&] { countTrainableParameters(modelFixture("tiny-llama"), spec); }).find("subset") != std::string::npos);
+    QVERIFY(errorOf([&] { countTrainableParameters(modelFixture("tiny-llama"), spec); }).find("subset") !=
+            std::string::npos);
 }
 
 QTEST_APPLESS_MAIN(TestAdapterRules)

@@ -47,7 +47,9 @@ std::vector<std::string> filesIn(const std::string& dir) {
 
 } // namespace
 
-void TestMergedExport::exportedModelGivesAdapterLogits_data() { addMergeableFixtures(); }
+void TestMergedExport::exportedModelGivesAdapterLogits_data() {
+    addMergeableFixtures();
+}
 
 void TestMergedExport::exportedModelGivesAdapterLogits() {
     QFETCH(QString, fixture);
@@ -193,7 +195,8 @@ void TestMergedExport::inferenceHookRunsEveryMethod() {
     const Logits logits = computeLogits(request);
     const auto expected = referenceTensor(dir, merge ? "merged_logits" : "logits");
     QCOMPARE((std::vector<std::int64_t>{logits.batch, logits.seq, logits.vocab}), expected.sizes().vec());
-    const auto got = torch::from_blob(const_cast<float*>(logits.values.data()), {logits.batch, logits.seq, logits.vocab}, torch::kFloat32);
+    const auto got = torch::from_blob(const_cast<float*>(logits.values.data()),
+                                      {logits.batch, logits.seq, logits.vocab}, torch::kFloat32);
     QVERIFY(maxAbsDiff(got, expected) <= 1e-4);
 }
 
@@ -213,16 +216,17 @@ void TestMergedExport::cliExport() {
     QVERIFY2(rc == 0, qPrintable(err));
     QVERIFY(isRegularFile(tmp.sub("cli-merged/model.safetensors")));
     // Again without --force: refused; with --force: replaced.
-    std::tie(rc, err) = run({QStringLiteral("export"), adapter, QStringLiteral("--base"), base, QStringLiteral("--format"),
-                             QStringLiteral("merged"), QStringLiteral("--out"), out});
+    std::tie(rc, err) = run({QStringLiteral("export"), adapter, QStringLiteral("--base"), base,
+                             QStringLiteral("--format"), QStringLiteral("merged"), QStringLiteral("--out"), out});
     QVERIFY(rc != 0);
     QVERIFY2(err.contains(QStringLiteral("--force")), qPrintable(err));
-    std::tie(rc, err) = run({QStringLiteral("export"), adapter, QStringLiteral("--base"), base, QStringLiteral("--format"),
-                             QStringLiteral("merged"), QStringLiteral("--out"), out, QStringLiteral("--force")});
+    std::tie(rc, err) =
+        run({QStringLiteral("export"), adapter, QStringLiteral("--base"), base, QStringLiteral("--format"),
+             QStringLiteral("merged"), QStringLiteral("--out"), out, QStringLiteral("--force")});
     QVERIFY2(rc == 0, qPrintable(err));
     // Other formats come later and say so.
-    std::tie(rc, err) = run({QStringLiteral("export"), adapter, QStringLiteral("--base"), base, QStringLiteral("--format"),
-                             QStringLiteral("gguf"), QStringLiteral("--out"), out});
+    std::tie(rc, err) = run({QStringLiteral("export"), adapter, QStringLiteral("--base"), base,
+                             QStringLiteral("--format"), QStringLiteral("gguf"), QStringLiteral("--out"), out});
     QVERIFY(rc != 0);
     QVERIFY2(err.contains(QStringLiteral("gguf")), qPrintable(err));
 }
