@@ -113,8 +113,9 @@ int runInspect(const CliArgs& a) {
     std::cout << "records    " << info.numRecords << " (" << info.numSkipped << " skipped)\n";
     for (const auto& e : info.issues)
         std::cout << "  skipped  " << e.describe() << "\n";
-    std::cout << "examples   " << st.numExamples << " (" << st.numTruncated << " truncated at " << cutoff
-              << " tokens)\n"
+    std::cout << "examples   " << st.numExamples << " (" << st.numTruncated << " truncated at " << cutoff << " tokens"
+              << (st.numDropped ? ", " + std::to_string(st.numDropped) + " dropped: nothing left to train" : "")
+              << ")\n"
               << "tokens     " << st.numTokens << " (" << st.numTrainedTokens << " trained)\n"
               << "length     min " << st.length.min << ", mean " << mean << ", p50 " << st.length.p50 << ", p95 "
               << st.length.p95 << ", max " << st.length.max << "\n"
