@@ -1,8 +1,9 @@
 #pragma once
 // ModelConfig — the typed form of a Hugging Face config.json for the architectures we can run
 // (internal header, torch-free). Keys and defaults follow transformers' GPT2Config /
-// LlamaConfig / MistralConfig / Qwen2Config; a key of the wrong type is a ps::Error naming
-// config.json and the key, an unsupported model_type lists the supported ones.
+// LlamaConfig / MistralConfig / Qwen2Config / Phi3Config / GemmaConfig; a key of the wrong
+// type is a ps::Error naming config.json and the key, an unsupported model_type lists the
+// supported ones.
 #include "util/json_util.h"
 
 #include <cstdint>
