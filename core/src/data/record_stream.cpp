@@ -1,6 +1,6 @@
 #include "data/record_stream.h"
 
-#include "data/utf8.h"
+#include "tokenize/utf8.h"
 #include "util/file_util.h"
 
 #include <cstdio>
@@ -34,7 +34,7 @@ std::string hexByte(unsigned char c) {
 }
 
 void checkUtf8(const RawRecord& r) {
-    const std::size_t bad = findInvalidUtf8(r.text);
+    const std::size_t bad = tok::findInvalidUtf8(r.text);
     if (bad == std::string_view::npos)
         return;
     const auto [line, col] = locate(r, bad);
@@ -164,7 +164,7 @@ RecordJson RecordStream::parse(const RawRecord& r) const {
         const auto& header = source_->header();
         RecordJson object = RecordJson::object();
         for (std::size_t i = 0; i < r.fields.size() && i < header.size(); ++i) {
-            const std::size_t bad = findInvalidUtf8(r.fields[i]);
+            const std::size_t bad = tok::findInvalidUtf8(r.fields[i]);
             if (bad != std::string_view::npos)
                 throw RecordError("invalid UTF-8 in field '" + header[i] + "' (byte " +
                                   hexByte(static_cast<unsigned char>(r.fields[i][bad])) + ")");

@@ -70,7 +70,7 @@ int validSequenceAt(std::string_view s, std::size_t i) {
 
 } // namespace
 
-bool isValidUtf8(std::string_view s) {
+std::size_t findInvalidUtf8(std::string_view s) {
     std::size_t i = 0;
     const std::size_t n = s.size();
     while (i < n) {
@@ -86,10 +86,10 @@ bool isValidUtf8(std::string_view s) {
             break;
         const int len = validSequenceAt(s, i);
         if (len < 0)
-            return false;
+            return i;
         i += static_cast<std::size_t>(len);
     }
-    return true;
+    return std::string_view::npos;
 }
 
 std::string repairUtf8(std::string_view s) {

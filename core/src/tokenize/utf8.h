@@ -41,8 +41,10 @@ char32_t decodeUtf8Before(std::string_view s, std::size_t end, std::size_t& star
 
 void appendUtf8(std::string& out, char32_t cp);
 
-// True when s is well-formed UTF-8 (no surrogates, no overlongs, <= U+10FFFF).
-bool isValidUtf8(std::string_view s);
+// Offset of the first byte that does not start a valid sequence (surrogates, overlongs and
+// anything above U+10FFFF are invalid), or npos when all of s is well-formed UTF-8.
+std::size_t findInvalidUtf8(std::string_view s);
+inline bool isValidUtf8(std::string_view s) { return findInvalidUtf8(s) == std::string_view::npos; }
 // Replaces each maximal invalid subpart with U+FFFD (the Unicode / WHATWG / Rust rule).
 std::string repairUtf8(std::string_view s);
 

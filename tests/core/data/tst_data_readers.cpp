@@ -3,7 +3,7 @@
 #include "data_test_util.h"
 
 #include "data/record_stream.h"
-#include "data/utf8.h"
+#include "tokenize/utf8.h"
 
 using namespace ps;
 using namespace ps::testing;
@@ -266,7 +266,7 @@ private Q_SLOTS:
     void utf8Validation() {
         QFETCH(QByteArray, bytes);
         QFETCH(int, firstBad);
-        const std::size_t got = ps::data::findInvalidUtf8(std::string_view(bytes.constData(), bytes.size()));
+        const std::size_t got = ps::tok::findInvalidUtf8(std::string_view(bytes.constData(), bytes.size()));
         QCOMPARE(got == std::string_view::npos ? -1 : static_cast<int>(got), firstBad);
     }
 };
