@@ -4,6 +4,7 @@
 #include "app_settings.h"
 #include "model_page.h"
 #include "placeholder_page.h"
+#include "run_draft.h"
 #include "sidebar.h"
 
 #include <QAction>
@@ -16,7 +17,8 @@
 
 namespace ps::ui {
 
-MainWindow::MainWindow(AppSettings& settings, QWidget* parent) : QMainWindow(parent), settings_(settings) {
+MainWindow::MainWindow(AppSettings& settings, QWidget* parent)
+    : QMainWindow(parent), settings_(settings), draft_(new RunDraft(this)) {
     setWindowTitle(tr("PEFT Studio"));
     setWindowIcon(appIcon());
 
@@ -57,34 +59,60 @@ MainWindow::MainWindow(AppSettings& settings, QWidget* parent) : QMainWindow(par
 MainWindow::~MainWindow() = default;
 
 void MainWindow::buildPages() {
+    // One line per page, in sidebar order (StudioPage). A page that is not built yet is a
+    // PlaceholderPage saying what it will do.
     modelPage_ = new ModelPage(settings_, stack_);
-    stack_->addWidget(modelPage_);
-    struct Planned {
-        StudioPage page;
-        Glyph glyph;
-        QString promise;
-    };
-    const Planned planned[] = {
-        {StudioPage::Data, Glyph::Data,
-         tr("Open a dataset, see the format PEFT Studio detected and why, map its columns, preview examples "
-            "through the chat template, and split off a validation set.")},
-        {StudioPage::Method, Glyph::Method,
-         tr("Choose LoRA, DoRA, IA3 or another method with its rank and targets, and see how many parameters "
-            "you will train and how big the adapter will be.")},
-        {StudioPage::Train, Glyph::Train,
-         tr("Start, pause and stop training and watch loss, learning rate, memory and speed update live.")},
-        {StudioPage::Runs, Glyph::Runs, tr("Compare your training runs side by side and pick up where one stopped.")},
-        {StudioPage::Playground, Glyph::Playground,
-         tr("Chat with the base model and your adapter, side by side, to see what training changed.")},
-        {StudioPage::Export, Glyph::Export,
-         tr("Save the adapter for Hugging Face PEFT, a merged model, or a GGUF LoRA for llama.cpp and Ollama.")},
-    };
-    for (const Planned& p : planned) {
-        auto* page = new PlaceholderPage(p.glyph, pageTitle(p.page), p.promise, stack_);
-        page->setObjectName(pageName(p.page) + QStringLiteral("Page"));
-        stack_->addWidget(page);
+    addPage(StudioPage::Model, modelPage_);
+    addPage(StudioPage::Data, placeholder(StudioPage::Data));
+    addPage(StudioPage::Method, placeholder(StudioPage::Method));
+    addPage(StudioPage::Train, placeholder(StudioPage::Train));
+    addPage(StudioPage::Runs, placeholder(StudioPage::Runs));
+    addPage(StudioPage::Playground, placeholder(StudioPage::Playground));
+    addPage(StudioPage::Export, placeholder(StudioPage::Export));
+}
+
+void MainWindow::addPage(StudioPage page, QWidget* widget) {
+    Q_ASSERT(stack_->count() == static_cast<int>(page));
+    if (widget->objectName().isEmpty())
+        widget->setObjectName(pageName(page) + QStringLiteral("Page"));
+    stack_->addWidget(widget);
+}
+
+QWidget* MainWindow::placeholder(StudioPage page) {
+    QString promise;
+    Glyph glyph = Glyph::Model;
+    switch (page) {
+    case StudioPage::Model:
+        break;
+    case StudioPage::Data:
+        glyph = Glyph::Data;
+        promise = tr("Open a dataset, see the format PEFT Studio detected and why, map its columns, preview "
+                     "examples through the chat template, and split off a validation set.");
+        break;
+    case StudioPage::Method:
+        glyph = Glyph::Method;
+        promise = tr("Choose LoRA, DoRA, IA3 or another method with its rank and targets, and see how many "
+                     "parameters you will train and how big the adapter will be.");
+        break;
+    case StudioPage::Train:
+        glyph = Glyph::Train;
+        promise = tr("Start, pause and stop training and watch loss, learning rate, memory and speed update live.");
+        break;
+    case StudioPage::Runs:
+        glyph = Glyph::Runs;
+        promise = tr("Compare your training runs side by side and pick up where one stopped.");
+        break;
+    case StudioPage::Playground:
+        glyph = Glyph::Playground;
+        promise = tr("Chat with the base model and your adapter, side by side, to see what training changed.");
+        break;
+    case StudioPage::Export:
+        glyph = Glyph::Export;
+        promise = tr("Save the adapter for Hugging Face PEFT, a merged model, or a GGUF LoRA for llama.cpp and "
+                     "Ollama.");
+        break;
     }
-    modelPage_->setObjectName(QStringLiteral("modelPage"));
+    return new PlaceholderPage(glyph, pageTitle(page), promise, stack_);
 }
 
 StudioPage MainWindow::currentPage() const {

@@ -1,6 +1,6 @@
 #pragma once
-// The studio's main window: a sidebar of pages and the pages themselves. Only the Model page is
-// built so far; the others say what they will do. Geometry, the last page and the model page's
+// The studio's main window: a sidebar of pages and the pages themselves. Pages not built yet say
+// what they will do. Geometry, the last page and the model page's
 // layout are saved in AppSettings and restored on start.
 #include "studio_pages.h"
 
@@ -12,6 +12,7 @@ namespace ps::ui {
 
 class AppSettings;
 class ModelPage;
+class RunDraft;
 class Sidebar;
 
 class MainWindow final : public QMainWindow {
@@ -29,6 +30,8 @@ public:
     void setCurrentPage(StudioPage page);
     ModelPage* modelPage() const { return modelPage_; }
     Sidebar* sidebar() const { return sidebar_; }
+    // The run being set up, shared by the Model, Data, Method and Train pages.
+    RunDraft* draft() const { return draft_; }
     QWidget* pageWidget(StudioPage page) const;
 
     // Background work in flight on any page.
@@ -42,8 +45,11 @@ protected:
 
 private:
     void buildPages();
+    void addPage(StudioPage page, QWidget* widget);
+    QWidget* placeholder(StudioPage page);
 
     AppSettings& settings_;
+    RunDraft* draft_ = nullptr;
     Sidebar* sidebar_ = nullptr;
     QStackedWidget* stack_ = nullptr;
     ModelPage* modelPage_ = nullptr;
