@@ -15,6 +15,7 @@ packages=(
   xvfb xauth
   clang libclang-rt-14-dev
   python3 dpkg-dev file
+  lintian desktop-file-utils appstream   # package checks of the install test (tests/install)
 )
 
 missing=()

@@ -11,6 +11,7 @@ const QString kLastModel = QStringLiteral("Models/LastModel");
 const QString kGeometry = QStringLiteral("MainWindow/Geometry");
 const QString kLastPage = QStringLiteral("MainWindow/LastPage");
 const QString kModelSplitter = QStringLiteral("ModelPage/Splitter");
+const QString kDraftYaml = QStringLiteral("Training/DraftYaml");
 
 // Folders compare by their cleaned absolute path, so "x/" and "x" are one entry.
 QString normalized(const QString& folder) {
@@ -71,6 +72,13 @@ QString AppSettings::lastPage() const {
 }
 void AppSettings::setLastPage(const QString& page) {
     settings_->setValue(kLastPage, page);
+}
+
+QString AppSettings::draftYaml() const {
+    return settings_->value(kDraftYaml).toString();
+}
+void AppSettings::setDraftYaml(const QString& yaml) {
+    settings_->setValue(kDraftYaml, yaml);
 }
 
 void AppSettings::sync() {

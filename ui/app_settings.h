@@ -36,6 +36,9 @@ public:
     void setModelPageSplitter(const QByteArray& state);
     QString lastPage() const;
     void setLastPage(const QString& page);
+    // The run being set up (RunDraft), as the YAML the CLI takes; restored on start.
+    QString draftYaml() const;
+    void setDraftYaml(const QString& yaml);
 
     void sync();
 

@@ -2,18 +2,29 @@
 
 #include "app_logo.h"
 #include "app_settings.h"
+#include "data_page.h"
+#include "method_page.h"
 #include "model_page.h"
 #include "placeholder_page.h"
+#include "qt_convert.h"
+#include "run_config_files.h"
 #include "run_draft.h"
 #include "sidebar.h"
+#include "train_page.h"
+
+#include "ps/error.h"
+#include "ps/run_config.h"
 
 #include <QAction>
 #include <QCloseEvent>
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QScreen>
 #include <QStackedWidget>
+#include <QStatusBar>
 
 namespace ps::ui {
 
@@ -47,6 +58,17 @@ MainWindow::MainWindow(AppSettings& settings, QWidget* parent)
     }
 
     connect(modelPage_, &ModelPage::busyChanged, this, &MainWindow::busyChanged);
+    connect(dataPage_, &DataPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
+    connect(methodPage_, &MethodPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
+    // The model chosen on the Model page is the run's base model.
+    connect(modelPage_, &ModelPage::modelChosen, draft_,
+            [this](const QString& dir) { draft_->setValue(QStringLiteral("model_name_or_path"), dir); });
+    connect(trainPage_, &TrainPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
+    connect(trainPage_, &TrainPage::runFinished, this, [this] {
+        if (closeWhenStopped_)
+            close(); // the checkpoint is written: finish the close the user asked for
+    });
+    buildFileMenu();
 
     // A comfortable first size, kept inside small screens.
     QSize size(1200, 760);
@@ -63,9 +85,9 @@ void MainWindow::buildPages() {
     // PlaceholderPage saying what it will do.
     modelPage_ = new ModelPage(settings_, stack_);
     addPage(StudioPage::Model, modelPage_);
-    addPage(StudioPage::Data, placeholder(StudioPage::Data));
-    addPage(StudioPage::Method, placeholder(StudioPage::Method));
-    addPage(StudioPage::Train, placeholder(StudioPage::Train));
+    addPage(StudioPage::Data, dataPage_ = new DataPage(*draft_, stack_));
+    addPage(StudioPage::Method, methodPage_ = new MethodPage(*draft_, stack_));
+    addPage(StudioPage::Train, trainPage_ = new TrainPage(*draft_, stack_));
     addPage(StudioPage::Runs, placeholder(StudioPage::Runs));
     addPage(StudioPage::Playground, placeholder(StudioPage::Playground));
     addPage(StudioPage::Export, placeholder(StudioPage::Export));
@@ -128,7 +150,7 @@ QWidget* MainWindow::pageWidget(StudioPage page) const {
 }
 
 bool MainWindow::isBusy() const {
-    return modelPage_->isBusy();
+    return modelPage_->isBusy() || dataPage_->isBusy() || methodPage_->isBusy() || trainPage_->isTraining();
 }
 
 void MainWindow::restoreFromSettings(bool geometry) {
@@ -140,16 +162,54 @@ void MainWindow::restoreFromSettings(bool geometry) {
     if (const auto page = pageFromName(settings_.lastPage()))
         setCurrentPage(*page);
     modelPage_->restoreState();
+    // The last draft; a file from an older version with a key we no longer know is skipped.
+    if (const QString yaml = settings_.draftYaml(); !yaml.isEmpty()) {
+        try {
+            draft_->setConfig(ps::parseRunConfigYaml(toStd(yaml), "saved settings"));
+        } catch (const ps::Error& e) {
+            qWarning("PEFT Studio: the saved run settings were not restored: %s", e.what());
+        }
+    }
 }
 
 void MainWindow::saveToSettings() {
     settings_.setWindowGeometry(saveGeometry());
     settings_.setLastPage(pageName(currentPage()));
     modelPage_->saveState();
+    settings_.setDraftYaml(toQ(ps::runConfigToYaml(draft_->config())));
     settings_.sync();
 }
 
+void MainWindow::buildFileMenu() {
+    auto* actions = new RunConfigActions(*draft_, this);
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(actions->openAction());
+    file->addAction(actions->saveAsAction());
+    file->addSeparator();
+    file->addAction(actions->copyCommandAction());
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    const auto showMessage = [this](const QString& message) { statusBar()->showMessage(message, 10000); };
+    connect(actions, &RunConfigActions::statusMessage, this, showMessage);
+    connect(trainPage_, &TrainPage::statusMessage, this, showMessage);
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (trainPage_->isTraining()) {
+        // Ask once; then wait (without blocking the GUI) for the stop's checkpoint and close
+        // from runFinished.
+        if (!closeWhenStopped_ && !trainPage_->askToStopForClose()) {
+            event->ignore();
+            return;
+        }
+        closeWhenStopped_ = true;
+        event->ignore();
+        return;
+    }
     saveToSettings();
     event->accept();
 }

@@ -11,9 +11,12 @@ class QStackedWidget;
 namespace ps::ui {
 
 class AppSettings;
+class DataPage;
+class MethodPage;
 class ModelPage;
 class RunDraft;
 class Sidebar;
+class TrainPage;
 
 class MainWindow final : public QMainWindow {
     Q_OBJECT
@@ -29,12 +32,15 @@ public:
     StudioPage currentPage() const;
     void setCurrentPage(StudioPage page);
     ModelPage* modelPage() const { return modelPage_; }
+    DataPage* dataPage() const { return dataPage_; }
+    MethodPage* methodPage() const { return methodPage_; }
+    TrainPage* trainPage() const { return trainPage_; }
     Sidebar* sidebar() const { return sidebar_; }
     // The run being set up, shared by the Model, Data, Method and Train pages.
     RunDraft* draft() const { return draft_; }
     QWidget* pageWidget(StudioPage page) const;
 
-    // Background work in flight on any page.
+    // Background work in flight on any page, training included.
     bool isBusy() const;
 
 Q_SIGNALS:
@@ -47,12 +53,17 @@ private:
     void buildPages();
     void addPage(StudioPage page, QWidget* widget);
     QWidget* placeholder(StudioPage page);
+    void buildFileMenu();
 
     AppSettings& settings_;
     RunDraft* draft_ = nullptr;
     Sidebar* sidebar_ = nullptr;
     QStackedWidget* stack_ = nullptr;
     ModelPage* modelPage_ = nullptr;
+    DataPage* dataPage_ = nullptr;
+    MethodPage* methodPage_ = nullptr;
+    TrainPage* trainPage_ = nullptr;
+    bool closeWhenStopped_ = false; // the user closed the window during a run and agreed to stop it
 };
 
 } // namespace ps::ui

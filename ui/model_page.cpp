@@ -350,6 +350,7 @@ void ModelPage::applyInspection(const FolderInspection& result, bool remember) {
     if (const int row = model_->rowForPath(result.dir); row >= 0)
         entry = model_->modelAt(row);
     details_->showInfo(entry, *result.info);
+    Q_EMIT modelChosen(result.dir);
     settings_.setLastModel(result.dir);
     if (remember) {
         settings_.addRecentFolder(result.dir);

@@ -52,6 +52,8 @@ public Q_SLOTS:
 Q_SIGNALS:
     void busyChanged(bool busy);
     void statusMessage(const QString& message);
+    // A usable model was selected (or opened): its folder, for the run being set up.
+    void modelChosen(const QString& dir);
 
 private:
     QLayout* buildToolbar();

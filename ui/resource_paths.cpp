@@ -1,27 +1,20 @@
 #include "resource_paths.h"
 
+#include "ps/resources.h"
+
 #include <QCoreApplication>
-#include <QDir>
 #include <QFileInfo>
 
 namespace ps::ui {
 
 QStringList resourceDirs() {
-    QStringList candidates;
-    const QString exeDir = QCoreApplication::applicationDirPath();
-    candidates << QDir::cleanPath(exeDir + QStringLiteral("/../share/peft-studio"));
-#if defined(PS_SOURCE_RESOURCES_DIR) && defined(PS_BUILD_DIR)
-    // The source tree only counts for binaries inside the build tree: an installed copy must
-    // not pick up files from wherever it happened to be built.
-    const QString buildDir = QDir::cleanPath(QStringLiteral(PS_BUILD_DIR));
-    if (QDir::cleanPath(exeDir).startsWith(buildDir))
-        candidates << QDir::cleanPath(QStringLiteral(PS_SOURCE_RESOURCES_DIR));
-#endif
-    QStringList existing;
-    for (const QString& dir : candidates)
-        if (QFileInfo(dir).isDir())
-            existing << dir;
-    return existing;
+    // core's lookup, shared with peft-studio-cli: relative to the executable only (installed:
+    // <exe dir>/../share/peft-studio; build tree: the checkout's resources/ above it), so that no
+    // build-time path is compiled into an installed binary.
+    const std::string dir = ps::findResourcesDir(QCoreApplication::applicationFilePath().toStdString());
+    if (dir.empty())
+        return {};
+    return {QString::fromStdString(dir)};
 }
 
 QString findResource(const QString& relative) {

@@ -1,6 +1,7 @@
 // inspect: what a Hugging Face model folder holds (config.json + safetensors headers only).
 #include "cli_args.h"
 #include "commands.h"
+#include "inspect_gguf.h"
 
 #include "ps/error.h"
 #include "ps/model_info.h"
@@ -14,6 +15,8 @@ int runInspect(const Args& args) {
     CliArgs a(args, {}, {"json"});
     if (a.positionals().size() != 1)
         throw Error("inspect needs exactly one model folder (usage: inspect DIR [--json])");
+    if (looksLikeGguf(a.positionals()[0]))
+        return inspectGgufFile(a.positionals()[0], a.flag("json"));
     const ModelInfo info = inspectModel(a.positionals()[0]);
     if (a.flag("json")) {
         std::cout << modelInfoToJson(info) << "\n";
@@ -42,9 +45,10 @@ int runInspect(const Args& args) {
     return 0;
 }
 
-const CommandRegistration reg{{"inspect", "inspect DIR [--json]",
+const CommandRegistration reg{{"inspect", "inspect DIR|FILE.gguf [--json]",
                                "Describe a Hugging Face model folder: architecture, sizes, parameter count, "
-                               "projection modules (from config.json and the safetensors headers).",
+                               "projection modules (from config.json and the safetensors headers); or list a GGUF "
+                               "file's metadata and tensors.",
                                &runInspect}};
 
 } // namespace

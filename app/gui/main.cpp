@@ -1,8 +1,11 @@
 // peft-studio — the desktop app.
 #include "app_settings.h"
+#include "demo_setup.h"
+#include "error_banner.h"
 #include "main_window.h"
 #include "model_page.h"
-#include "resource_paths.h"
+#include "run_draft.h"
+#include "train_page.h"
 #include "startup_options.h"
 
 #include "ps/version.h"
@@ -50,7 +53,9 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName(QStringLiteral("peft-studio"));
     QApplication::setApplicationDisplayName(QStringLiteral("PEFT Studio"));
     QApplication::setApplicationVersion(QString::fromStdString(ps::studioVersion()));
-    QGuiApplication::setDesktopFileName(QStringLiteral("peft-studio"));
+    // The installed desktop entry (resources/linux/io.github.peftstudio.PeftStudio.desktop), so that
+    // Wayland compositors show its name and icon for the window.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.peftstudio.PeftStudio"));
 
     const ps::ui::StartupOptions options = ps::ui::parseStartupOptions(app);
     if (!options.error.isEmpty()) {
@@ -67,16 +72,42 @@ int main(int argc, char** argv) {
         window.setCurrentPage(ps::ui::StudioPage::Model);
         window.modelPage()->openFolder(QDir(options.modelDir).absolutePath());
     } else if (options.demo) {
+        // The demo model (created on first use) and the demo's run settings in the draft.
         window.setCurrentPage(ps::ui::StudioPage::Model);
-        if (!window.modelPage()->openDemoModel())
-            std::fprintf(stderr, "peft-studio: warning: this build has no demo model (looked for demo-model in: %s)\n",
-                         qPrintable(ps::ui::resourceDirs().join(QStringLiteral(", "))));
+        const ps::ui::DemoSetup demo = ps::ui::prepareDemo();
+        if (demo.ok()) {
+            window.modelPage()->openFolder(demo.modelDir);
+            window.draft()->setConfig(ps::ui::demoConfig(demo));
+        } else {
+            std::fprintf(stderr, "peft-studio: warning: the demo cannot be set up: %s\n", qPrintable(demo.error));
+        }
     }
     if (options.page)
         window.setCurrentPage(*options.page);
     window.show();
 
     int exitCode = 0;
+    if (options.autorun) {
+        ps::ui::TrainPage* train = window.trainPage();
+        if (!options.page)
+            window.setCurrentPage(ps::ui::StudioPage::Train);
+        // A failed run makes the exit code non-zero, for scripts and tests.
+        QObject::connect(train, &ps::ui::TrainPage::runFinished, &window, [&exitCode](const ps::RunSummary& summary) {
+            if (summary.status == ps::RunStatus::Completed) {
+                std::printf("peft-studio: run completed: %s\n", summary.runDir.c_str());
+            } else {
+                std::fprintf(stderr, "peft-studio: run %s: %s\n", ps::runStatusName(summary.status),
+                             summary.error.empty() ? summary.runDir.c_str() : summary.error.c_str());
+                exitCode = 1;
+            }
+            std::fflush(stdout);
+        });
+        if (!train->start()) {
+            std::fprintf(stderr, "peft-studio: error: training cannot start: %s\n",
+                         qPrintable(train->errorBanner()->message()));
+            exitCode = 1;
+        }
+    }
     if (!options.screenshotFile.isEmpty()) {
         whenIdle(window, [&window, &exitCode, file = options.screenshotFile] {
             const QPixmap shot = window.grab();
@@ -88,9 +119,9 @@ int main(int argc, char** argv) {
             QApplication::exit(exitCode);
         });
     } else if (options.quitWhenDone) {
-        whenIdle(window, [&window] {
+        whenIdle(window, [&window, &exitCode] {
             window.close();
-            QApplication::exit(0);
+            QApplication::exit(exitCode);
         });
     }
     const int rc = QApplication::exec();

@@ -23,14 +23,17 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         QCoreApplication::translate("main", "When the window is shown and its work is done, save it as a PNG to FILE "
                                             "and exit."),
         QStringLiteral("FILE"));
-    const QCommandLineOption demo(QStringLiteral("demo"), QCoreApplication::translate("main", "Open the demo model."));
+    const QCommandLineOption demo(QStringLiteral("demo"),
+                                  QCoreApplication::translate("main", "Open the demo model and the demo run settings."));
+    const QCommandLineOption autorun(QStringLiteral("autorun"),
+                                     QCoreApplication::translate("main", "Start training with the run settings at once (e.g. with --demo)."));
     const QCommandLineOption quitWhenDone(QStringLiteral("quit-when-done"),
                                           QCoreApplication::translate("main", "Exit once pending work has finished."));
     const QCommandLineOption settings(
         QStringLiteral("settings"),
         QCoreApplication::translate("main", "Keep settings in the INI file FILE instead of the user's settings."),
         QStringLiteral("FILE"));
-    parser.addOptions({model, page, screenshot, demo, quitWhenDone, settings});
+    parser.addOptions({model, page, screenshot, demo, autorun, quitWhenDone, settings});
     parser.process(app);
 
     StartupOptions out;
@@ -50,6 +53,7 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
     out.settingsFile = parser.value(settings);
     out.demo = parser.isSet(demo);
     out.quitWhenDone = parser.isSet(quitWhenDone);
+    out.autorun = parser.isSet(autorun);
     return out;
 }
 

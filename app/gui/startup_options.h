@@ -15,8 +15,10 @@ struct StartupOptions {
     std::optional<StudioPage> page; // --page NAME
     QString screenshotFile;         // --screenshot FILE: save a PNG of the window when idle, then exit 0
     QString settingsFile;           // --settings FILE: an INI file instead of the user's settings
-    bool demo = false;              // --demo: open the demo model
-    bool quitWhenDone = false;      // --quit-when-done: exit once pending work has finished
+    bool demo = false;              // --demo: open the demo model and fill the run settings with the demo's
+    bool autorun = false;           // --autorun: start training at once (with --demo)
+    bool quitWhenDone = false;      // --quit-when-done: exit once pending work (training too) has finished;
+                                    // the exit code is non-zero when the run failed
     QString error;                  // set when the command line is wrong
 };
 

@@ -60,6 +60,8 @@ private Q_SLOTS:
         MainWindow window(settings);
         for (int i = 1; i < kStudioPageCount; ++i) {
             QWidget* page = window.pageWidget(static_cast<StudioPage>(i));
+            if (!page->inherits("ps::ui::PlaceholderPage"))
+                continue; // built already
             auto* badge = page->findChild<QLabel*>(QStringLiteral("comingSoon"));
             QVERIFY2(badge, qPrintable(pageName(static_cast<StudioPage>(i))));
             QVERIFY(badge->text().contains(QStringLiteral("next version")));

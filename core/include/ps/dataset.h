@@ -83,6 +83,12 @@ struct ReadOptions {
     const std::atomic<bool>* cancel = nullptr;  // optional; checked about every MiB / record
 };
 
+// The text form of ReadOptions::columns (the dataset_columns key): "instruction=question,
+// output=answer" <-> {{"instruction", "question"}, {"output", "answer"}}. Throws ps::Error
+// prefixed with `what` for an entry that is not field=column or a field mapped twice.
+std::map<std::string, std::string> parseColumnMapping(const std::string& text, const std::string& what);
+std::string columnMappingText(const std::map<std::string, std::string>& columns);
+
 enum class RecordKind { Conversation, PromptCompletion, Text };
 
 // A record normalised to what training needs.

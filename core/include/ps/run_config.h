@@ -25,6 +25,7 @@ struct RunConfig {
     std::string model_name_or_path;      // HF-format model folder (required)
     std::string dataset;                 // dataset file path (required)
     std::string dataset_format = "auto"; // auto|alpaca|sharegpt|messages|prompt_completion|text
+    std::string dataset_columns;         // column mapping "instruction=question,output=answer"; empty = usual names
     std::string template_ = "auto";      // key "template"; auto = the tokenizer's chat template, else plain
 
     // --- method

@@ -87,5 +87,9 @@ struct TensorToWrite {
 // "format": "pt" unless the caller sets "format" itself.
 void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                       std::map<std::string, std::string> metadata = {});
+// The exact size in bytes of the file writeSafetensors() would write for these tensors (their
+// `data` may be null): what a saved adapter will take on disk, known before training.
+std::uint64_t safetensorsFileSize(const std::vector<TensorToWrite>& tensors,
+                                  std::map<std::string, std::string> metadata = {});
 
 } // namespace ps

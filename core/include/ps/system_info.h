@@ -24,12 +24,32 @@ SystemInfo systemInfo();
 // on the CPU with the current thread settings.
 double measureMatmulGflops(int n = 1024, int repeats = 5);
 
-// Applies the thread policy used for training and inference: `threads` <= 0 picks the default
-// measured best on CPU (1 intra-op thread: OpenBLAS runs its own pool; see benchmarks/RESULTS.md).
-void configureThreads(int threads);
+// Applies the thread policy used for training and inference. `threads` > 0 is used as given;
+// <= 0 picks the default measured best on CPU (benchmarks/RESULTS.md): for float32 weights 1
+// LibTorch intra-op thread, because the GEMMs run in OpenBLAS's own pool and a second pool
+// oversubscribes the cores; for bfloat16 / float16 weights (`lowPrecisionWeights`) every hardware
+// thread, because those GEMMs run in oneDNN on LibTorch's own threads.
+void configureThreads(int threads, bool lowPrecisionWeights = false);
+// The intra-op thread count configureThreads(0, lowPrecisionWeights) would pick.
+int defaultThreadCount(bool lowPrecisionWeights);
 
 // Resident set size of this process now and its peak, in bytes (0 when unknown).
 std::uint64_t currentRssBytes();
 std::uint64_t peakRssBytes();
+
+// The CUDA caching allocator's figures for one GPU (LibTorch's torch.cuda.memory_allocated /
+// memory_reserved / max_memory_allocated). `available` is false when this build has no CUDA or no
+// GPU is present; the numbers are 0 then.
+struct CudaMemoryStats {
+    bool available = false;
+    std::uint64_t allocatedBytes = 0;
+    std::uint64_t reservedBytes = 0;
+    std::uint64_t peakAllocatedBytes = 0;
+};
+CudaMemoryStats cudaMemoryStats(int device = 0);
+// Starts a new peak (max_memory_allocated) measurement; no-op without CUDA.
+void resetCudaPeakMemory(int device = 0);
+// True when LibTorch was built with CUDA and a GPU is present.
+bool cudaUsable();
 
 } // namespace ps

@@ -15,14 +15,18 @@ struct TrainBenchOptions {
     std::int64_t seq = 256;
     std::int64_t steps = 5;           // measured steps (after one warm-up step)
     std::string dtype = "fp32";       // fp32 | bf16 (frozen weights)
-    int threads = 0;                  // LibTorch intra-op threads; 0 = default policy
+    int threads = 0;                  // LibTorch intra-op threads; 0 = default policy (by dtype)
+    std::string device = "cpu";       // cpu | cuda | auto (CUDA when usable)
     bool gradientCheckpointing = false;
 };
 
 struct TrainBenchResult {
     double tokensPerSec = 0;
     double secPerStep = 0;
-    double peakRssMiB = 0;
+    double peakRssMiB = 0;       // process peak RSS (CPU and GPU runs)
+    double cudaPeakMiB = 0;      // CUDA caching allocator's peak allocated (GPU runs)
+    double cudaReservedMiB = 0;  // reserved by the allocator at the end (GPU runs)
+    int threads = 0;             // intra-op threads used
     double gflopsPerSec = 0;  // achieved: estimated model FLOPs per step / time
     double flopsPerStep = 0;
     std::int64_t trainableParameters = 0;

@@ -303,28 +303,38 @@ std::uint64_t SafetensorsCheckpoint::totalBytes() const {
     return total;
 }
 
-void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
-                      std::map<std::string, std::string> metadata) {
+namespace {
+
+// The reference writer's layout of a file: header text and the tensors in data order.
+struct FileLayout {
+    std::string header; // JSON padded with spaces to a multiple of 8
+    std::vector<const TensorToWrite*> order;
+    std::vector<std::uint64_t> sizes;
+    std::uint64_t dataBytes = 0;
+};
+
+FileLayout layoutFile(const std::string& path, const std::vector<TensorToWrite>& tensors,
+                      std::map<std::string, std::string> metadata, bool requireData) {
     if (!metadata.count("format"))
         metadata["format"] = "pt";
     // The reference writer (safetensors 0.4) orders tensors by dtype alignment (descending) then
     // name, and lays them out in that order; the header JSON has keys sorted with __metadata__ first.
-    std::vector<const TensorToWrite*> order;
+    FileLayout layout;
     std::map<std::string, int> seen;
     for (const auto& t : tensors) {
         if (seen[t.name]++)
             throw Error(path + ": tensor '" + t.name + "' given twice");
-        order.push_back(&t);
+        layout.order.push_back(&t);
     }
-    std::stable_sort(order.begin(), order.end(), [](const TensorToWrite* a, const TensorToWrite* b) {
+    std::stable_sort(layout.order.begin(), layout.order.end(), [](const TensorToWrite* a, const TensorToWrite* b) {
         const auto ra = writerRank(a->dtype), rb = writerRank(b->dtype);
         return ra != rb ? ra > rb : a->name < b->name;
     });
-    std::string header = "{";
+    std::string& header = layout.header;
+    header = "{";
     header += "\"__metadata__\":" + Json(metadata).dump();
     std::uint64_t offset = 0;
-    std::vector<std::uint64_t> sizes;
-    for (const auto* t : order) {
+    for (const auto* t : layout.order) {
         std::uint64_t n = 1;
         for (auto d : t->shape) {
             if (d < 0)
@@ -332,7 +342,7 @@ void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>&
             n *= static_cast<std::uint64_t>(d);
         }
         const std::uint64_t nbytes = n * dtypeSize(t->dtype);
-        if (nbytes && !t->data)
+        if (requireData && nbytes && !t->data)
             throw Error(path + ": tensor '" + t->name + "' has no data");
         Json entry;
         entry["dtype"] = dtypeName(t->dtype);
@@ -340,20 +350,34 @@ void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>&
         entry["data_offsets"] = {offset, offset + nbytes};
         header += "," + Json(t->name).dump() + ":" + entry.dump();
         offset += nbytes;
-        sizes.push_back(nbytes);
+        layout.sizes.push_back(nbytes);
     }
     header += "}";
     while (header.size() % 8 != 0)
         header += ' ';
+    layout.dataBytes = offset;
+    return layout;
+}
+
+} // namespace
+
+std::uint64_t safetensorsFileSize(const std::vector<TensorToWrite>& tensors, std::map<std::string, std::string> metadata) {
+    const FileLayout layout = layoutFile("safetensors size", tensors, std::move(metadata), false);
+    return 8 + layout.header.size() + layout.dataBytes;
+}
+
+void writeSafetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
+                      std::map<std::string, std::string> metadata) {
+    const FileLayout layout = layoutFile(path, tensors, std::move(metadata), true);
     writeFileAtomicStreamed(path, [&](const ByteSink& sink) {
         std::uint8_t len[8];
-        std::uint64_t h = header.size();
+        std::uint64_t h = layout.header.size();
         for (int i = 0; i < 8; ++i)
             len[i] = static_cast<std::uint8_t>((h >> (8 * i)) & 0xff);
         sink(len, 8);
-        sink(header.data(), header.size());
-        for (std::size_t i = 0; i < order.size(); ++i)
-            sink(order[i]->data, sizes[i]);
+        sink(layout.header.data(), layout.header.size());
+        for (std::size_t i = 0; i < layout.order.size(); ++i)
+            sink(layout.order[i]->data, layout.sizes[i]);
     });
 }
 

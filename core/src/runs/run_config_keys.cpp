@@ -40,6 +40,8 @@ std::vector<KeyBinding> makeBindings() {
         // The names of ps/dataset.h's DataFormat (dataFormatName()).
         bind("dataset_format", &R::dataset_format, "model and data", "Layout of the records; auto = detected.",
              {"auto", "alpaca", "sharegpt", "messages", "prompt_completion", "text"}),
+        bind("dataset_columns", &R::dataset_columns, "model and data",
+             "Column mapping, field=column in the file (instruction=question,output=answer); empty = usual names."),
         bind("template", &R::template_, "model and data",
              "Prompt template; auto = the tokenizer's chat template, else a plain one."),
         bind("finetuning_type", &R::finetuning_type, "method", "PEFT method.",

@@ -68,11 +68,19 @@ double measureMatmulGflops(int n, int repeats) {
     return 2.0 * n * n * static_cast<double>(n) / best / 1e9;
 }
 
-void configureThreads(int threads) {
-    // Measured on the 2-core reference machine: LibTorch's own intra-op pool on top of the
-    // multi-threaded OpenBLAS oversubscribes the cores (205 vs 165 tokens/s for a GPT-2 LoRA
-    // step with 1 vs 2 intra-op threads). OpenBLAS parallelises the GEMMs, which dominate.
-    torch::set_num_threads(threads > 0 ? threads : 1);
+int defaultThreadCount(bool lowPrecisionWeights) {
+    // Measured on the 2-core reference machine (benchmarks/RESULTS.md): for float32, LibTorch's
+    // own intra-op pool on top of the multi-threaded OpenBLAS oversubscribes the cores (205 vs
+    // 165 tokens/s for a GPT-2 LoRA step with 1 vs 2 intra-op threads). bfloat16 GEMMs do not go
+    // through OpenBLAS but through oneDNN on LibTorch's threads: there every core helps (GPT-2
+    // forward 822 vs 477 tokens/s with 2 vs 1 threads).
+    if (!lowPrecisionWeights)
+        return 1;
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+void configureThreads(int threads, bool lowPrecisionWeights) {
+    torch::set_num_threads(threads > 0 ? threads : defaultThreadCount(lowPrecisionWeights));
 }
 
 } // namespace ps

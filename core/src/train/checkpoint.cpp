@@ -138,9 +138,9 @@ TrainerState stateFromJson(const Json& j, const std::string& what) {
     }
     s.bestStep = requireInt(j, "best_step", what, -1);
     s.evalsWithoutImprovement = requireInt(j, "evals_without_improvement", what, 0);
+    // Empty when the data order needs no RNG of its own (the trainer derives each epoch's order
+    // from seed + epoch, so the position in data_epoch / data_index is enough).
     s.dataRngState = jsonRequireString(j, "data_rng_state", what);
-    if (s.dataRngState.empty())
-        throw Error(what + ": 'data_rng_state' is empty");
     return s;
 }
 

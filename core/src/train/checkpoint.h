@@ -40,7 +40,7 @@ struct TrainerState {
     std::optional<double> bestEvalLoss;
     std::int64_t bestStep = -1;
     std::int64_t evalsWithoutImprovement = 0; // early stopping
-    std::string dataRngState;                 // std::mt19937_64, text form (rng_state.h)
+    std::string dataRngState;                 // std::mt19937_64, text form (rng_state.h); may be empty
 };
 
 bool operator==(const TrainerState& a, const TrainerState& b);

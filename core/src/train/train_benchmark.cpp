@@ -9,6 +9,7 @@
 #include "train/head_loss.h"
 #include "train/optimizer.h"
 #include "train/param_groups.h"
+#include "ps/error.h"
 #include "util/json_util.h"
 
 #include <chrono>
@@ -16,12 +17,24 @@
 namespace ps {
 
 TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::function<void(const std::string&)>& progress) {
-    configureThreads(o.threads);
+    torch::Device device = torch::kCPU;
+    if (o.device == "cuda" || (o.device == "auto" && cudaUsable())) {
+        if (!cudaUsable())
+            throw Error("bench --device cuda: this LibTorch has no CUDA or no GPU is present");
+        device = torch::Device(torch::kCUDA, 0);
+    } else if (o.device != "cpu" && o.device != "auto") {
+        throw Error("bench: device '" + o.device + "': expected cpu, cuda or auto");
+    }
+    if (o.dtype != "fp32" && o.dtype != "bf16")
+        throw Error("bench: dtype '" + o.dtype + "': expected fp32 or bf16");
+    if (!device.is_cuda())
+        configureThreads(o.threads, o.dtype == "bf16");
     const Json cfgJson = parseJson(modelPresetConfigJson(o.preset), "preset " + o.preset);
     auto config = model::parseModelConfig(cfgJson, "preset " + o.preset);
     auto model = model::randomCausalLM(config, 1234);
     if (o.dtype == "bf16")
         model->to(torch::kBFloat16);
+    model->to(device);
     model->setGradientCheckpointing(o.gradientCheckpointing);
     RunConfig rc;
     rc.finetuning_type = o.method;
@@ -43,7 +56,7 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     auto opt = train::makeOptimizer(rc, train::makeParamGroups(trainable, decay, 0.0));
     const auto vocab = cfgJson.at("vocab_size").get<std::int64_t>();
     torch::manual_seed(7);
-    auto ids = torch::randint(0, vocab, {o.batch, o.seq}, torch::kInt64);
+    auto ids = torch::randint(0, vocab, {o.batch, o.seq}, torch::kInt64).to(device);
     auto step = [&]() {
         model::ForwardInput in;
         in.inputIds = ids;
@@ -54,10 +67,13 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
         auto loss = train::fusedHeadCrossEntropySum(rows, head->weightOutIn(), head->bias, targets);
         (loss / static_cast<double>(targets.size(0))).backward();
         opt->step(1e-4);
+        (void)loss.item<double>(); // waits for the GPU, so that the timing is the step's
     };
     if (progress)
         progress("warm-up step");
     step();
+    if (device.is_cuda())
+        resetCudaPeakMemory(device.index());
     const auto t0 = std::chrono::steady_clock::now();
     for (std::int64_t s = 0; s < o.steps; ++s) {
         step();
@@ -82,7 +98,13 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     const double hiddenSize = static_cast<double>(config.hiddenSize);
     r.flopsPerStep = tokens * (4.0 * linearParams + 12.0 * static_cast<double>(o.seq) * hiddenSize * layers);
     r.gflopsPerSec = r.flopsPerStep / r.secPerStep / 1e9;
-    r.device = "cpu";
+    r.device = device.is_cuda() ? "cuda" : "cpu";
+    r.threads = torch::get_num_threads();
+    if (device.is_cuda()) {
+        const auto cuda = cudaMemoryStats(device.index());
+        r.cudaPeakMiB = static_cast<double>(cuda.peakAllocatedBytes) / (1024.0 * 1024.0);
+        r.cudaReservedMiB = static_cast<double>(cuda.reservedBytes) / (1024.0 * 1024.0);
+    }
     return r;
 }
 

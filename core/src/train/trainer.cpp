@@ -15,11 +15,12 @@
 #include "train/batch_plan.h"
 #include "train/checkpoint.h"
 #include "train/grad_clip.h"
-#include "train/head_loss.h"
+#include "train/loss_scaler.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 #include "train/param_groups.h"
 #include "train/rng_state.h"
+#include "train/step_loss.h"
 #include "util/file_util.h"
 
 #include <chrono>
@@ -91,6 +92,7 @@ private:
     std::unique_ptr<runs::AppendOnlyFile> metricsFile_;
     std::unique_ptr<runs::AppendOnlyFile> logFile_;
     Clock::time_point segmentStart_ = Clock::now();
+    std::unique_ptr<train::LossScaler> scaler_;
     std::int64_t gradAccum_ = 1;
     double lastLr_ = 0, lastGradNorm_ = 0;
 };
@@ -110,9 +112,16 @@ void RunSession::log(LogLevel level, const std::string& text) {
 
 void RunSession::prepare() {
     validateRunConfig(config_);
-    configureThreads(0);
-    if (torch::cuda::is_available())
+    if (cudaUsable()) {
         device_ = torch::Device(torch::kCUDA, 0);
+        resetCudaPeakMemory(0);
+    } else {
+        if (config_.fp16)
+            throw Error("fp16 needs a CUDA GPU (float16 matrix products on the CPU are slow and lose precision): "
+                        "use bf16: true on the CPU, or neither");
+        configureThreads(0, config_.bf16);
+    }
+    scaler_ = std::make_unique<train::LossScaler>(config_.fp16 && device_.is_cuda());
     setState(TrainerState::Preparing);
     modelDir_ = resolveModelDir(config_.model_name_or_path);
     observer_.onLog(LogLevel::Info, "Loading tokenizer from " + modelDir_);
@@ -125,6 +134,7 @@ void RunSession::prepare() {
             throw Error("dataset_format '" + config_.dataset_format + "' is not a known format");
         read.format = *f;
     }
+    read.columns = parseColumnMapping(config_.dataset_columns, "dataset_columns");
     TokenizeOptions tok;
     tok.cutoffLen = static_cast<int>(config_.cutoff_len);
     tok.trainOnPrompt = config_.train_on_prompt;
@@ -183,21 +193,7 @@ void RunSession::prepare() {
 }
 
 torch::Tensor RunSession::lossSum(const train::MicroBatch& mb) {
-    model::ForwardInput in;
-    in.inputIds = mb.inputIds;
-    in.positionIds = mb.positionIds;
-    in.attentionBias = mb.attentionBias.defined() ? mb.attentionBias.to(peft_->model()->embeddingWeight().scalar_type())
-                                                  : torch::Tensor();
-    in.attentionMask = mb.attentionMask;
-    auto hidden = peft_->forward(in);
-    if (const auto n = peft_->numPrependedRows(); n > 0)
-        hidden = hidden.narrow(1, n, hidden.size(1) - n);
-    auto [rows, targets] = train::labelledRows(hidden, mb.labels);
-    auto head = peft_->model()->lmHead();
-    if (head->adapter() == nullptr)
-        return train::fusedHeadCrossEntropySum(rows, head->weightOutIn(), head->bias, targets);
-    return train::chunkedHeadCrossEntropySum([this](const torch::Tensor& h) { return peft_->logits(h); }, rows,
-                                             targets);
+    return train::microBatchLossSum(*peft_, mb);
 }
 
 double RunSession::evaluate() {
@@ -227,6 +223,12 @@ MetricSample RunSession::baseSample() const {
     s.elapsedSec = elapsed();
     s.rssBytes = currentRssBytes();
     s.peakRssBytes = peakRssBytes();
+    if (device_.is_cuda()) {
+        const auto cuda = cudaMemoryStats(device_.index());
+        s.cudaAllocatedBytes = cuda.allocatedBytes;
+        s.cudaReservedBytes = cuda.reservedBytes;
+        s.cudaPeakBytes = cuda.peakAllocatedBytes;
+    }
     s.timestampMs = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
@@ -266,7 +268,13 @@ void RunSession::finish(RunStatus status, const std::string& error) {
     summary_.tokens = state_.tokensSeen;
     summary_.durationSec = elapsed();
     summary_.tokensPerSec = summary_.durationSec > 0 ? static_cast<double>(state_.tokensSeen) / summary_.durationSec : 0;
-    summary_.peakMemoryBytes = peakRssBytes();
+    if (device_.is_cuda()) {
+        summary_.peakMemoryBytes = cudaMemoryStats(device_.index()).peakAllocatedBytes;
+        summary_.memoryKind = "cuda";
+    } else {
+        summary_.peakMemoryBytes = peakRssBytes();
+        summary_.memoryKind = "rss";
+    }
     summary_.bestEvalLoss = state_.bestEvalLoss;
     summary_.bestStep = state_.bestStep;
     summary_.updatedAt = isoTimestampUtc(std::chrono::system_clock::now());
@@ -365,11 +373,13 @@ RunSummary RunSession::execute() {
                 if (stepTokens == 0)
                     break;
                 auto loss = lossSum(mb);
-                (loss / static_cast<double>(stepTokens)).backward();
+                (loss * (scaler_->scale() / static_cast<double>(stepTokens))).backward();
                 stepLoss += loss.item<double>();
             }
             stepLoss = stepTokens > 0 ? stepLoss / static_cast<double>(stepTokens) : 0.0;
-            lastGradNorm_ = train::clipGradNorm(params_, config_.max_grad_norm);
+            const bool gradsFinite = scaler_->unscale(params_);
+            scaler_->update(gradsFinite);
+            lastGradNorm_ = gradsFinite ? train::clipGradNorm(params_, config_.max_grad_norm) : NAN;
             lastLr_ = schedule_->lr(state_.schedulerStep);
             if (!std::isfinite(stepLoss)) {
                 const std::string msg = "loss became " + std::string(std::isnan(stepLoss) ? "NaN" : "infinite") +
@@ -381,7 +391,11 @@ RunSummary RunSession::execute() {
                 setState(TrainerState::Failed);
                 return summary_;
             }
-            optimizer_->step(lastLr_);
+            if (gradsFinite)
+                optimizer_->step(lastLr_);
+            else // float16 overflow: skip this update and retry at half the loss scale (as GradScaler)
+                log(LogLevel::Debug, "float16 gradients overflowed at step " + std::to_string(state_.globalStep + 1) +
+                                         "; update skipped, loss scale now " + std::to_string(scaler_->scale()));
             ++state_.globalStep;
             ++state_.schedulerStep;
             state_.data.index += static_cast<std::int64_t>(micro.size());

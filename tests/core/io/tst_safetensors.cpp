@@ -125,6 +125,27 @@ private Q_SLOTS:
             QVERIFY(torch::equal(back, t));
         }
     }
+
+    void fileSizeIsKnownBeforeWriting() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("size.safetensors")).toStdString();
+        NamedTensors in = {{"base_model.model.layers.0.lora_A.weight", torch::randn({8, 64})},
+                           {"x", torch::arange(3, torch::kInt64)},
+                           {"scalar", torch::randn({}).to(torch::kBFloat16)}};
+        saveTensors(path, in);
+        std::vector<TensorToWrite> shapesOnly;
+        for (const auto& [name, t] : in) {
+            TensorToWrite w;
+            w.name = name;
+            w.dtype = t.scalar_type() == torch::kInt64 ? DType::I64
+                      : t.scalar_type() == torch::kBFloat16 ? DType::BF16
+                                                              : DType::F32;
+            w.shape.assign(t.sizes().begin(), t.sizes().end());
+            shapesOnly.push_back(w); // no data: only the layout is computed
+        }
+        QCOMPARE(safetensorsFileSize(shapesOnly), SafetensorsFile::open(path)->fileSize());
+        QCOMPARE(safetensorsFileSize({}), std::uint64_t(8 + 32)); // {"__metadata__":{"format":"pt"}} padded
+    }
 };
 
 QTEST_APPLESS_MAIN(TestSafetensors)

@@ -1,0 +1,152 @@
+// The loss of a micro-batch: packing several examples into one row (block-diagonal attention,
+// positions restarted) gives the same loss and gradients as running each example on its own,
+// and accumulating the gradients of N micro-batches equals one batch N times larger.
+#include "trainer_test_util.h"
+
+#include "adapters/peft_model.h"
+#include "model/causal_lm.h"
+#include "ps/dataset.h"
+#include "ps/tokenizer.h"
+#include "train/adapter_from_config.h"
+#include "train/batch_plan.h"
+#include "train/step_loss.h"
+#include "util/json_util.h"
+
+#include <QtTest>
+
+using namespace ps;
+using namespace ps::test;
+
+namespace {
+
+std::vector<torch::Tensor> gradsOf(adapters::PeftModel& peft) {
+    std::vector<torch::Tensor> out;
+    for (const auto& p : peft.trainableParameters())
+        out.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
+    return out;
+}
+
+void zeroGrads(adapters::PeftModel& peft) {
+    for (auto p : peft.trainableParameters())
+        if (p.grad().defined())
+            p.mutable_grad().zero_();
+}
+
+double maxDiff(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+    double worst = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>());
+    return worst;
+}
+
+} // namespace
+
+class TestStepLoss : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir tmp_;
+    std::shared_ptr<Tokenizer> tokenizer_;
+    TokenizedDataset data_;
+    std::unique_ptr<adapters::PeftModel> peft_;
+
+    train::BatchPlanner planner(bool packing, bool allowPacking) {
+        RunConfig c;
+        c.cutoff_len = 256;
+        c.packing = packing;
+        c.per_device_train_batch_size = 4;
+        return train::BatchPlanner(data_, {0, 1, 2, 3, 4, 5}, c, allowPacking);
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        const std::string model = makeTinyModel(tmp_.path().toStdString());
+        const std::string file = writeAlpacaData(tmp_.path().toStdString(), 6);
+        tokenizer_ = Tokenizer::load(model);
+        ReadOptions read;
+        TokenizeOptions tok;
+        tok.cutoffLen = 256;
+        tok.chatFamily = *chatFamilyFromName("alpaca");
+        data_ = tokenizeDataset(file, *tokenizer_, read, tok);
+        QCOMPARE(data_.size(), std::size_t{6});
+        RunConfig rc;
+        rc.model_name_or_path = model;
+        rc.finetuning_type = "lora";
+        rc.lora_rank = 4;
+        rc.lora_alpha = 8;
+        peft_ = std::make_unique<adapters::PeftModel>(model::loadCausalLM(model, {}),
+                                                      train::adapterSpecFromRunConfig(rc), 11);
+        // LoRA's B starts at zero, which would make A's gradient zero: give every adapter
+        // tensor random values so that all gradients are exercised.
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(5);
+        for (auto p : peft_->trainableParameters())
+            p.copy_(torch::randn_like(p) * 0.05);
+    }
+
+    void packedEqualsUnpacked() {
+        auto packedPlanner = planner(true, true);
+        const train::MicroBatchPlan packedPlan = {{0, 1, 2}, {3, 4, 5}};            // 2 rows of 3 examples
+        const train::MicroBatchPlan rowsPlan = {{0}, {1}, {2}, {3}, {4}, {5}};        // 6 padded rows
+        auto packed = packedPlanner.materialise(packedPlan, torch::kCPU);
+        auto unpacked = packedPlanner.materialise(rowsPlan, torch::kCPU);
+        QCOMPARE(packed.trainedTokens, unpacked.trainedTokens);
+        QCOMPARE(packed.inputIds.size(0), std::int64_t{2});
+
+        zeroGrads(*peft_);
+        auto lp = train::microBatchLossSum(*peft_, packed);
+        lp.backward();
+        const auto gp = gradsOf(*peft_);
+        zeroGrads(*peft_);
+        auto lu = train::microBatchLossSum(*peft_, unpacked);
+        lu.backward();
+        const auto gu = gradsOf(*peft_);
+        const double a = lp.item<double>() / static_cast<double>(packed.trainedTokens);
+        const double b = lu.item<double>() / static_cast<double>(unpacked.trainedTokens);
+        QVERIFY2(std::abs(a - b) <= 1e-5, qPrintable(QStringLiteral("packed %1 unpacked %2").arg(a, 0, 'g', 10).arg(b, 0, 'g', 10)));
+        QVERIFY2(maxDiff(gp, gu) <= 1e-5 * std::max(1.0, static_cast<double>(packed.trainedTokens)),
+                 qPrintable(QString::number(maxDiff(gp, gu))));
+
+        // The attention-mask path (used when packing is impossible) agrees as well.
+        auto maskPlanner = planner(false, false);
+        auto masked = maskPlanner.materialise(rowsPlan, torch::kCPU);
+        QVERIFY(!masked.attentionBias.defined());
+        const double c = train::microBatchLossSum(*peft_, masked).item<double>() /
+                         static_cast<double>(masked.trainedTokens);
+        QVERIFY(std::abs(c - b) <= 1e-5);
+    }
+
+    void accumulationEqualsOneLargerBatch() {
+        auto p = planner(false, true);
+        const std::vector<std::size_t> ids = {0, 1, 2, 3};
+        train::MicroBatchPlan all;
+        for (auto i : ids)
+            all.push_back({i});
+        auto big = p.materialise(all, torch::kCPU);
+        zeroGrads(*peft_);
+        const double bigLoss = train::microBatchLossSum(*peft_, big).item<double>();
+        (train::microBatchLossSum(*peft_, big) / static_cast<double>(big.trainedTokens)).backward();
+        const auto gBig = gradsOf(*peft_);
+
+        // The trainer's accumulation: each micro-batch's sum divided by the STEP's trained tokens.
+        zeroGrads(*peft_);
+        double sum = 0;
+        std::int64_t tokens = 0;
+        std::vector<train::MicroBatch> micro;
+        for (auto i : ids) {
+            micro.push_back(p.materialise({{i}}, torch::kCPU));
+            tokens += micro.back().trainedTokens;
+        }
+        for (const auto& mb : micro) {
+            auto l = train::microBatchLossSum(*peft_, mb);
+            sum += l.item<double>();
+            (l / static_cast<double>(tokens)).backward();
+        }
+        QCOMPARE(tokens, big.trainedTokens);
+        QVERIFY(std::abs(sum - bigLoss) / static_cast<double>(tokens) <= 1e-5);
+        QVERIFY2(maxDiff(gBig, gradsOf(*peft_)) <= 1e-5, qPrintable(QString::number(maxDiff(gBig, gradsOf(*peft_)))));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestStepLoss)
+#include "tst_step_loss.moc"

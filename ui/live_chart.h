@@ -1,0 +1,86 @@
+#pragma once
+// LiveChart — one titled line chart of the training dashboard. It hides QCustomPlot from the rest
+// of the studio (nothing else includes it), follows the widget palette (light and dark), and
+// draws each series from a decimated copy of its points (plot_decimation.h) so that a long run
+// stays smooth while the caller keeps every point.
+#include <QString>
+#include <QWidget>
+
+#include <vector>
+
+class QCustomPlot;
+class QCPGraph;
+class QLabel;
+
+namespace ps::ui {
+
+class LiveChart final : public QWidget {
+    Q_OBJECT
+
+public:
+    // How a series is drawn; colours come from the palette (Highlight) plus one accent hue that
+    // reads on light and dark backgrounds alike.
+    enum class SeriesStyle {
+        Line,      // the main curve
+        Faint,     // raw values behind a smoothed Line
+        Dashed,    // a second measure on the same axis (GPU reserved next to allocated)
+        Markers,   // sparse points (evaluations): accent line with circles
+    };
+
+    explicit LiveChart(const QString& title, QWidget* parent = nullptr);
+    ~LiveChart() override;
+
+    int addSeries(const QString& name, SeriesStyle style);
+    void setYLabel(const QString& label);
+    QString yLabel() const;
+    // Shows the legend (charts with more than one series).
+    void setLegendVisible(bool visible);
+    // Logarithmic y axis (loss); non-positive values are left out of the range.
+    void setLogScale(bool on);
+    bool isLogScale() const { return logScale_; }
+    // Tick labels like 1e-4 instead of 0.0001 (learning rate).
+    void setScientificTicks(bool on);
+    // The y range starts at 0 (rates and sizes), instead of hugging the data (loss).
+    void setYFromZero(bool on);
+    // The x range always spans [0, max(xEnd, last point)] so the curve grows into a stable frame.
+    void setXEnd(double xEnd);
+
+    // Replaces what `series` shows; `x` ascending. Decimated to the plot width.
+    void setSeriesData(int series, const std::vector<double>& x, const std::vector<double>& y);
+    // Points currently handed to the plot for `series` (after decimation).
+    int displayedPointCount(int series) const;
+    // Points last passed to setSeriesData() for `series` (before decimation).
+    int sourcePointCount(int series) const;
+    // Rescales the axes to the data and redraws (queued: several calls make one repaint).
+    void refresh();
+
+    QCustomPlot* plot() const { return plot_; }
+
+protected:
+    void changeEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+
+private:
+    struct Series {
+        QCPGraph* graph = nullptr;
+        SeriesStyle style = SeriesStyle::Line;
+        std::vector<double> x; // last full data, kept to re-decimate on resize
+        std::vector<double> y;
+        int displayed = 0;
+    };
+    void applyPalette();
+    void styleSeries(Series& series);
+    void redecimate(Series& series);
+    void rescale();
+    int buckets() const;
+
+    QLabel* title_ = nullptr;
+    QCustomPlot* plot_ = nullptr;
+    std::vector<Series> series_;
+    double xEnd_ = 1.0;
+    bool logScale_ = false;
+    bool scientific_ = false;
+    bool fromZero_ = false;
+};
+
+} // namespace ps::ui
