@@ -56,8 +56,8 @@ struct GgufValue {
 // ggml tensor types we know the block layout of (F32 = 0, F16 = 1, quantized types, BF16 = 30).
 struct GgmlTypeInfo {
     std::uint32_t id = 0;
-    const char* name = "";         // "F32", "Q4_K", ...
-    std::uint64_t blockSize = 1;   // elements per block
+    const char* name = "";       // "F32", "Q4_K", ...
+    std::uint64_t blockSize = 1; // elements per block
     std::uint64_t bytesPerBlock = 4;
 };
 // nullptr for a type id we do not know.

@@ -146,8 +146,9 @@ GgufExportReport exportGgufLora(const std::string& sourcePath, const std::string
             throw Error(src.adapterDir + ": target module '" + path + "' has no llama.cpp tensor for model_type " +
                         skeleton.modelType + kMergedHint);
         if (layer.linear.isHead && skeleton.tiedEmbeddings)
-            throw Error(src.adapterDir + ": a LoRA on lm_head of a model with tied embeddings has no separate "
-                                         "output tensor in llama.cpp" +
+            throw Error(src.adapterDir +
+                        ": a LoRA on lm_head of a model with tied embeddings has no separate "
+                        "output tensor in llama.cpp" +
                         kMergedHint);
         torch::Tensor a = loadFloat(file, adapters::kPeftKeyPrefix + path + ".lora_A.weight"); // [r, in]
         torch::Tensor b = loadFloat(file, adapters::kPeftKeyPrefix + path + ".lora_B.weight"); // [out, r]

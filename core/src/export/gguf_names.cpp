@@ -10,8 +10,8 @@ namespace {
 // model_type -> (GGUF architecture, q/k permutation); the classes convert_hf_to_gguf.py registers
 // for these HF architectures (MistralForCausalLM converts with LlamaModel, hence "llama").
 const ArchitectureMapping kArchitectures[] = {
-    {"llama", "llama", true}, {"mistral", "llama", true}, {"qwen2", "qwen2", false},
-    {"gemma", "gemma", false}, {"phi3", "phi3", false},   {"gpt2", "gpt2", false},
+    {"llama", "llama", true},  {"mistral", "llama", true}, {"qwen2", "qwen2", false},
+    {"gemma", "gemma", false}, {"phi3", "phi3", false},    {"gpt2", "gpt2", false},
 };
 
 struct Suffix {
@@ -21,9 +21,9 @@ struct Suffix {
 
 // gguf-py tensor_mapping.py block tensors for the decoder layers we build.
 const Suffix kLlamaLayer[] = {
-    {"self_attn.q_proj", "attn_q"},      {"self_attn.k_proj", "attn_k"},  {"self_attn.v_proj", "attn_v"},
+    {"self_attn.q_proj", "attn_q"},      {"self_attn.k_proj", "attn_k"},     {"self_attn.v_proj", "attn_v"},
     {"self_attn.o_proj", "attn_output"}, {"self_attn.qkv_proj", "attn_qkv"}, // phi3
-    {"mlp.gate_proj", "ffn_gate"},       {"mlp.up_proj", "ffn_up"},       {"mlp.down_proj", "ffn_down"},
+    {"mlp.gate_proj", "ffn_gate"},       {"mlp.up_proj", "ffn_up"},          {"mlp.down_proj", "ffn_down"},
     {"mlp.gate_up_proj", "ffn_up"}, // phi3: fused gate|up is llama.cpp's ffn_up
 };
 const Suffix kGpt2Layer[] = {
@@ -59,8 +59,8 @@ ArchitectureMapping architectureFor(const std::string& modelType) {
     std::string known;
     for (const auto& t : supportedModelTypes())
         known += (known.empty() ? "" : ", ") + t;
-    throw Error("GGUF export: model_type '" + modelType + "' has no llama.cpp architecture mapping here (supported: " +
-                known + ")");
+    throw Error("GGUF export: model_type '" + modelType +
+                "' has no llama.cpp architecture mapping here (supported: " + known + ")");
 }
 
 std::vector<std::string> supportedModelTypes() {

@@ -17,9 +17,9 @@ namespace {
 // Elements of all metadata arrays together: far above any real vocabulary (a 256k-token vocab
 // has ~1M entries over its token, score and type arrays), far below what would exhaust memory.
 constexpr std::uint64_t kMaxArrayElements = 1ull << 24;
-constexpr std::uint64_t kMaxKeyBytes = 65535;    // the spec's limit on key length
+constexpr std::uint64_t kMaxKeyBytes = 65535;     // the spec's limit on key length
 constexpr std::uint64_t kMaxTensorNameBytes = 63; // GGML_MAX_NAME (64) minus the terminating NUL
-constexpr std::uint32_t kMaxDims = 4;            // GGML_MAX_DIMS
+constexpr std::uint32_t kMaxDims = 4;             // GGML_MAX_DIMS
 
 class Cursor final {
 public:
@@ -224,8 +224,9 @@ void GgufFile::Impl::parseMetadata(Cursor& c, std::uint64_t count) {
                 throw Error(path + ": key '" + key + "' is an array of arrays (not supported, as in llama.cpp)");
             const auto n = c.read<std::uint64_t>(ctx + " (array length)");
             if (n > c.left() / minValueBytes(v.arrayType))
-                throw Error(path + ": key '" + key + "' claims " + std::to_string(n) + " array elements, more than the " +
-                            std::to_string(c.left()) + " bytes left can hold (truncated?)");
+                throw Error(path + ": key '" + key + "' claims " + std::to_string(n) +
+                            " array elements, more than the " + std::to_string(c.left()) +
+                            " bytes left can hold (truncated?)");
             arrayElements += n;
             if (arrayElements > kMaxArrayElements)
                 throw Error(path + ": key '" + key + "': metadata arrays hold more than " +
@@ -342,7 +343,8 @@ std::string GgufFile::requireString(const std::string& key) const {
     if (!v)
         throw Error(impl_->path + ": metadata key '" + key + "' is missing");
     if (v->type != GgufValueType::String)
-        throw Error(impl_->path + ": metadata key '" + key + "' is " + ggufValueTypeName(v->type) + ", expected string");
+        throw Error(impl_->path + ": metadata key '" + key + "' is " + ggufValueTypeName(v->type) +
+                    ", expected string");
     return v->s;
 }
 
@@ -351,7 +353,8 @@ double GgufFile::requireFloat(const std::string& key) const {
     if (!v)
         throw Error(impl_->path + ": metadata key '" + key + "' is missing");
     if (v->type != GgufValueType::Float32 && v->type != GgufValueType::Float64)
-        throw Error(impl_->path + ": metadata key '" + key + "' is " + ggufValueTypeName(v->type) + ", expected float32");
+        throw Error(impl_->path + ": metadata key '" + key + "' is " + ggufValueTypeName(v->type) +
+                    ", expected float32");
     return v->f;
 }
 

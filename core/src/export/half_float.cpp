@@ -13,7 +13,7 @@ std::uint16_t floatToHalf(float value) {
         return static_cast<std::uint16_t>(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u : 0u));
     if (absx >= 0x477ff000u) // rounds to >= 65520: overflow to inf
         return static_cast<std::uint16_t>(sign | 0x7c00u);
-    if (absx < 0x38800000u) { // below the smallest normal half (2^-14): subnormal or zero
+    if (absx < 0x38800000u) {   // below the smallest normal half (2^-14): subnormal or zero
         if (absx < 0x33000000u) // below half of the smallest subnormal (2^-25): +-0
             return static_cast<std::uint16_t>(sign);
         const std::uint32_t mant = (absx & 0x7fffffu) | 0x800000u;

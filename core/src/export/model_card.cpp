@@ -101,8 +101,9 @@ void adapterSection(std::ostringstream& out, const AdapterInfo& info) {
         row(out, "Modules trained in full", joined(s.modulesToSave));
     if (s.method == PeftMethod::Lora && s.bias != "none")
         row(out, "Trained biases", s.bias);
-    row(out, "Parameters in the adapter", grouped(info.numParameters) + " in " + std::to_string(info.tensors.size()) +
-                                              " tensors (" + (info.tensors.empty() ? "-" : info.tensors[0].dtype) + ")");
+    row(out, "Parameters in the adapter",
+        grouped(info.numParameters) + " in " + std::to_string(info.tensors.size()) + " tensors (" +
+            (info.tensors.empty() ? "-" : info.tensors[0].dtype) + ")");
     out << "\n";
 }
 
@@ -121,14 +122,17 @@ void runSections(std::ostringstream& out, const std::string& runDir) {
     if (c.val_size > 0)
         row(out, "Held out for evaluation", number(c.val_size) + (c.val_size < 1 ? " of the examples" : " examples"));
     out << "\n## Hyperparameters\n\n| | |\n|---|---|\n";
-    row(out, "Optimizer", c.optimizer + ", learning rate " + number(c.learning_rate) + ", weight decay " +
-                              number(c.weight_decay));
-    row(out, "Schedule", c.lr_scheduler_type + ", warmup " +
-                             (c.warmup_steps > 0 ? std::to_string(c.warmup_steps) + " steps"
-                                                 : number(c.warmup_ratio) + " of the steps"));
-    row(out, "Batch", std::to_string(c.per_device_train_batch_size) + " x " +
-                          std::to_string(c.gradient_accumulation_steps) + " accumulation steps");
-    row(out, "Length", c.max_steps > 0 ? std::to_string(c.max_steps) + " steps" : number(c.num_train_epochs) + " epochs");
+    row(out, "Optimizer",
+        c.optimizer + ", learning rate " + number(c.learning_rate) + ", weight decay " + number(c.weight_decay));
+    row(out, "Schedule",
+        c.lr_scheduler_type + ", warmup " +
+            (c.warmup_steps > 0 ? std::to_string(c.warmup_steps) + " steps"
+                                : number(c.warmup_ratio) + " of the steps"));
+    row(out, "Batch",
+        std::to_string(c.per_device_train_batch_size) + " x " + std::to_string(c.gradient_accumulation_steps) +
+            " accumulation steps");
+    row(out, "Length",
+        c.max_steps > 0 ? std::to_string(c.max_steps) + " steps" : number(c.num_train_epochs) + " epochs");
     row(out, "Max gradient norm", number(c.max_grad_norm));
     row(out, "Precision", c.bf16 ? "bf16" : c.fp16 ? "fp16" : "fp32");
     row(out, "Seed", std::to_string(c.seed));
@@ -142,8 +146,8 @@ void runSections(std::ostringstream& out, const std::string& runDir) {
     }
     out << "## Results\n\n| | |\n|---|---|\n";
     row(out, "Status", runStatusName(s.status));
-    row(out, "Steps", std::to_string(s.steps) + " of " + std::to_string(s.totalSteps) + " (" + number(s.epochs) +
-                          " epochs)");
+    row(out, "Steps",
+        std::to_string(s.steps) + " of " + std::to_string(s.totalSteps) + " (" + number(s.epochs) + " epochs)");
     if (s.finalLoss)
         row(out, "Final training loss", number(*s.finalLoss));
     if (s.finalEvalLoss)
@@ -168,8 +172,8 @@ std::string adapterModelCard(const ExportSource& source, const std::string& base
     out << "---\nbase_model: " << Json(baseModelName).dump() << "\nlibrary_name: peft\ntags:\n- peft-studio\n- "
         << tag(info.spec) << "\n---\n\n";
     out << "# " << title << "\n\n"
-        << "A " << methodTitle(info.spec) << " adapter for `" << baseModelName << "`, trained with PEFT Studio and "
-        << "saved in the Hugging Face PEFT format.\n\n";
+        << "A " << methodTitle(info.spec) << " adapter for `" << baseModelName << "`, "
+        << (source.runDir.empty() ? "exported" : "trained") << " with PEFT Studio in the Hugging Face PEFT format.\n\n";
     adapterSection(out, info);
     if (!source.runDir.empty())
         runSections(out, source.runDir);

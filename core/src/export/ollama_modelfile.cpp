@@ -40,8 +40,9 @@ FamilyTemplate templateFor(ChatFamily family, const std::string& eos) {
         return {"[INST] {{ if .System }}{{ .System }}\n\n{{ end }}{{ .Prompt }} [/INST]{{ .Response }}",
                 {"[INST]", "[/INST]"}};
     case ChatFamily::Zephyr:
-        return {"{{ if .System }}<|system|>\n{{ .System }}" + end + "\n{{ end }}{{ if .Prompt }}<|user|>\n{{ .Prompt }}" +
-                    end + "\n{{ end }}<|assistant|>\n{{ .Response }}" + end,
+        return {"{{ if .System }}<|system|>\n{{ .System }}" + end +
+                    "\n{{ end }}{{ if .Prompt }}<|user|>\n{{ .Prompt }}" + end +
+                    "\n{{ end }}<|assistant|>\n{{ .Response }}" + end,
                 {"<|system|>", "<|user|>", "<|assistant|>", end}};
     case ChatFamily::Gemma:
         return {"<start_of_turn>user\n{{ if .System }}{{ .System }}\n\n{{ end }}{{ .Prompt }}<end_of_turn>\n"

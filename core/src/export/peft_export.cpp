@@ -44,8 +44,8 @@ void verifyByLoading(const std::string& writtenDir, const std::string& baseDir,
 
 } // namespace
 
-PeftExportReport exportPeftAdapter(const std::string& sourcePath, const std::string& baseDir,
-                                   const std::string& outDir, const PeftExportOptions& options) {
+PeftExportReport exportPeftAdapter(const std::string& sourcePath, const std::string& baseDir, const std::string& outDir,
+                                   const PeftExportOptions& options) {
     const ExportSource src = resolveExportSource(sourcePath);
     const std::string base = !baseDir.empty() ? baseDir : src.baseHint;
     if (base.empty() || !isDirectory(base))

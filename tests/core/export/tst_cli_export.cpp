@@ -30,8 +30,8 @@ QString fixture(const char* rel) {
 }
 
 QStringList exportArgs(const char* adapter, const char* base, const char* format, const QString& out) {
-    return {QStringLiteral("export"), fixture(adapter), QStringLiteral("--base"), fixture(base),
-            QStringLiteral("--format"), QLatin1String(format), QStringLiteral("--out"), out};
+    return {QStringLiteral("export"),   fixture(adapter),      QStringLiteral("--base"), fixture(base),
+            QStringLiteral("--format"), QLatin1String(format), QStringLiteral("--out"),  out};
 }
 
 } // namespace
@@ -126,7 +126,7 @@ void TestCliExport::badArguments_data() {
                                << QStringLiteral("f32 or f16");
     QTest::newRow("no base for a plain adapter folder")
         << QStringList{QStringLiteral("export"), fixture("adapters/ia3"), QStringLiteral("--format"),
-                       QStringLiteral("peft"), QStringLiteral("--out"), out}
+                       QStringLiteral("peft"),   QStringLiteral("--out"), out}
         << QStringLiteral("--base");
     QTest::newRow("not an adapter") << exportArgs("tokenizers", "models/tiny-llama", "peft", out)
                                     << QStringLiteral("not a run folder");

@@ -17,10 +17,11 @@ namespace {
 // HF module suffix -> llama.cpp tensor, written out from llama.cpp's names (constants.py
 // TENSOR_NAMES / tensor_mapping.py) for the expectations of this test.
 const std::map<std::string, std::string> kSpecNames = {
-    {"self_attn.q_proj", "attn_q"},   {"self_attn.k_proj", "attn_k"}, {"self_attn.v_proj", "attn_v"},
-    {"self_attn.o_proj", "attn_output"}, {"mlp.gate_proj", "ffn_gate"}, {"mlp.up_proj", "ffn_up"},
-    {"mlp.down_proj", "ffn_down"},    {"attn.c_attn", "attn_qkv"},    {"attn.c_proj", "attn_output"},
-    {"mlp.c_fc", "ffn_up"},
+    {"self_attn.q_proj", "attn_q"}, {"self_attn.k_proj", "attn_k"},
+    {"self_attn.v_proj", "attn_v"}, {"self_attn.o_proj", "attn_output"},
+    {"mlp.gate_proj", "ffn_gate"},  {"mlp.up_proj", "ffn_up"},
+    {"mlp.down_proj", "ffn_down"},  {"attn.c_attn", "attn_qkv"},
+    {"attn.c_proj", "attn_output"}, {"mlp.c_fc", "ffn_up"},
 };
 
 struct ExpectedTensor {
@@ -35,7 +36,8 @@ torch::Tensor permuteRows(const torch::Tensor& w, std::int64_t heads) {
 
 // Expected GGUF tensors of an adapter fixture: peft key -> "blk.N.<name>.weight.lora_a|b".
 std::map<std::string, ExpectedTensor> expectedTensors(const std::string& adapterDir, bool llamaPermute) {
-    static const std::regex key(R"(base_model\.model\.(?:model\.layers|transformer\.h)\.(\d+)\.(.+)\.lora_([AB])\.weight)");
+    static const std::regex key(
+        R"(base_model\.model\.(?:model\.layers|transformer\.h)\.(\d+)\.(.+)\.lora_([AB])\.weight)");
     std::map<std::string, ExpectedTensor> out;
     for (auto& [name, t] : loadAllTensors(adapterDir + "/adapter_model.safetensors")) {
         std::smatch m;
@@ -81,9 +83,12 @@ private Q_SLOTS:
 void TestGgufExport::roundTrip_data() {
     QTest::addColumn<QString>("fixture");
     QTest::addColumn<QString>("architecture");
-    QTest::newRow("llama q,v (GQA-narrow v)") << "lora-r4-qv" << "llama";
-    QTest::newRow("llama all 7 projections (k with 2 kv heads)") << "lora-r8-all" << "llama";
-    QTest::newRow("gpt2 fused qkv Conv1D (fan_in_fan_out)") << "lora-gpt2" << "gpt2";
+    QTest::newRow("llama q,v (GQA-narrow v)") << "lora-r4-qv"
+                                              << "llama";
+    QTest::newRow("llama all 7 projections (k with 2 kv heads)") << "lora-r8-all"
+                                                                 << "llama";
+    QTest::newRow("gpt2 fused qkv Conv1D (fan_in_fan_out)") << "lora-gpt2"
+                                                            << "gpt2";
 }
 
 void TestGgufExport::roundTrip() {
@@ -163,8 +168,9 @@ void TestGgufExport::f16Payload() {
         QVERIFY(maxAbsDiff(tensorOf(*f, t), want.to(torch::kFloat16).to(torch::kFloat32)) == 0.0);
     }
     options.dtype = DType::BF16;
-    QVERIFY(errorOf([&] { exportGgufLora(dir, baseOfAdapterFixture("lora-gpt2"), tmp.sub("b.gguf"), options); })
-                .find("f16") != std::string::npos);
+    QVERIFY(errorOf([&] {
+                exportGgufLora(dir, baseOfAdapterFixture("lora-gpt2"), tmp.sub("b.gguf"), options);
+            }).find("f16") != std::string::npos);
 }
 
 void TestGgufExport::rsloraScalingBecomesAlpha() {
@@ -196,15 +202,30 @@ void TestGgufExport::rejectedMethods_data() {
     QTest::addColumn<QString>("fixture");
     QTest::addColumn<QString>("named");
     QTest::addColumn<QString>("suggestion");
-    QTest::newRow("ia3") << "ia3" << "IA3" << "--format merged";
-    QTest::newRow("ia3 on gpt2") << "ia3-gpt2" << "IA3" << "--format merged";
-    QTest::newRow("loha") << "loha" << "LOHA" << "--format merged";
-    QTest::newRow("lokr") << "lokr" << "LOKR" << "--format merged";
-    QTest::newRow("prompt tuning") << "prompt-tuning" << "PROMPT_TUNING" << "--format peft";
-    QTest::newRow("prefix tuning") << "prefix-tuning" << "PREFIX_TUNING" << "--format peft";
-    QTest::newRow("lora with trained biases") << "lora-bias-all" << "bias" << "--format merged";
-    QTest::newRow("lora with modules_to_save lm_head") << "lora-modules-to-save" << "modules_to_save"
-                                                      << "--format merged";
+    QTest::newRow("ia3") << "ia3"
+                         << "IA3"
+                         << "--format merged";
+    QTest::newRow("ia3 on gpt2") << "ia3-gpt2"
+                                 << "IA3"
+                                 << "--format merged";
+    QTest::newRow("loha") << "loha"
+                          << "LOHA"
+                          << "--format merged";
+    QTest::newRow("lokr") << "lokr"
+                          << "LOKR"
+                          << "--format merged";
+    QTest::newRow("prompt tuning") << "prompt-tuning"
+                                   << "PROMPT_TUNING"
+                                   << "--format peft";
+    QTest::newRow("prefix tuning") << "prefix-tuning"
+                                   << "PREFIX_TUNING"
+                                   << "--format peft";
+    QTest::newRow("lora with trained biases") << "lora-bias-all"
+                                              << "bias"
+                                              << "--format merged";
+    QTest::newRow("lora with modules_to_save lm_head") << "lora-modules-to-save"
+                                                       << "modules_to_save"
+                                                       << "--format merged";
 }
 
 void TestGgufExport::rejectedMethods() {
@@ -268,8 +289,9 @@ void TestGgufExport::modelfileTemplate() {
     QCOMPARE(plain.chatFamily, std::string("plain"));
     QVERIFY(readFile(plain.modelfilePath).find("TEMPLATE \"\"\"{{ .Prompt }}\"\"\"") != std::string::npos);
     options.chatFamily = "nonsense";
-    QVERIFY(errorOf([&] { exportGgufLora(adapterFixture("lora-r4-qv"), base, tmp.sub("out"), options); })
-                .find("chatml") != std::string::npos);
+    QVERIFY(errorOf([&] {
+                exportGgufLora(adapterFixture("lora-r4-qv"), base, tmp.sub("out"), options);
+            }).find("chatml") != std::string::npos);
 }
 
 void TestGgufExport::outputFolderAndOverwrite() {

@@ -202,8 +202,8 @@ void TestGgufFormat::halfConversionMatchesTorch() {
     }
     // Floats round as torch rounds them (nearest even), across the half range and beyond.
     torch::manual_seed(7);
-    const auto x = torch::cat({torch::randn({20000}) * torch::logspace(-9, 6, 20000),
-                               torch::tensor({65519.0f, 65520.0f, 1e-8f, -3e-5f})});
+    const auto x = torch::cat(
+        {torch::randn({20000}) * torch::logspace(-9, 6, 20000), torch::tensor({65519.0f, 65520.0f, 1e-8f, -3e-5f})});
     const auto half = x.to(torch::kFloat16);
     for (std::int64_t k = 0; k < x.numel(); ++k)
         QCOMPARE(gguf::floatToHalf(x[k].item<float>()), half[k].item<at::Half>().x);

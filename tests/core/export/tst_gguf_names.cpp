@@ -72,12 +72,18 @@ void TestGgufNames::architectures_data() {
     QTest::addColumn<QString>("modelType");
     QTest::addColumn<QString>("architecture");
     QTest::addColumn<bool>("permute");
-    QTest::newRow("llama") << "llama" << "llama" << true;
-    QTest::newRow("mistral converts as llama") << "mistral" << "llama" << true;
-    QTest::newRow("qwen2 (neox rope, no permutation)") << "qwen2" << "qwen2" << false;
-    QTest::newRow("gemma") << "gemma" << "gemma" << false;
-    QTest::newRow("phi3") << "phi3" << "phi3" << false;
-    QTest::newRow("gpt2") << "gpt2" << "gpt2" << false;
+    QTest::newRow("llama") << "llama"
+                           << "llama" << true;
+    QTest::newRow("mistral converts as llama") << "mistral"
+                                               << "llama" << true;
+    QTest::newRow("qwen2 (neox rope, no permutation)") << "qwen2"
+                                                       << "qwen2" << false;
+    QTest::newRow("gemma") << "gemma"
+                           << "gemma" << false;
+    QTest::newRow("phi3") << "phi3"
+                          << "phi3" << false;
+    QTest::newRow("gpt2") << "gpt2"
+                          << "gpt2" << false;
 }
 
 void TestGgufNames::architectures() {

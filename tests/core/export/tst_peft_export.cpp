@@ -86,8 +86,8 @@ void TestPeftExport::exportLoadsBackWithSameLogits() {
     // The same through the public inference entry point (what `forward --adapter` runs).
     LogitsRequest request;
     request.modelDir = base;
-    request.rows = {std::vector<std::int64_t>(ids[0].data_ptr<std::int64_t>(),
-                                              ids[0].data_ptr<std::int64_t>() + ids.size(1))};
+    request.rows = {
+        std::vector<std::int64_t>(ids[0].data_ptr<std::int64_t>(), ids[0].data_ptr<std::int64_t>() + ids.size(1))};
     request.adapterDir = dir;
     const Logits fromSource = computeLogits(request);
     request.adapterDir = out;
@@ -148,9 +148,10 @@ void TestPeftExport::runFolderGivesModelCardAndBase() {
         const std::string out = tmp.sub("card-" + std::to_string(source.size()));
         exportPeftAdapter(source, "", out);
         const std::string card = readFile(out + "/README.md");
-        for (const char* needle : {"# my-first-run", "alpaca_clean.jsonl", "| Rank (r) | 4 |", "| Alpha | 8 (scaling 2) |",
-                                   "Final training loss | 1.2345", "Best evaluation loss | 1.5 (step 100)", "123,456",
-                                   "321.5 tokens/s", "1h 02m", "learning rate 0.0002", "v_proj, q_proj"})
+        for (const char* needle :
+             {"# my-first-run", "alpaca_clean.jsonl", "| Rank (r) | 4 |", "| Alpha | 8 (scaling 2) |",
+              "Final training loss | 1.2345", "Best evaluation loss | 1.5 (step 100)", "123,456", "321.5 tokens/s",
+              "1h 02m", "learning rate 0.0002", "v_proj, q_proj"})
             QVERIFY2(card.find(needle) != std::string::npos, (std::string(needle) + "\n" + card).c_str());
         QVERIFY2(card.find("/private/data") == std::string::npos, card.c_str());
         QVERIFY(card.find(tmp.path()) == std::string::npos);
@@ -183,7 +184,8 @@ void TestPeftExport::existingFolderAndBrokenAdapter() {
 
     // A config that does not match its weights: refused, naming the tensor, nothing written.
     std::filesystem::create_directories(tmp.sub("broken"));
-    std::filesystem::copy_file(adapterFixture("lora-r4-qv") + "/adapter_config.json", tmp.sub("broken/adapter_config.json"));
+    std::filesystem::copy_file(adapterFixture("lora-r4-qv") + "/adapter_config.json",
+                               tmp.sub("broken/adapter_config.json"));
     std::filesystem::copy_file(adapterFixture("lora-r8-all") + "/adapter_model.safetensors",
                                tmp.sub("broken/adapter_model.safetensors"));
     const std::string err = errorOf([&] { exportPeftAdapter(tmp.sub("broken"), base, tmp.sub("b-out")); });
