@@ -22,8 +22,10 @@ set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXE
                                                 GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 
 # --- demo resources ---------------------------------------------------------------------------
-# Only what the programs read: generate.py (how instructions.jsonl was made) and the tokenizer's
-# provenance README stay in the source tree; the provenance is in the package's copyright file.
+# Only what the programs read: instructions.jsonl (the demo's data) and corpus.txt (the demo
+# model's brief pre-training, ps::ensureDemoModel). generate.py (how instructions.jsonl was made)
+# and the tokenizer's provenance README stay in the source tree; the provenance is in the
+# package's copyright file.
 install(FILES resources/demo/instructions.jsonl resources/demo/corpus.txt
         DESTINATION ${PS_DATA_DESTINATION}/demo PERMISSIONS ${PS_FILE_PERMISSIONS})
 install(FILES resources/demo/tokenizer/tokenizer.json resources/demo/tokenizer/tokenizer_config.json

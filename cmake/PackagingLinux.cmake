@@ -52,6 +52,26 @@ if(PS_BUILD_GUI)
           FILE_PERMISSIONS ${PS_FILE_PERMISSIONS})
 endif()
 
+# --- binaries: what Debian's own packaging (dh_strip, hardening=+bindnow) would do ---------------
+# Full RELRO (-z now, with the linker's default -z relro): the GOT is read-only once loaded.
+foreach(exe peft-studio-cli peft-studio)
+  if(TARGET ${exe})
+    target_link_options(${exe} PRIVATE -Wl,-z,now)
+  endif()
+endforeach()
+# CPACK_STRIP_FILES runs a plain `strip`; the compiler's .comment and .note sections go too, as
+# dh_strip removes them. Runs after the targets' own install rules (CMP0082 order).
+install(CODE "
+  if(CMAKE_INSTALL_DO_STRIP)
+    foreach(exe peft-studio peft-studio-cli)
+      set(f \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/\${exe}\")
+      if(EXISTS \"\${f}\")
+        execute_process(COMMAND \"${CMAKE_STRIP}\" --remove-section=.comment --remove-section=.note \"\${f}\"
+                        COMMAND_ERROR_IS_FATAL ANY)
+      endif()
+    endforeach()
+  endif()")
+
 # --- DEB ------------------------------------------------------------------------------------------
 set(CPACK_GENERATOR DEB TGZ)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # peft-studio_<version>_<arch>.deb
@@ -73,4 +93,4 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 
 # TGZ: the same tree under peft-studio-<version>-Linux/ (bin/, share/); it runs from wherever it
 # is unpacked, on a system that has the libraries the DEB depends on.
-set(CPACK_ARCHIVE_FILE_NAME "peft-studio-${PROJECT_VERSION}-Linux-${CMAKE_SYSTEM_PROCESSOR}")
+set(CPACK_PACKAGE_FILE_NAME "peft-studio-${PROJECT_VERSION}-Linux-${CMAKE_SYSTEM_PROCESSOR}")
