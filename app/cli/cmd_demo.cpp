@@ -38,9 +38,10 @@ int runDemo(const Args& args) {
     const fs::path demo = fs::path(resources) / "demo";
     const fs::path modelDir = fs::path(userDataDir()) / "demo-model";
     if (!fs::exists(modelDir / "config.json")) {
-        std::cout << "Creating the demo model (Llama architecture, randomly initialised) in " << modelDir.string()
-                  << std::endl;
-        initModel("demo-tiny", (demo / "tokenizer").string(), modelDir.string(), 0, true);
+        std::cout << "Creating the demo model in " << modelDir.string()
+                  << ": Llama architecture, 4 layers, pre-trained briefly on the bundled corpus (once)" << std::endl;
+        ConsoleObserver pretrainObserver;
+        ensureDemoModel(demo.string(), pretrainObserver);
     }
     RunConfig config = demoRunConfig(modelDir.string(), (demo / "instructions.jsonl").string());
     config.output_dir = a.value("output-dir").value_or((fs::path(userDataDir()) / "runs").string());

@@ -47,6 +47,11 @@ for prec in bf16 fp16; do
 done
 for f in /tmp/ps-runs/demo*/*/summary.json; do echo "$f"; cat "$f"; echo; done
 tail -2 $(ls /tmp/ps-runs/demo/*/metrics.jsonl | head -1)
+RUN=$(ls -d /tmp/ps-runs/demo/*/ | head -1)
+stamp "real-library round trip: our trained adapter in transformers + peft"
+python3 -c 'import peft, transformers; print("peft", peft.__version__, "transformers", transformers.__version__)'
+$CLI export $RUN --format peft --out /tmp/ps-export-peft && \
+  python3 scripts/gpu/check_peft_roundtrip.py $CLI /tmp/ps-xdg/peft-studio/demo-model /tmp/ps-export-peft /tmp
 stamp "eval on CUDA"
 RUN=$(ls -d /tmp/ps-runs/demo/*/ | head -1)
 $CLI eval --model /tmp/ps-xdg/peft-studio/demo-model --adapter $RUN/adapter --data resources/demo/instructions.jsonl \

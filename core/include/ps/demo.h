@@ -12,3 +12,23 @@ namespace ps {
 RunConfig demoRunConfig(const std::string& modelDir, const std::string& datasetPath);
 
 } // namespace ps
+
+namespace ps {
+
+class TrainerObserver;
+
+// The run configuration of the demo model's brief pre-training: full training of the randomly
+// initialised demo-tiny model on `corpusPath` (plain text the project owns), packed 128-token
+// sequences, `steps` optimizer steps.
+RunConfig demoPretrainConfig(const std::string& modelDir, const std::string& corpusPath, std::int64_t steps);
+
+// The demo model folder (<userDataDir()>/demo-model), created on first use: a demo-tiny model
+// with the tokenizer in <demoResources>/tokenizer, briefly pre-trained on
+// <demoResources>/corpus.txt so that the demo's fine-tuning starts from a model that knows the
+// language's common words (about half a minute on 2 cores; skipped when pretrainSteps is 0).
+// The folder appears atomically, so an interrupted first run leaves nothing half-made. `observer`
+// sees the pre-training run. Throws ps::Error when the resources are incomplete.
+std::string ensureDemoModel(const std::string& demoResources, TrainerObserver& observer,
+                            std::int64_t pretrainSteps = 80);
+
+} // namespace ps
