@@ -73,7 +73,7 @@ MergedExportReport writeModelFolder(const ModelFolderContent& content, const std
     const std::string suffix = "." + std::to_string(PS_GETPID());
     const fs::path tmp = out.string() + ".partial" + suffix;
     std::error_code ec;
-    fs::remove_all(tmp, ec);
+    removeTree(tmp, ec);
     fs::create_directories(tmp);
 
     MergedExportReport report;
@@ -126,20 +126,20 @@ MergedExportReport writeModelFolder(const ModelFolderContent& content, const std
         // Into place: the old folder (with --force) is moved aside, then removed.
         if (fs::exists(out)) {
             const fs::path old = out.string() + ".old" + suffix;
-            fs::remove_all(old, ec);
+            removeTree(old, ec);
             fs::rename(out, old);
             fs::rename(tmp, out);
-            fs::remove_all(old, ec);
+            removeTree(old, ec);
         } else {
             if (out.has_parent_path())
                 fs::create_directories(out.parent_path());
             fs::rename(tmp, out);
         }
     } catch (const fs::filesystem_error& e) {
-        fs::remove_all(tmp, ec);
+        removeTree(tmp, ec);
         throw Error(outDir + ": " + e.what());
     } catch (...) {
-        fs::remove_all(tmp, ec);
+        removeTree(tmp, ec);
         throw;
     }
     std::sort(report.files.begin(), report.files.end());

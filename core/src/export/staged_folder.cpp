@@ -41,7 +41,7 @@ StagedFolder::StagedFolder(const std::string& outDir, bool overwrite) {
     out_ = out.string();
     staging_ = out_ + ".partial" + pidSuffix();
     std::error_code ec;
-    fs::remove_all(staging_, ec);
+    removeTree(staging_, ec);
     fs::create_directories(staging_, ec);
     if (ec)
         throw Error(staging_ + ": cannot create folder (" + ec.message() + ")");
@@ -50,7 +50,7 @@ StagedFolder::StagedFolder(const std::string& outDir, bool overwrite) {
 StagedFolder::~StagedFolder() {
     if (!committed_) {
         std::error_code ec;
-        fs::remove_all(staging_, ec); // best effort: nothing to report from a destructor
+        removeTree(staging_, ec); // best effort: nothing to report from a destructor
     }
 }
 
@@ -64,10 +64,10 @@ void StagedFolder::commit() {
         if (fs::exists(out_)) {
             // The old folder is moved aside first so that a failure leaves one of the two whole.
             const std::string old = out_ + ".old" + pidSuffix();
-            fs::remove_all(old, ec);
+            removeTree(old, ec);
             fs::rename(out_, old);
             fs::rename(staging_, out_);
-            fs::remove_all(old, ec);
+            removeTree(old, ec);
         } else {
             const fs::path parent = fs::path(out_).parent_path();
             if (!parent.empty())

@@ -12,6 +12,16 @@
 
 namespace ps {
 
+#ifdef PS_WITH_CUDA
+namespace {
+// The caching allocator initialises lazily on the first CUDA allocation; asking it for statistics
+// before that fails with "Invalid device argument". A one-element tensor makes sure it exists.
+void ensureAllocator(int device) {
+    (void)torch::empty({1}, torch::TensorOptions().device(torch::kCUDA, static_cast<c10::DeviceIndex>(device)));
+}
+} // namespace
+#endif
+
 bool cudaUsable() {
     return torch::cuda::is_available();
 }
@@ -21,6 +31,7 @@ CudaMemoryStats cudaMemoryStats(int device) {
 #ifdef PS_WITH_CUDA
     if (!cudaUsable() || device < 0 || device >= static_cast<int>(torch::cuda::device_count()))
         return out;
+    ensureAllocator(device);
     namespace alloc = c10::cuda::CUDACachingAllocator;
     const auto stats = alloc::getDeviceStats(static_cast<c10::DeviceIndex>(device));
     // Index 0 is StatType::AGGREGATE (all pools); spelled as a number because the enum moved
@@ -39,8 +50,10 @@ CudaMemoryStats cudaMemoryStats(int device) {
 
 void resetCudaPeakMemory(int device) {
 #ifdef PS_WITH_CUDA
-    if (cudaUsable() && device >= 0 && device < static_cast<int>(torch::cuda::device_count()))
+    if (cudaUsable() && device >= 0 && device < static_cast<int>(torch::cuda::device_count())) {
+        ensureAllocator(device);
         c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
+    }
 #else
     (void)device;
 #endif

@@ -63,7 +63,7 @@ void removeStaleTemporaries(const fs::path& checkpointsDir) {
         if (name.rfind("step-", 0) == 0 &&
             (name.find(".tmp-") != std::string::npos || name.find(".old-") != std::string::npos)) {
             std::error_code e2;
-            fs::remove_all(it->path(), e2);
+            removeTree(it->path(), e2);
         }
     }
 }
@@ -203,10 +203,10 @@ std::string writeCheckpoint(const std::string& checkpointsDir, const Checkpoint&
         }
         syncDirectory(root);
         if (!old.empty())
-            fs::remove_all(old, ec);
+            removeTree(old, ec);
     } catch (...) {
         std::error_code e2;
-        fs::remove_all(tmpDir, e2);
+        removeTree(tmpDir, e2);
         throw; // the caller reports it; earlier checkpoints are untouched
     }
     return finalDir.string();
@@ -281,7 +281,7 @@ void pruneCheckpoints(const std::string& checkpointsDir, int keepLast, std::int6
         if (all[i].first == keepStep)
             continue;
         std::error_code ec;
-        fs::remove_all(all[i].second, ec);
+        removeTree(all[i].second, ec);
     }
 }
 

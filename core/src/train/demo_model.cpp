@@ -5,6 +5,7 @@
 #include "ps/model_presets.h"
 #include "ps/resources.h"
 #include "ps/trainer.h"
+#include "util/file_util.h"
 
 #include <filesystem>
 #include <system_error>
@@ -46,7 +47,7 @@ std::string ensureDemoModel(const std::string& demoResources, TrainerObserver& o
         throw Error(tokenizer.string() + ": the demo tokenizer is missing (expected tokenizer.json)");
     const fs::path work = fs::path(userDataDir()) / ".demo-model-work";
     std::error_code ec;
-    fs::remove_all(work, ec);
+    removeTree(work, ec);
     fs::create_directories(work);
     const fs::path fresh = work / "random-init";
     initModel("demo-tiny", tokenizer.string(), fresh.string(), 0, true);
@@ -65,7 +66,7 @@ std::string ensureDemoModel(const std::string& demoResources, TrainerObserver& o
     fs::rename(made, target, ec);
     if (ec && !fs::exists(target / "config.json"))
         throw Error("cannot move the demo model into " + target.string() + ": " + ec.message());
-    fs::remove_all(work, ec);
+    removeTree(work, ec);
     return target.string();
 }
 

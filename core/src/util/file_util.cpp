@@ -14,6 +14,8 @@
 #include <io.h>
 #else
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -153,5 +155,37 @@ std::uint64_t fileSize(const std::string& path) {
 std::string joinPath(const std::string& a, const std::string& b) { return (fs::path(a) / b).string(); }
 
 std::string fileName(const std::string& path) { return fs::path(path).filename().string(); }
+
+#ifdef _WIN32
+void removeTree(const std::filesystem::path& path, std::error_code& ec) noexcept {
+    ec.clear();
+    fs::remove_all(path, ec);
+}
+#else
+namespace {
+int removeEntry(const char* path, const struct stat*, int type, struct FTW*) {
+    const int rc = (type == FTW_DP) ? ::rmdir(path) : ::unlink(path);
+    return rc == 0 || errno == ENOENT ? 0 : errno;
+}
+} // namespace
+
+void removeTree(const std::filesystem::path& path, std::error_code& ec) noexcept {
+    ec.clear();
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno != ENOENT)
+            ec = std::error_code(errno, std::generic_category());
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+            ec = std::error_code(errno, std::generic_category());
+        return;
+    }
+    const int rc = ::nftw(path.c_str(), removeEntry, 16, FTW_DEPTH | FTW_PHYS);
+    if (rc != 0)
+        ec = std::error_code(rc > 0 ? rc : errno, std::generic_category());
+}
+#endif
 
 } // namespace ps

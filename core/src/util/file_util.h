@@ -3,8 +3,10 @@
 // writeFileAtomic(): temp file in the same folder, flushed, fsync'd, then renamed over the
 // target, so a crash or a full disk never leaves a half-written file where a good one was.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
+#include <system_error>
 
 namespace ps {
 
@@ -23,6 +25,13 @@ void writeFileAtomicStreamed(const std::string& path, const std::function<void(c
 // Test hook: when set (> 0), atomic writes fail with a "no space left" error after this
 // many bytes have been written in total. Used to simulate a full disk.
 void setWriteFailureAfterBytesForTesting(std::int64_t bytes);
+
+// Removes a file or a folder tree, like std::filesystem::remove_all(path, ec): a missing path is
+// not an error. Our own walk on POSIX (nftw, symbolic links removed, never followed) because
+// PyTorch's pip wheels export their own copy of libstdc++'s std::filesystem::remove_all from
+// libtorch.so, which crashes when a program built with a newer libstdc++ calls it (seen on the
+// GPU machine with torch 2.11; benchmarks/RESULTS.md).
+void removeTree(const std::filesystem::path& path, std::error_code& ec) noexcept;
 
 bool isDirectory(const std::string& path);
 bool isRegularFile(const std::string& path);
