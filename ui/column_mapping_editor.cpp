@@ -25,14 +25,19 @@ ColumnMappingEditor::ColumnMappingEditor(QWidget* parent) : QWidget(parent) {
 QList<QPair<QString, QString>> ColumnMappingEditor::formatFields(ps::DataFormat format) {
     auto same = [](const char* name) { return qMakePair(QString::fromLatin1(name), QString::fromLatin1(name)); };
     switch (format) {
-    case ps::DataFormat::Alpaca: return {same("instruction"), same("input"), same("output"), same("system"), same("history")};
+    case ps::DataFormat::Alpaca:
+        return {same("instruction"), same("input"), same("output"), same("system"), same("history")};
     case ps::DataFormat::ShareGpt:
         return {same("conversations"), same("system"), qMakePair(QStringLiteral("role"), QStringLiteral("from")),
                 qMakePair(QStringLiteral("content"), QStringLiteral("value"))};
-    case ps::DataFormat::Messages: return {same("messages"), same("role"), same("content")};
-    case ps::DataFormat::PromptCompletion: return {same("prompt"), same("completion")};
-    case ps::DataFormat::Text: return {same("text")};
-    case ps::DataFormat::Auto: break;
+    case ps::DataFormat::Messages:
+        return {same("messages"), same("role"), same("content")};
+    case ps::DataFormat::PromptCompletion:
+        return {same("prompt"), same("completion")};
+    case ps::DataFormat::Text:
+        return {same("text")};
+    case ps::DataFormat::Auto:
+        break;
     }
     return {};
 }

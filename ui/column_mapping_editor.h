@@ -39,9 +39,9 @@ private:
     QLabel* empty_ = nullptr;
     ps::DataFormat format_ = ps::DataFormat::Auto;
     QStringList fields_;
-    QMap<QString, QString> mapping_;       // field -> column, as set
-    QMap<QString, QComboBox*> combos_;     // field -> its editor
-    QMap<QString, QString> defaults_;      // field -> usual column name
+    QMap<QString, QString> mapping_;   // field -> column, as set
+    QMap<QString, QComboBox*> combos_; // field -> its editor
+    QMap<QString, QString> defaults_;  // field -> usual column name
 };
 
 } // namespace ps::ui

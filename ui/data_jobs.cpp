@@ -38,6 +38,21 @@ void tokenize(DataAnalysis& out, const ps::ReadOptions& read) {
     out.info = out.data->info();
 }
 
+// Opens the file (format detection). Skipping bad records, a file without a single good one
+// fails as "no records"; reading it strictly instead names the first bad record and why.
+ps::DatasetInfo openInfo(const std::string& path, const ps::ReadOptions& read) {
+    try {
+        return ps::DatasetReader(path, read).info();
+    } catch (const ps::DataCancelled&) {
+        throw;
+    } catch (const ps::Error&) {
+        ps::ReadOptions strict = read;
+        strict.skipBad = false;
+        ps::DatasetReader reader(path, strict);
+        throw;
+    }
+}
+
 void readOnly(DataAnalysis& out, const ps::ReadOptions& read) {
     ps::DatasetReader reader(toStd(out.request.path), read);
     ps::DataRecord record;
@@ -71,7 +86,7 @@ void analyzeData(QPromise<DataAnalysis>& promise, const DataRequest& request,
     try {
         const ps::ReadOptions read = readOptions(request, promise, cancel);
         // Open once on its own: a file in an unknown layout fails here with the clearest message.
-        out.info = ps::DatasetReader(toStd(request.path), read).info();
+        out.info = openInfo(toStd(request.path), read);
         out.hasInfo = true;
         out.tokenizer = request.tokenizer;
         if (!out.tokenizer && !request.modelDir.isEmpty()) {
@@ -79,7 +94,8 @@ void analyzeData(QPromise<DataAnalysis>& promise, const DataRequest& request,
                 out.tokenizer = ps::Tokenizer::load(toStd(request.modelDir));
             } catch (const ps::Error& e) {
                 out.tokenizerNote =
-                    QObject::tr("The model's tokenizer could not be loaded, so tokens are not counted: %1").arg(toQ(e.what()));
+                    QObject::tr("The model's tokenizer could not be loaded, so tokens are not counted: %1")
+                        .arg(toQ(e.what()));
             }
         } else if (request.modelDir.isEmpty()) {
             out.tokenizerNote = QObject::tr("Choose a base model on the Model page to see tokens, the trained "

@@ -30,13 +30,13 @@ struct DataRequest {
 struct DataAnalysis {
     DataRequest request;
     bool cancelled = false;
-    bool hasInfo = false; // the file could be opened and its format recognised
-    ps::DatasetInfo info; // format, reason, fields, record counts, the first bad records
+    bool hasInfo = false;                           // the file could be opened and its format recognised
+    ps::DatasetInfo info;                           // format, reason, fields, record counts, the first bad records
     std::optional<ps::TokenizedDataset> data;       // set when tokenized
     std::shared_ptr<const ps::Tokenizer> tokenizer; // the one used (kept for rendering examples)
-    QString tokenizerNote; // why there are no token statistics, when there are none
-    QString error;         // what went wrong, in core's words ("data.jsonl:42: expected field ...")
-    QString advice;        // what to do about it
+    QString tokenizerNote;                          // why there are no token statistics, when there are none
+    QString error;  // what went wrong, in core's words ("data.jsonl:42: expected field ...")
+    QString advice; // what to do about it
 };
 
 // Progress is reported in per mille of the file read.

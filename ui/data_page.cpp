@@ -61,10 +61,9 @@ DataPage::DataPage(RunDraft& draft, QWidget* parent) : QWidget(parent), draft_(d
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(24, 20, 24, 12);
     layout->setSpacing(4);
-    addPageHeader(layout,
-                  tr("Training data"),
-                  tr("Open the examples to train on. PEFT Studio detects their layout, shows what the model will "
-                     "see and which tokens it learns from, and splits off a validation set."),
+    addPageHeader(layout, tr("Training data"),
+                  tr("Open the examples to train on: see their layout, what the model reads and which tokens it "
+                     "learns from, and split off a validation set."),
                   this);
     layout->addSpacing(10);
     layout->addLayout(buildFileRow());
@@ -96,7 +95,7 @@ DataPage::DataPage(RunDraft& draft, QWidget* parent) : QWidget(parent), draft_(d
     left->setChildrenCollapsible(false);
     left->addWidget(table_);
     left->addWidget(example_);
-    left->setSizes({260, 240});
+    left->setSizes({300, 200});
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->setChildrenCollapsible(false);
     split->addWidget(left);
@@ -176,9 +175,8 @@ QLayout* DataPage::buildFormatRow() {
     row->addSpacing(8);
     row->addWidget(templateLabel);
     row->addWidget(template_);
-    connect(format_, &QComboBox::activated, this, [this] {
-        draft_.setValue(QStringLiteral("dataset_format"), format_->currentData().toString());
-    });
+    connect(format_, &QComboBox::activated, this,
+            [this] { draft_.setValue(QStringLiteral("dataset_format"), format_->currentData().toString()); });
     connect(template_, &QComboBox::activated, this,
             [this] { draft_.setValue(QStringLiteral("template"), template_->currentData().toString()); });
     return row;
@@ -193,11 +191,6 @@ QWidget* DataPage::buildSidePanel() {
     auto* v = new QVBoxLayout(panel);
     v->setContentsMargins(12, 0, 4, 0);
     v->setSpacing(6);
-
-    v->addWidget(sectionTitle(tr("Columns"), panel));
-    columns_ = new ColumnMappingEditor(panel);
-    v->addWidget(columns_);
-    v->addSpacing(6);
 
     v->addWidget(sectionTitle(tr("Length and validation"), panel));
     auto* form = new QFormLayout;
@@ -237,6 +230,11 @@ QWidget* DataPage::buildSidePanel() {
     v->addWidget(sectionTitle(tr("Statistics"), panel));
     stats_ = new DatasetStatsView(panel);
     v->addWidget(stats_);
+    v->addSpacing(6);
+    // Last: with a detected format the usual names are right and nothing needs mapping.
+    v->addWidget(sectionTitle(tr("Columns"), panel));
+    columns_ = new ColumnMappingEditor(panel);
+    v->addWidget(columns_);
     v->addStretch();
     scroll->setWidget(panel);
     scroll->setMinimumWidth(340);
@@ -283,9 +281,8 @@ void DataPage::updateBusy() {
 void DataPage::chooseFile() {
     const QString current = draft_.value(QStringLiteral("dataset"));
     const QString start = current.isEmpty() ? QDir::homePath() : QFileInfo(current).absolutePath();
-    const QString file = QFileDialog::getOpenFileName(
-        this, tr("Open Dataset"), start,
-        tr("Datasets (*.jsonl *.json *.csv *.tsv *.txt);;All files (*)"));
+    const QString file = QFileDialog::getOpenFileName(this, tr("Open Dataset"), start,
+                                                      tr("Datasets (*.jsonl *.json *.csv *.tsv *.txt);;All files (*)"));
     if (!file.isEmpty())
         openFile(file);
 }
@@ -344,11 +341,17 @@ void DataPage::reopenPreview() {
     records_->open(toQ(c.dataset), read);
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     table_->resizeColumnToContents(0);
+    // Conversations: system and turn count narrow, prompt and response share the rest.
+    const bool conversation = records_->kind() == ps::RecordKind::Conversation;
     const int columns = records_->columnCount();
-    for (int col = 1; col < columns; ++col)
-        table_->horizontalHeader()->setSectionResizeMode(
-            col, col == columns - 1 && records_->kind() == ps::RecordKind::Conversation ? QHeaderView::ResizeToContents
-                                                                                        : QHeaderView::Stretch);
+    for (int col = 1; col < columns; ++col) {
+        const bool narrow = conversation && (col == 1 || col == columns - 1);
+        table_->horizontalHeader()->setSectionResizeMode(col, narrow ? QHeaderView::Interactive : QHeaderView::Stretch);
+    }
+    if (conversation) {
+        table_->setColumnWidth(1, table_->fontMetrics().horizontalAdvance(QStringLiteral("System prompt text")));
+        table_->resizeColumnToContents(columns - 1);
+    }
 }
 
 void DataPage::scheduleAnalysis() {
@@ -379,8 +382,9 @@ void DataPage::startAnalysis() {
     request.cutoffLen = static_cast<int>(c.cutoff_len);
     request.trainOnPrompt = c.train_on_prompt;
     progress_->setRange(0, 0);
-    status_->setText(request.modelDir.isEmpty() ? tr("Reading %1\u2026").arg(QFileInfo(request.path).fileName())
-                                                : tr("Reading and tokenizing %1\u2026").arg(QFileInfo(request.path).fileName()));
+    status_->setText(request.modelDir.isEmpty()
+                         ? tr("Reading %1\u2026").arg(QFileInfo(request.path).fileName())
+                         : tr("Reading and tokenizing %1\u2026").arg(QFileInfo(request.path).fileName()));
     analyzer_->start(request);
     updateBusy();
 }

@@ -3,6 +3,7 @@
 #include "page_header.h"
 #include "qt_convert.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
@@ -24,16 +25,13 @@ QColor blend(const QColor& a, const QColor& b, double t) {
 }
 
 // A small square of `color` for the legend.
-QLabel* swatch(const QColor& color, const QColor& border, QWidget* parent) {
-    const int side = parent->fontMetrics().height() - 4;
+QPixmap swatch(const QColor& color, const QColor& border, int side) {
     QPixmap pm(side, side);
     pm.fill(color);
     QPainter p(&pm);
     p.setPen(border);
     p.drawRect(0, 0, side - 1, side - 1);
-    auto* label = new QLabel(parent);
-    label->setPixmap(pm);
-    return label;
+    return pm;
 }
 
 } // namespace
@@ -52,17 +50,23 @@ ExampleView::ExampleView(QWidget* parent) : QWidget(parent) {
     of_ = secondaryLabel({}, this);
     counts_ = secondaryLabel({}, this);
     counts_->setObjectName(QStringLiteral("exampleCounts"));
+    counts_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // never widens the page
     header->addWidget(title_);
     header->addWidget(index_);
     header->addWidget(of_);
     header->addSpacing(12);
     header->addWidget(counts_, 1);
-    const QPalette pal = palette();
-    header->addWidget(swatch(trainedBackground(), pal.color(QPalette::Mid), this));
-    header->addWidget(secondaryLabel(tr("trained (in the loss)"), this));
+    trainedSwatch_ = new QLabel(this);
+    promptSwatch_ = new QLabel(this);
+    header->addWidget(trainedSwatch_);
+    auto* trainedLegend = secondaryLabel(tr("trained"), this);
+    trainedLegend->setToolTip(tr("Tokens with a label: the loss is computed on them"));
+    header->addWidget(trainedLegend);
     header->addSpacing(8);
-    header->addWidget(swatch(pal.color(QPalette::Base), pal.color(QPalette::Mid), this));
-    header->addWidget(secondaryLabel(tr("prompt (not trained)"), this));
+    header->addWidget(promptSwatch_);
+    auto* promptLegend = secondaryLabel(tr("not trained"), this);
+    promptLegend->setToolTip(tr("Prompt tokens (label -100): the model reads them but is not trained on them"));
+    header->addWidget(promptLegend);
     v->addLayout(header);
     text_ = new QTextBrowser(this);
     text_->setObjectName(QStringLiteral("exampleText"));
@@ -70,6 +74,24 @@ ExampleView::ExampleView(QWidget* parent) : QWidget(parent) {
     text_->setPlaceholderText(tr("Open a dataset to see an example."));
     v->addWidget(text_, 1);
     connect(index_, &QSpinBox::valueChanged, this, [this](int value) { render(value - 1); });
+    updateSwatches();
+}
+
+void ExampleView::updateSwatches() {
+    const QPalette pal = palette();
+    const int side = fontMetrics().height() - 4;
+    trainedSwatch_->setPixmap(swatch(trainedBackground(), pal.color(QPalette::Mid), side));
+    promptSwatch_->setPixmap(swatch(pal.color(QPalette::Base), pal.color(QPalette::Mid), side));
+}
+
+void ExampleView::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    // Light / dark switch: the highlight is blended from the palette, so paint it again.
+    if (event->type() == QEvent::PaletteChange) {
+        updateSwatches();
+        if (data_)
+            render(currentExample());
+    }
 }
 
 QColor ExampleView::trainedBackground() const {

@@ -33,13 +33,19 @@ public:
     // The background colour of trained tokens (blended from the palette's highlight).
     QColor trainedBackground() const;
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void render(int index);
+    void updateSwatches();
 
     QLabel* title_ = nullptr;
     QLabel* counts_ = nullptr;
     QSpinBox* index_ = nullptr;
     QLabel* of_ = nullptr;
+    QLabel* trainedSwatch_ = nullptr;
+    QLabel* promptSwatch_ = nullptr;
     QTextBrowser* text_ = nullptr;
     std::optional<ps::TokenizedDataset> data_;
     std::shared_ptr<const ps::Tokenizer> tokenizer_;

@@ -17,14 +17,14 @@
 namespace ps::ui {
 
 struct MethodEstimate {
-    ps::RunConfig config;                // what was estimated
-    std::optional<ps::ModelInfo> model;  // the inspected model (shape, modules, size)
-    QString modelError;                  // why the model cannot be used
-    bool counted = false;                // count, file and memory are valid
+    ps::RunConfig config;               // what was estimated
+    std::optional<ps::ModelInfo> model; // the inspected model (shape, modules, size)
+    QString modelError;                 // why the model cannot be used
+    bool counted = false;               // count, file and memory are valid
     ps::ParameterCount count;
     ps::AdapterFileEstimate file;
     ps::TrainingMemoryEstimate memory;
-    QString methodError;                 // why the method does not apply to this model
+    QString methodError; // why the method does not apply to this model
 };
 
 // `known`: the model info when the caller has it for config.model_name_or_path already.

@@ -95,9 +95,8 @@ QWidget* MethodPage::buildMethodList() {
         v->addWidget(summary);
     }
     v->addStretch();
-    connect(methods_, &QButtonGroup::idClicked, this, [this](int index) {
-        draft_.setValue(QStringLiteral("finetuning_type"), methodCatalog().at(index).name);
-    });
+    connect(methods_, &QButtonGroup::idClicked, this,
+            [this](int index) { draft_.setValue(QStringLiteral("finetuning_type"), methodCatalog().at(index).name); });
     return scrolled(box, this);
 }
 
@@ -107,11 +106,9 @@ QWidget* MethodPage::buildSettings() {
     v->setContentsMargins(0, 0, 0, 0);
     v->setSpacing(6);
     v->addWidget(sectionTitle(tr("Settings"), box));
-    methodSummary_ = secondaryLabel({}, box);
-    methodSummary_->setWordWrap(true);
-    v->addWidget(methodSummary_);
     settingsForm_ = new QFormLayout;
     settingsForm_->setVerticalSpacing(4);
+    settingsForm_->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     rank_ = new QSpinBox(box);
     rank_->setObjectName(QStringLiteral("lora_rank"));
     rank_->setRange(1, 1024);
@@ -222,7 +219,6 @@ void MethodPage::syncWidgets() {
     const MethodDescription* m = findMethod(name);
     if (QRadioButton* button = methodButton(name); button && !button->isChecked())
         button->setChecked(true);
-    methodSummary_->setText(m ? m->summary : QString());
     const QSignalBlocker b1(rank_), b2(alpha_), b3(dropout_), b4(virtualTokens_);
     rank_->setValue(static_cast<int>(c.lora_rank));
     alpha_->setValue(c.lora_alpha);
@@ -317,24 +313,21 @@ void MethodPage::applyEstimate(const MethodEstimate& result) {
         paths << toQ(p);
     targets_->showTargets(paths);
     const bool full = result.config.finetuning_type == "full";
-    targetsNote_->setText(tr("%1 projections adapted in %2 layers.")
-                              .arg(paths.size())
-                              .arg(result.model->numLayers) +
-                          (result.count.warnings.empty()
-                               ? QString()
-                               : QLatin1Char(' ') + toQ(result.count.warnings.front())));
-    trainable_->setText(tr("%1 trainable parameters")
-                            .arg(locale.toString(static_cast<qlonglong>(result.count.trainable))));
+    targetsNote_->setText(
+        tr("%1 projections adapted in %2 layers.").arg(paths.size()).arg(result.model->numLayers) +
+        (result.count.warnings.empty() ? QString() : QLatin1Char(' ') + toQ(result.count.warnings.front())));
+    trainable_->setText(
+        tr("%1 trainable parameters").arg(locale.toString(static_cast<qlonglong>(result.count.trainable))));
     const double share = result.count.total > 0 ? 100.0 * static_cast<double>(result.count.trainable) /
                                                       static_cast<double>(result.count.total)
                                                 : 0.0;
-    percent_->setText(tr("%1 % of the %2 parameters of the adapted model")
-                          .arg(locale.toString(share, 'f', share < 0.1 ? 3 : 2),
-                               toQ(ps::formatParameterCount(result.count.total))));
-    adapterSize_->setText(full ? tr("Writes a full model: %1 of weights (%2)")
-                                     .arg(toQ(ps::formatByteSize(result.file.bytes)), toQ(result.file.fileName))
-                               : tr("Adapter file: %1 (%2)")
-                                     .arg(toQ(ps::formatByteSize(result.file.bytes)), toQ(result.file.fileName)));
+    percent_->setText(
+        tr("%1 % of the %2 parameters of the adapted model")
+            .arg(locale.toString(share, 'f', share < 0.1 ? 3 : 2), toQ(ps::formatParameterCount(result.count.total))));
+    adapterSize_->setText(
+        full ? tr("Writes a full model: %1 of weights (%2)")
+                   .arg(toQ(ps::formatByteSize(result.file.bytes)), toQ(result.file.fileName))
+             : tr("Adapter file: %1 (%2)").arg(toQ(ps::formatByteSize(result.file.bytes)), toQ(result.file.fileName)));
     memory_->setEstimate(result.memory, result.config);
 }
 

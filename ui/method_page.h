@@ -70,7 +70,6 @@ private:
     bool busy_ = false;
 
     QButtonGroup* methods_ = nullptr;
-    QLabel* methodSummary_ = nullptr;
     QFormLayout* settingsForm_ = nullptr;
     QSpinBox* rank_ = nullptr;
     QDoubleSpinBox* alpha_ = nullptr;

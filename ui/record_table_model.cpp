@@ -2,6 +2,8 @@
 
 #include "qt_convert.h"
 
+#include <QScopedValueRollback>
+
 #include <exception>
 
 namespace ps::ui {
@@ -61,14 +63,35 @@ QString RecordTableModel::open(const QString& path, const ps::ReadOptions& optio
                 : format == ps::DataFormat::PromptCompletion ? ps::RecordKind::PromptCompletion
                                                              : ps::RecordKind::Conversation;
         atEnd_ = false;
+        records_ = readBatch();
     } catch (const std::exception& e) {
         error = toQ(e.what());
         reader_.reset();
     }
+    // The first batch is part of the reset; views that react to it must not fetch inside it.
+    const QScopedValueRollback<bool> guard(fetching_, true);
     endResetModel();
-    if (!atEnd_)
-        fetchMore({});
     return error;
+}
+
+std::vector<ps::DataRecord> RecordTableModel::readBatch() {
+    std::vector<ps::DataRecord> batch;
+    try {
+        ps::DataRecord record;
+        while (static_cast<int>(batch.size()) < kFetchBatch) {
+            if (!reader_->next(record)) {
+                atEnd_ = true;
+                break;
+            }
+            batch.push_back(std::move(record));
+        }
+    } catch (const std::exception& e) {
+        readError_ = toQ(e.what());
+        atEnd_ = true;
+    }
+    if (atEnd_)
+        reader_.reset(); // close the file
+    return batch;
 }
 
 void RecordTableModel::clear() {
@@ -88,36 +111,26 @@ int RecordTableModel::columnCount(const QModelIndex& parent) const {
     if (parent.isValid())
         return 0;
     switch (kind_) {
-    case ps::RecordKind::Conversation: return ConvCount;
-    case ps::RecordKind::PromptCompletion: return PcCount;
-    case ps::RecordKind::Text: return TextCount;
+    case ps::RecordKind::Conversation:
+        return ConvCount;
+    case ps::RecordKind::PromptCompletion:
+        return PcCount;
+    case ps::RecordKind::Text:
+        return TextCount;
     }
     return 0;
 }
 
 bool RecordTableModel::canFetchMore(const QModelIndex& parent) const {
-    return !parent.isValid() && !atEnd_ && reader_;
+    // Views (and model testers) may ask again while rows are being inserted: one fetch at a time.
+    return !parent.isValid() && !atEnd_ && reader_ && !fetching_;
 }
 
 void RecordTableModel::fetchMore(const QModelIndex& parent) {
     if (!canFetchMore(parent))
         return;
-    std::vector<ps::DataRecord> batch;
-    try {
-        ps::DataRecord record;
-        while (static_cast<int>(batch.size()) < kFetchBatch) {
-            if (!reader_->next(record)) {
-                atEnd_ = true;
-                break;
-            }
-            batch.push_back(std::move(record));
-        }
-    } catch (const std::exception& e) {
-        readError_ = toQ(e.what());
-        atEnd_ = true;
-    }
-    if (atEnd_)
-        reader_.reset(); // close the file
+    const QScopedValueRollback<bool> guard(fetching_, true);
+    std::vector<ps::DataRecord> batch = readBatch();
     if (batch.empty())
         return;
     const int first = rowCount();
@@ -131,9 +144,12 @@ QString RecordTableModel::cellText(const ps::DataRecord& r, int column) const {
     switch (kind_) {
     case ps::RecordKind::Conversation:
         switch (column) {
-        case ConvSystem: return oneLine(lastOf(r, "system"));
-        case ConvPrompt: return oneLine(lastOf(r, "user"));
-        case ConvResponse: return oneLine(lastOf(r, "assistant"));
+        case ConvSystem:
+            return oneLine(lastOf(r, "system"));
+        case ConvPrompt:
+            return oneLine(lastOf(r, "user"));
+        case ConvResponse:
+            return oneLine(lastOf(r, "assistant"));
         case ConvTurns: {
             int turns = 0;
             for (const auto& m : r.messages)

@@ -41,12 +41,14 @@ public:
     QString readError() const { return readError_; }
 
 private:
+    std::vector<ps::DataRecord> readBatch();
     QString cellText(const ps::DataRecord& record, int column) const;
 
     std::unique_ptr<ps::DatasetReader> reader_;
     std::vector<ps::DataRecord> records_;
     ps::RecordKind kind_ = ps::RecordKind::Conversation;
     bool atEnd_ = true;
+    bool fetching_ = false;
     QString readError_;
 };
 

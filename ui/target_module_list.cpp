@@ -28,7 +28,7 @@ TargetModuleList::TargetModuleList(QWidget* parent) : QWidget(parent) {
     list_->setWrapping(true);
     list_->setResizeMode(QListView::Adjust);
     list_->setSpacing(2);
-    list_->setMaximumHeight(list_->fontMetrics().height() * 4 + 16);
+    list_->setMaximumHeight(list_->fontMetrics().height() * 3 + 16);
     v->addWidget(list_);
 
     connect(list_, &QListWidget::itemChanged, this, [this] {
@@ -46,10 +46,9 @@ TargetModuleList::TargetModuleList(QWidget* parent) : QWidget(parent) {
 }
 
 QStringList TargetModuleList::attentionModules(const QStringList& names) {
-    static const QStringList attention = {QStringLiteral("q_proj"),  QStringLiteral("k_proj"),
-                                          QStringLiteral("v_proj"),  QStringLiteral("o_proj"),
-                                          QStringLiteral("qkv_proj"), QStringLiteral("c_attn"),
-                                          QStringLiteral("attn.c_proj")};
+    static const QStringList attention = {
+        QStringLiteral("q_proj"),   QStringLiteral("k_proj"), QStringLiteral("v_proj"),     QStringLiteral("o_proj"),
+        QStringLiteral("qkv_proj"), QStringLiteral("c_attn"), QStringLiteral("attn.c_proj")};
     QStringList out;
     for (const QString& n : names)
         if (attention.contains(n))

@@ -80,7 +80,8 @@ double TokenLengthHistogram::cutoffMarkerX() const {
 void TokenLengthHistogram::rebuild() {
     const std::int64_t longest = lengths_.empty() ? 0 : *std::max_element(lengths_.begin(), lengths_.end());
     const std::int64_t span = std::max<std::int64_t>({longest, cutoff_, 1});
-    binWidth_ = niceWidth(static_cast<double>(span + 1) / kTargetBins);
+    // Bins fit the data, so short examples far below the cutoff are still resolved.
+    binWidth_ = niceWidth(static_cast<double>(std::max<std::int64_t>(longest, 1) + 1) / kTargetBins);
     const std::size_t bins = static_cast<std::size_t>(span / binWidth_ + 1);
     counts_.assign(bins, 0);
     for (const std::int64_t n : lengths_)
@@ -94,7 +95,7 @@ void TokenLengthHistogram::rebuild() {
     }
     bars_->setData(keys, values, true);
     bars_->setWidth(static_cast<double>(binWidth_) * 0.9);
-    plot_->xAxis->setRange(0, static_cast<double>(bins) * static_cast<double>(binWidth_));
+    plot_->xAxis->setRange(0, static_cast<double>(span) * 1.04 + static_cast<double>(binWidth_));
     plot_->yAxis->setRange(0, highest * 1.15);
     const bool marked = cutoff_ > 0 && !lengths_.empty();
     cutoffLine_->setVisible(marked);
@@ -133,7 +134,7 @@ void TokenLengthHistogram::applyPalette() {
     bars_->setBrush(withAlpha(bar, 200));
     cutoffLine_->setPen(QPen(kCutoffColor, 1.5, Qt::DashLine));
     cutoffLabel_->setColor(kCutoffColor);
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    plot_->replot(); // at once: a palette switch is rare, and a grab right after must show it
 }
 
 void TokenLengthHistogram::changeEvent(QEvent* event) {

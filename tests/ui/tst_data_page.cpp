@@ -9,22 +9,27 @@
 #include "example_view.h"
 #include "record_table_model.h"
 #include "run_draft.h"
+#include "qcustomplot_include.h"
 #include "token_length_histogram.h"
 
 #include "ps/chat_template.h"
 #include "ps/tokenizer.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableView>
 #include <QTemporaryDir>
-#include <QTextCursor>
+#include <QTextBlock>
 #include <QTextDocument>
 #include <QThreadPool>
 #include <QtTest>
@@ -57,8 +62,12 @@ Expected expectedExample(const ps::Tokenizer& tok, const QJsonObject& record, in
     const QString input = record.value(QStringLiteral("input")).toString();
     if (!input.isEmpty())
         user += QLatin1Char('\n') + input;
-    const std::vector<ps::ChatMessage> messages = {
-        {"user", user.toStdString()}, {"assistant", record.value(QStringLiteral("output")).toString().toStdString()}};
+    std::vector<ps::ChatMessage> messages;
+    const QString system = record.value(QStringLiteral("system")).toString();
+    if (!system.isEmpty())
+        messages.push_back({"system", system.toStdString()});
+    messages.push_back({"user", user.toStdString()});
+    messages.push_back({"assistant", record.value(QStringLiteral("output")).toString().toStdString()});
     const ps::RenderedChat chat = ps::renderChat(tok, messages, ps::ChatFamily::Alpaca);
     Expected e;
     for (std::size_t i = 0; i < chat.ids.size() && static_cast<int>(i) < cutoff; ++i) {
@@ -87,24 +96,34 @@ void writeFile(const QString& path, const QByteArray& text) {
     f.write(text);
 }
 
-// The text of the example document whose background is (or is not) the trained colour, one
-// character at a time (line breaks included, as the paragraph separators they become).
+// The text of the example document whose background is (or is not) the trained colour. Line
+// breaks become paragraph separators that carry no colour of their own, so they are left out
+// (compare with withoutLineBreaks()).
 QString documentText(const ExampleView& view, bool trained) {
-    QTextDocument* doc = view.document();
-    QTextCursor cursor(doc);
     QString out;
-    for (int pos = 0; pos < doc->characterCount() - 1; ++pos) {
-        cursor.setPosition(pos);
-        cursor.setPosition(pos + 1, QTextCursor::KeepAnchor);
-        const QTextCharFormat format = cursor.charFormat();
-        const bool isTrained =
-            format.background().style() != Qt::NoBrush && format.background().color() == view.trainedBackground();
-        if (isTrained == trained) {
-            const QChar ch = doc->characterAt(pos);
-            out += ch == QChar::ParagraphSeparator ? QChar(QLatin1Char('\n')) : ch;
+    for (QTextBlock block = view.document()->begin(); block.isValid(); block = block.next())
+        for (auto it = block.begin(); !it.atEnd(); ++it) {
+            const QTextCharFormat format = it.fragment().charFormat();
+            const bool isTrained =
+                format.background().style() != Qt::NoBrush && format.background().color() == view.trainedBackground();
+            if (isTrained == trained)
+                out += it.fragment().text();
         }
-    }
     return out;
+}
+
+// WCAG contrast ratio of two colours (1 to 21; 4.5 is readable body text).
+double contrast(const QColor& a, const QColor& b) {
+    auto luminance = [](const QColor& c) {
+        auto channel = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF());
+    };
+    const double la = luminance(a), lb = luminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+QString withoutLineBreaks(const std::string& text) {
+    return QString::fromStdString(text).remove(QLatin1Char('\n'));
 }
 
 } // namespace
@@ -216,10 +235,11 @@ private Q_SLOTS:
             (e.trained[i] ? trainedIds : promptIds).push_back(e.ids[i]);
         QVERIFY(!trainedIds.empty());
         // The mask is one prompt run followed by one trained run for a single-turn record.
-        QCOMPARE(documentText(*page_->example(), true), QString::fromStdString(tokenizer_->decode(trainedIds)));
-        QCOMPARE(documentText(*page_->example(), false), QString::fromStdString(tokenizer_->decode(promptIds)));
-        QVERIFY(documentText(*page_->example(), true)
-                    .startsWith(records_.at(static_cast<std::size_t>(example)).value(QStringLiteral("output")).toString()));
+        QCOMPARE(documentText(*page_->example(), true), withoutLineBreaks(tokenizer_->decode(trainedIds)));
+        QCOMPARE(documentText(*page_->example(), false), withoutLineBreaks(tokenizer_->decode(promptIds)));
+        QVERIFY(
+            documentText(*page_->example(), true)
+                .startsWith(records_.at(static_cast<std::size_t>(example)).value(QStringLiteral("output")).toString()));
     }
 
     void editsGoToTheDraftAndUpdateTheNumbers() {
@@ -234,7 +254,7 @@ private Q_SLOTS:
         QCOMPARE(page_->stats()->valueText(QStringLiteral("train_examples")), number(n - validation));
 
         // A shorter cutoff truncates every example longer than it, and the marker moves.
-        const int cutoff = 32;
+        const int cutoff = 48; // below the longest examples; the short ones keep trained tokens
         page_->findChild<QSpinBox*>(QStringLiteral("cutoffLen"))->setValue(cutoff);
         QCOMPARE(draft_->config().cutoff_len, std::int64_t(cutoff));
         QTRY_VERIFY_WITH_TIMEOUT(!page_->isBusy() && page_->analysis().request.cutoffLen == cutoff, 60000);
@@ -290,9 +310,8 @@ private Q_SLOTS:
             << QByteArray("{\"instruction\": \"a\", \"output\": \"b\"}\n{\"instruction\": \"c\", \"output\": \"d\"}\n"
                           "{\"instruction\": \"e\"}\n{\"instruction\": \"f\", \"output\": \"g\"}\n")
             << QStringLiteral("1 of 4 records") << QStringLiteral("bad.jsonl:3") << QStringLiteral("Fix or delete");
-        QTest::newRow("not JSON at all")
-            << QByteArray("this is not json\n") << QStringLiteral("cannot be used") << QStringLiteral("bad.jsonl:1")
-            << QStringLiteral("line 1");
+        QTest::newRow("not JSON at all") << QByteArray("this is not json\n") << QStringLiteral("cannot be used")
+                                         << QStringLiteral("bad.jsonl:1") << QStringLiteral("line 1");
     }
     void badRecordsAreShownWithWhatToDo() {
         QFETCH(QByteArray, content);
@@ -308,6 +327,31 @@ private Q_SLOTS:
         QVERIFY2(banner->title().contains(title), qPrintable(banner->title()));
         QVERIFY2(banner->message().contains(message), qPrintable(banner->message()));
         QVERIFY2(banner->advice().contains(advice), qPrintable(banner->advice()));
+    }
+
+    void followsADarkPalette() {
+        page_->openFile(kDemoData);
+        QTRY_VERIFY_WITH_TIMEOUT(!page_->isBusy() && page_->analysis().data, 60000);
+        const QString trainedBefore = documentText(*page_->example(), true);
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2d, 0x30));
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1f, 0x22));
+        dark.setColor(QPalette::AlternateBase, QColor(0x26, 0x28, 0x2b));
+        dark.setColor(QPalette::Button, QColor(0x35, 0x37, 0x3a));
+        for (const auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+            dark.setColor(role, QColor(0xe4, 0xe6, 0xeb));
+        dark.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9d, 0xa3));
+        dark.setColor(QPalette::Highlight, QColor(0x3d, 0x7a, 0xd6));
+        page_->setPalette(dark);
+        // The trained highlight is repainted from the new palette and stays readable.
+        const QColor trained = page_->example()->trainedBackground();
+        QVERIFY(trained.lightnessF() < 0.5);
+        QVERIFY2(contrast(trained, dark.color(QPalette::Text)) >= 4.5,
+                 qPrintable(QString::number(contrast(trained, dark.color(QPalette::Text)))));
+        QCOMPARE(documentText(*page_->example(), true), trainedBefore);
+        QCOMPARE(page_->histogram()->plot()->xAxis->tickLabelColor(), dark.color(QPalette::Text));
+        if (qEnvironmentVariableIsSet("PS_UI_SCREENSHOTS"))
+            page_->grab().save(qEnvironmentVariable("PS_UI_SCREENSHOTS") + QStringLiteral("/data-page-dark.png"));
     }
 
     void analysisCanBeCancelled() {

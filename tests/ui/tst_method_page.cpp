@@ -2,8 +2,11 @@
 // draft, the trainable-parameter count equals a hand formula (LoRA: r x (in + out) per adapted
 // projection), the target checklist follows the model and its presets, only the settings that
 // apply are shown, and the adapter size and memory estimate are filled in.
+#include "app_settings.h"
+#include "main_window.h"
 #include "memory_estimate_view.h"
 #include "method_page.h"
+#include "model_page.h"
 #include "run_draft.h"
 #include "target_module_list.h"
 
@@ -17,6 +20,7 @@
 #include <QRadioButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTemporaryDir>
 #include <QThreadPool>
 #include <QtTest>
 
@@ -50,6 +54,12 @@ class TestMethodPage final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(tmp_.isValid());
+        QDir().mkpath(tmp_.path() + QStringLiteral("/empty-cache"));
+        qputenv("HF_HUB_CACHE", QFile::encodeName(tmp_.path() + QStringLiteral("/empty-cache")));
+    }
+
     void init() {
         draft_ = std::make_unique<RunDraft>();
         QCOMPARE(draft_->setValue(QStringLiteral("model_name_or_path"), kTinyLlama), QString());
@@ -120,20 +130,27 @@ private Q_SLOTS:
         const QString all = QStringLiteral("all");
         const qint64 llamaAll = kLayers * (lora(8, 64, 64) + 2 * lora(8, 64, 32) + lora(8, 64, 64) +
                                            2 * lora(8, 64, 176) + lora(8, 176, 64));
-        QTest::newRow("LoRA r8 all linear llama") << kTinyLlama << QStringLiteral("lora") << 8 << all << 20 << qint64(llamaAll);
-        QTest::newRow("rsLoRA r8 all linear llama (same count)") << kTinyLlama << QStringLiteral("rslora") << 8 << all << 20 << qint64(llamaAll);
+        QTest::newRow("LoRA r8 all linear llama")
+            << kTinyLlama << QStringLiteral("lora") << 8 << all << 20 << qint64(llamaAll);
+        QTest::newRow("rsLoRA r8 all linear llama (same count)")
+            << kTinyLlama << QStringLiteral("rslora") << 8 << all << 20 << qint64(llamaAll);
         // DoRA adds a magnitude per output feature of each adapted projection.
-        QTest::newRow("DoRA r4 q,v llama") << kTinyLlama << QStringLiteral("dora") << 4 << QStringLiteral("q_proj,v_proj") << 20
-                                           << qint64(kLayers * (lora(4, 64, 64) + lora(4, 64, 32) + 64 + 32));
-        QTest::newRow("LoRA r4 attention gpt2") << kTinyGpt2 << QStringLiteral("lora") << 4 << QStringLiteral("c_attn,attn.c_proj") << 20
-                                                << qint64(kLayers * (lora(4, 64, 192) + lora(4, 64, 64)));
+        QTest::newRow("DoRA r4 q,v llama")
+            << kTinyLlama << QStringLiteral("dora") << 4 << QStringLiteral("q_proj,v_proj") << 20
+            << qint64(kLayers * (lora(4, 64, 64) + lora(4, 64, 32) + 64 + 32));
+        QTest::newRow("LoRA r4 attention gpt2")
+            << kTinyGpt2 << QStringLiteral("lora") << 4 << QStringLiteral("c_attn,attn.c_proj") << 20
+            << qint64(kLayers * (lora(4, 64, 192) + lora(4, 64, 64)));
         // IA3 with the default targets: a vector per output of k, v and per input of down_proj.
-        QTest::newRow("IA3 llama defaults") << kTinyLlama << QStringLiteral("ia3") << 8 << all << 20 << qint64(kLayers * (32 + 32 + 176));
-        QTest::newRow("prompt tuning 10 tokens llama") << kTinyLlama << QStringLiteral("prompt") << 8 << all << 10 << qint64(10 * 64);
+        QTest::newRow("IA3 llama defaults")
+            << kTinyLlama << QStringLiteral("ia3") << 8 << all << 20 << qint64(kLayers * (32 + 32 + 176));
+        QTest::newRow("prompt tuning 10 tokens llama")
+            << kTinyLlama << QStringLiteral("prompt") << 8 << all << 10 << qint64(10 * 64);
         // Prefix tuning: keys and values of every layer, kv heads x head dim wide.
         QTest::newRow("prefix tuning 5 tokens llama")
             << kTinyLlama << QStringLiteral("prefix") << 8 << all << 5 << qint64(5 * kLayers * 2 * 32);
-        QTest::newRow("full fine-tuning gpt2") << kTinyGpt2 << QStringLiteral("full") << 8 << all << 20 << qint64(kGpt2Params);
+        QTest::newRow("full fine-tuning gpt2")
+            << kTinyGpt2 << QStringLiteral("full") << 8 << all << 20 << qint64(kGpt2Params);
     }
     void countsMatchHandFormulas() {
         QFETCH(QString, model);
@@ -184,11 +201,9 @@ private Q_SLOTS:
         page_->findChild<QPushButton*>(QStringLiteral("presetAttention"))->click();
         QCOMPARE(draft_->value(QStringLiteral("lora_target")), QStringLiteral("q_proj,k_proj,v_proj,o_proj"));
         QTRY_VERIFY(!page_->isBusy());
-        QCOMPARE(page_->estimate().count.trainable,
-                 kLayers * (2 * lora(8, 64, 64) + 2 * lora(8, 64, 32)));
-        QCOMPARE(page_->targets()->checkedModules(),
-                 (QStringList{QStringLiteral("q_proj"), QStringLiteral("k_proj"), QStringLiteral("v_proj"),
-                              QStringLiteral("o_proj")}));
+        QCOMPARE(page_->estimate().count.trainable, kLayers * (2 * lora(8, 64, 64) + 2 * lora(8, 64, 32)));
+        QCOMPARE(page_->targets()->checkedModules(), (QStringList{QStringLiteral("q_proj"), QStringLiteral("k_proj"),
+                                                                  QStringLiteral("v_proj"), QStringLiteral("o_proj")}));
         page_->findChild<QPushButton*>(QStringLiteral("presetAllLinear"))->click();
         QCOMPARE(draft_->value(QStringLiteral("lora_target")), QStringLiteral("all"));
         // IA3 keeps its default targets for "all": the checklist shows which those are.
@@ -205,7 +220,23 @@ private Q_SLOTS:
         QVERIFY(page_->summaryText(QStringLiteral("trainable_percent")).contains(QStringLiteral("Model page")));
     }
 
+    void theModelPageChoosesTheRunsModel() {
+        AppSettings settings(tmp_.path() + QStringLiteral("/window.ini"));
+        MainWindow window(settings);
+        window.modelPage()->openFolder(kTinyGpt2);
+        QTRY_COMPARE(window.draft()->value(QStringLiteral("model_name_or_path")), QDir::cleanPath(kTinyGpt2));
+        QTRY_VERIFY(!window.isBusy());
+        MethodPage* page = window.methodPage();
+        QVERIFY(page->estimate().counted);
+        // The default method: LoRA r8 on every linear layer of GPT-2 (c_attn, attn.c_proj, c_fc, mlp.c_proj).
+        QCOMPARE(page->estimate().count.trainable,
+                 kLayers * (lora(8, 64, 192) + lora(8, 64, 64) + lora(8, 64, 256) + lora(8, 256, 64)));
+        QCOMPARE(page->targets()->modules(), (QStringList{QStringLiteral("c_attn"), QStringLiteral("attn.c_proj"),
+                                                          QStringLiteral("c_fc"), QStringLiteral("mlp.c_proj")}));
+    }
+
 private:
+    QTemporaryDir tmp_;
     std::unique_ptr<RunDraft> draft_;
     std::unique_ptr<MethodPage> page_;
 };

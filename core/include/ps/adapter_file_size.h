@@ -21,7 +21,6 @@ struct AdapterFileEstimate {
 // The file that saving `spec` trained on the model in MODEL_DIR writes, with its tensors stored
 // in `dtype` (trained weights are float32). Throws ps::Error when the spec cannot apply, as
 // countTrainableParameters() does.
-AdapterFileEstimate estimateAdapterFile(const std::string& modelDir, const AdapterSpec& spec,
-                                        DType dtype = DType::F32);
+AdapterFileEstimate estimateAdapterFile(const std::string& modelDir, const AdapterSpec& spec, DType dtype = DType::F32);
 
 } // namespace ps

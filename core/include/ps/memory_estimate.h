@@ -14,12 +14,12 @@
 namespace ps {
 
 struct TrainingMemoryEstimate {
-    std::uint64_t weightsBytes = 0;     // the model's weights as trained (bf16 halves the frozen ones)
-    std::uint64_t trainableBytes = 0;   // trained parameters: weights (adapters), gradients, optimizer state
-    std::uint64_t activationBytes = 0;  // kept for backward by all layers, plus one layer's gradients
-    std::uint64_t headBytes = 0;        // output head and loss (chunked), final norm, attention mask
-    std::uint64_t runtimeBytes = 0;     // the process with LibTorch and its BLAS buffers, before any model
-    std::uint64_t totalBytes = 0;       // the sum: the expected peak RSS
+    std::uint64_t weightsBytes = 0;    // the model's weights as trained (bf16 halves the frozen ones)
+    std::uint64_t trainableBytes = 0;  // trained parameters: weights (adapters), gradients, optimizer state
+    std::uint64_t activationBytes = 0; // kept for backward by all layers, plus one layer's gradients
+    std::uint64_t headBytes = 0;       // output head and loss (chunked), final norm, attention mask
+    std::uint64_t runtimeBytes = 0;    // the process with LibTorch and its BLAS buffers, before any model
+    std::uint64_t totalBytes = 0;      // the sum: the expected peak RSS
 };
 
 // Typical resident memory of a process that has LibTorch loaded and has run a first matrix

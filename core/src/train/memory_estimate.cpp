@@ -54,7 +54,7 @@ double layerBytesPerToken(const Shape& s, const RunConfig& c, double keys, doubl
         bytes = act * (6 * H + 2 * s.kvDim + 4 * I + s.heads * keys);
     }
     if (isLoraFamily(c.finetuning_type)) {
-        const double adapted = s.gpt2 ? 4 : 7; // projections per layer ("all" targets: upper bound)
+        const double adapted = s.gpt2 ? 4 : 7;                   // projections per layer ("all" targets: upper bound)
         bytes += 4 * adapted * static_cast<double>(c.lora_rank); // x A^T, kept for B's gradient
         if (c.lora_dropout > 0) // each projection's own dropped float32 input and its mask
             bytes += 5 * (s.gpt2 ? 3 * H + I : 6 * H + I);
@@ -110,9 +110,9 @@ TrainingMemoryEstimate estimateTrainingMemory(const ModelInfo& model, const RunC
 
     const double rows = batch * T; // labelled rows, at most every token
     e.headBytes = bytes(kHeadChunkBuffers * std::min(rows, kHeadChunkRows) * s.vocab * 4 // logits chunk
-                        + 2 * rows * s.hidden * 4                                    // selected rows + grad
-                        + 3 * tokens * s.hidden * act                                // embeddings, final norm
-                        + batch * queries * keys * 4);                               // attention mask
+                        + 2 * rows * s.hidden * 4                                        // selected rows + grad
+                        + 3 * tokens * s.hidden * act                                    // embeddings, final norm
+                        + batch * queries * keys * 4);                                   // attention mask
     e.runtimeBytes = trainingRuntimeBytes();
     e.totalBytes = e.weightsBytes + e.trainableBytes + e.activationBytes + e.headBytes + e.runtimeBytes;
     return e;

@@ -36,8 +36,8 @@ int measure(char** argv) {
     o.seq = std::stoll(argv[6]);
     o.steps = 1;
     const TrainBenchResult r = runTrainBenchmark(o);
-    std::printf("peak_mib=%.3f trainable=%lld total=%lld\n", r.peakRssMiB, static_cast<long long>(r.trainableParameters),
-                static_cast<long long>(r.totalParameters));
+    std::printf("peak_mib=%.3f trainable=%lld total=%lld\n", r.peakRssMiB,
+                static_cast<long long>(r.trainableParameters), static_cast<long long>(r.totalParameters));
     return 0;
 }
 
@@ -75,9 +75,9 @@ private Q_SLOTS:
         // The output head's chunk dominates a small model with a large vocabulary.
         QTest::newRow("demo-tiny LoRA r8, 4 x 256 tokens")
             << QStringLiteral("demo-tiny") << QStringLiteral("lora") << 8 << 4 << 256;
-        // Attention probabilities (heads x T per token) dominate long sequences.
-        QTest::newRow("demo-tiny LoRA r8, 8 x 1024 tokens")
-            << QStringLiteral("demo-tiny") << QStringLiteral("lora") << 8 << 8 << 1024;
+        // Attention probabilities (heads x T per token) grow with the sequence length.
+        QTest::newRow("demo-tiny LoRA r8, 2 x 1024 tokens")
+            << QStringLiteral("demo-tiny") << QStringLiteral("lora") << 8 << 2 << 1024;
         // Gradients and both AdamW moments for every weight.
         QTest::newRow("demo-tiny full fine-tuning, 4 x 256 tokens")
             << QStringLiteral("demo-tiny") << QStringLiteral("full") << 8 << 4 << 256;
@@ -158,6 +158,9 @@ private Q_SLOTS:
 int main(int argc, char** argv) {
     if (argc >= 7 && std::strcmp(argv[1], "--measure") == 0)
         return measure(argv);
+    // A real training step of each shape takes minutes on a small, busy machine.
+    if (!qEnvironmentVariableIsSet("QTEST_FUNCTION_TIMEOUT"))
+        qputenv("QTEST_FUNCTION_TIMEOUT", "3000000");
     QCoreApplication app(argc, argv);
     TestMemoryEstimate test;
     return QTest::qExec(&test, argc, argv);
