@@ -1,7 +1,7 @@
 #pragma once
 // The built-in demo for the studio (`peft-studio --demo`, tests): the demo model and data, and
 // the demo run configuration (ps/demo.h). The model is bundled with installed builds; elsewhere
-// it is created the first time, as `peft-studio-cli demo` does (a few MB of random weights in
+// it is created the first time, as `peft-studio-cli demo` does (~30 MB of random weights in
 // the user's data folder, well under a second).
 #include "ps/run_config.h"
 

@@ -18,6 +18,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <limits>
 
 namespace ps::ui {
@@ -83,17 +84,18 @@ HyperparameterForm::HyperparameterForm(RunDraft& draft, QWidget* parent) : QWidg
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(0, 0, 0, 0);
     v->setSpacing(6);
-    v->addWidget(addGroup(tr("Training"),
-                          {QStringLiteral("learning_rate"), QStringLiteral("num_train_epochs"), QStringLiteral("max_steps"),
-                           QStringLiteral("per_device_train_batch_size"), QStringLiteral("gradient_accumulation_steps"),
-                           QStringLiteral("lr_scheduler_type"), QStringLiteral("warmup_ratio")},
-                          false));
+    v->addWidget(
+        addGroup(tr("Training"),
+                 {QStringLiteral("learning_rate"), QStringLiteral("num_train_epochs"), QStringLiteral("max_steps"),
+                  QStringLiteral("per_device_train_batch_size"), QStringLiteral("gradient_accumulation_steps"),
+                  QStringLiteral("lr_scheduler_type"), QStringLiteral("warmup_ratio")},
+                 false));
     v->addWidget(addGroup(tr("Evaluation and checkpoints"),
                           {QStringLiteral("logging_steps"), QStringLiteral("eval_steps"), QStringLiteral("save_steps"),
                            QStringLiteral("early_stopping_patience")},
                           false));
-    v->addWidget(addGroup(tr("Run"), {QStringLiteral("run_name"), QStringLiteral("output_dir"), QStringLiteral("seed")},
-                          false));
+    v->addWidget(
+        addGroup(tr("Run"), {QStringLiteral("run_name"), QStringLiteral("output_dir"), QStringLiteral("seed")}, false));
     v->addWidget(addGroup(tr("Advanced"),
                           {QStringLiteral("optimizer"), QStringLiteral("weight_decay"), QStringLiteral("max_grad_norm"),
                            QStringLiteral("adam_beta1"), QStringLiteral("adam_beta2"), QStringLiteral("adam_epsilon"),
@@ -109,6 +111,12 @@ HyperparameterForm::HyperparameterForm(RunDraft& draft, QWidget* parent) : QWidg
     v->addWidget(problems_);
     v->addStretch(1);
 
+    // One label column for all groups, so the editors line up.
+    int labelWidth = 0;
+    for (const QLabel* label : std::as_const(labels_))
+        labelWidth = std::max(labelWidth, label->sizeHint().width());
+    for (QLabel* label : std::as_const(labels_))
+        label->setMinimumWidth(labelWidth);
     load(editors_.keys());
     connect(&draft_, &RunDraft::changed, this, [this](const QStringList& keys) { load(keys); });
 }
@@ -121,8 +129,7 @@ QWidget* HyperparameterForm::addGroup(const QString& title, const QStringList& k
     // A disclosure button (keyboard-reachable, Space toggles) rather than a group box frame.
     auto* header = new QToolButton(group);
     header->setText(title);
-    header->setCheckable(true);
-    header->setChecked(!collapsed);
+    header->setAccessibleDescription(tr("Shows or hides these settings"));
     header->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     header->setArrowType(collapsed ? Qt::RightArrow : Qt::DownArrow);
     header->setAutoRaise(true);
@@ -139,12 +146,14 @@ QWidget* HyperparameterForm::addGroup(const QString& title, const QStringList& k
         QWidget* editor = makeEditor(key);
         auto* label = new QLabel(labelFor(key), body);
         label->setBuddy(editor);
+        labels_ << label;
         label->setToolTip(editor->toolTip());
         form->addRow(label, editor);
     }
     body->setVisible(!collapsed);
     v->addWidget(body);
-    connect(header, &QToolButton::toggled, body, [header, body](bool open) {
+    connect(header, &QToolButton::clicked, body, [header, body] {
+        const bool open = body->isHidden();
         body->setVisible(open);
         header->setArrowType(open ? Qt::DownArrow : Qt::RightArrow);
     });
@@ -157,9 +166,8 @@ QWidget* HyperparameterForm::makeEditor(const QString& key) {
     QWidget* editor = nullptr;
     if (info->type == ps::ConfigValueType::Bool) {
         auto* box = new QCheckBox(this);
-        connect(box, &QCheckBox::toggled, this, [this, key](bool on) {
-            commit(key, on ? QStringLiteral("true") : QStringLiteral("false"));
-        });
+        connect(box, &QCheckBox::toggled, this,
+                [this, key](bool on) { commit(key, on ? QStringLiteral("true") : QStringLiteral("false")); });
         editor = box;
     } else if (!info->choices.empty()) {
         auto* combo = new QComboBox(this);
@@ -186,6 +194,10 @@ QWidget* HyperparameterForm::makeEditor(const QString& key) {
         connect(line, &QLineEdit::editingFinished, this, [this, key, line] { commit(key, line->text()); });
         editor = line;
     }
+    // The form lives in a narrow column: editors take the width they are given instead of
+    // asking for room for ten-digit numbers.
+    editor->setSizePolicy(QSizePolicy::Ignored, editor->sizePolicy().verticalPolicy());
+    editor->setMinimumWidth(90);
     editor->setObjectName(key);
     editor->setToolTip(tooltipFor(*info));
     editor->setAccessibleName(labelFor(key));

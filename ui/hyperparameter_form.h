@@ -5,6 +5,7 @@
 // changes (a loaded YAML file, another page) come back into the editors. A value the draft
 // rejects stays in its editor, marked, with the reason shown under the form.
 #include <QHash>
+#include <QList>
 #include <QWidget>
 
 class QLabel;
@@ -34,6 +35,7 @@ private:
 
     RunDraft& draft_;
     QHash<QString, QWidget*> editors_;
+    QList<QLabel*> labels_;
     QHash<QString, QString> rejected_; // key -> why the last edit was refused
     QLabel* problems_ = nullptr;
 };

@@ -4,6 +4,7 @@
 #include "qcustomplot_include.h"
 
 #include <QEvent>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
 
@@ -34,7 +35,11 @@ LiveChart::LiveChart(const QString& title, QWidget* parent) : QWidget(parent) {
     QFont f = title_->font();
     f.setBold(true);
     title_->setFont(f);
-    v->addWidget(title_);
+    header_ = new QHBoxLayout;
+    header_->setContentsMargins(0, 0, 0, 0);
+    header_->addWidget(title_);
+    header_->addStretch(1);
+    v->addLayout(header_);
 
     plot_ = new QCustomPlot(this);
     plot_->setFocusPolicy(Qt::NoFocus);
@@ -42,9 +47,19 @@ LiveChart::LiveChart(const QString& title, QWidget* parent) : QWidget(parent) {
     plot_->xAxis->setLabel(tr("Step"));
     plot_->xAxis->setRange(0, xEnd_);
     plot_->yAxis->setRange(0, 1);
+    // Said in the empty plot, so that an empty chart reads as "not yet", not as "broken".
+    emptyText_ = new QCPItemText(plot_);
+    emptyText_->position->setType(QCPItemPosition::ptAxisRectRatio);
+    emptyText_->position->setCoords(0.5, 0.5);
+    emptyText_->setPositionAlignment(Qt::AlignCenter);
+    emptyText_->setTextAlignment(Qt::AlignCenter);
+    emptyText_->setClipToAxisRect(true);
     plot_->axisRect()->setAutoMargins(QCP::msLeft | QCP::msBottom | QCP::msRight | QCP::msTop);
     plot_->legend->setVisible(false);
-    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot_->legend->setFillOrder(QCPLegend::foColumnsFirst); // one row above the plot
+    plot_->legend->setIconSize(18, 10);
+    plot_->legend->setColumnSpacing(12);
+    plot_->legend->setMargins(QMargins(4, 0, 4, 0));
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
     plot_->legend->setFont(small);
@@ -77,7 +92,26 @@ QString LiveChart::yLabel() const {
     return plot_->yAxis->label();
 }
 
+void LiveChart::addHeaderWidget(QWidget* widget) {
+    header_->addWidget(widget);
+}
+
 void LiveChart::setLegendVisible(bool visible) {
+    if (visible == legendShown_)
+        return;
+    legendShown_ = visible;
+    // The legend gets its own row above the axes, so it never hides the curves; without a
+    // legend the row is removed and the axes take the whole height.
+    QCPLayoutGrid* layout = plot_->plotLayout();
+    if (visible) {
+        layout->insertRow(0);
+        layout->addElement(0, 0, plot_->legend);
+        layout->setRowStretchFactor(0, 0.001);
+    } else {
+        layout->take(plot_->legend);
+        layout->simplify();
+        plot_->axisRect()->insetLayout()->addElement(plot_->legend, Qt::AlignTop | Qt::AlignRight);
+    }
     plot_->legend->setVisible(visible);
 }
 
@@ -95,10 +129,10 @@ void LiveChart::setLogScale(bool on) {
     refresh();
 }
 
-void LiveChart::setScientificTicks(bool on) {
-    scientific_ = on;
-    plot_->yAxis->setNumberFormat(on ? QStringLiteral("eb") : QStringLiteral("gb"));
-    plot_->yAxis->setNumberPrecision(on ? 1 : 6);
+void LiveChart::setTickPrecision(int digits) {
+    // "gb": plain numbers where they are short (0.002, 0), powers of ten (1·10⁻⁵) otherwise.
+    plot_->yAxis->setNumberFormat(QStringLiteral("gb"));
+    plot_->yAxis->setNumberPrecision(digits);
 }
 
 void LiveChart::setYFromZero(bool on) {
@@ -176,7 +210,14 @@ void LiveChart::rescale() {
     plot_->yAxis->setRange(fromZero_ && lo >= 0 ? 0 : lo - pad, hi + pad);
 }
 
+void LiveChart::setEmptyText(const QString& text) {
+    emptyText_->setText(text);
+}
+
 void LiveChart::refresh() {
+    const bool empty = std::all_of(series_.begin(), series_.end(), [](const Series& s) { return s.displayed == 0; });
+    emptyText_->setVisible(empty);
+    plot_->yAxis->setTickLabels(!empty); // no made-up 0..1 scale
     rescale();
     plot_->replot(QCustomPlot::rpQueuedReplot);
 }
@@ -192,7 +233,7 @@ void LiveChart::styleSeries(Series& s) {
         s.graph->setScatterStyle(QCPScatterStyle::ssNone);
         break;
     case SeriesStyle::Faint:
-        pen.setColor(withAlpha(primary, 90));
+        pen.setColor(withAlpha(primary, 110));
         pen.setWidthF(1.0);
         s.graph->setScatterStyle(QCPScatterStyle::ssNone);
         break;
@@ -205,7 +246,8 @@ void LiveChart::styleSeries(Series& s) {
     case SeriesStyle::Markers:
         pen.setColor(kAccent);
         pen.setWidthF(1.5);
-        s.graph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, kAccent, palette().color(QPalette::Base), 6));
+        s.graph->setScatterStyle(
+            QCPScatterStyle(QCPScatterStyle::ssCircle, kAccent, palette().color(QPalette::Base), 6));
         break;
     }
     s.graph->setPen(pen);
@@ -226,9 +268,13 @@ void LiveChart::applyPalette() {
         axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
         axis->grid()->setZeroLinePen(Qt::NoPen);
     }
-    plot_->legend->setBrush(withAlpha(base, 220));
-    plot_->legend->setBorderPen(QPen(grid, 1));
+    plot_->legend->setBrush(Qt::NoBrush);
+    plot_->legend->setBorderPen(Qt::NoPen);
     plot_->legend->setTextColor(text);
+    emptyText_->setColor(pal.color(QPalette::PlaceholderText));
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.9);
+    emptyText_->setFont(small);
     for (Series& s : series_)
         styleSeries(s);
     plot_->replot(QCustomPlot::rpQueuedReplot);

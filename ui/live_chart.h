@@ -10,6 +10,8 @@
 
 class QCustomPlot;
 class QCPGraph;
+class QCPItemText;
+class QHBoxLayout;
 class QLabel;
 
 namespace ps::ui {
@@ -21,10 +23,10 @@ public:
     // How a series is drawn; colours come from the palette (Highlight) plus one accent hue that
     // reads on light and dark backgrounds alike.
     enum class SeriesStyle {
-        Line,      // the main curve
-        Faint,     // raw values behind a smoothed Line
-        Dashed,    // a second measure on the same axis (GPU reserved next to allocated)
-        Markers,   // sparse points (evaluations): accent line with circles
+        Line,    // the main curve
+        Faint,   // raw values behind a smoothed Line
+        Dashed,  // a second measure on the same axis (GPU reserved next to allocated)
+        Markers, // sparse points (evaluations): accent line with circles
     };
 
     explicit LiveChart(const QString& title, QWidget* parent = nullptr);
@@ -33,15 +35,19 @@ public:
     int addSeries(const QString& name, SeriesStyle style);
     void setYLabel(const QString& label);
     QString yLabel() const;
-    // Shows the legend (charts with more than one series).
+    // Shows the legend, in a row above the axes (charts with more than one series).
     void setLegendVisible(bool visible);
+    // A control next to the title (the loss chart's log-scale toggle).
+    void addHeaderWidget(QWidget* widget);
     // Logarithmic y axis (loss); non-positive values are left out of the range.
     void setLogScale(bool on);
     bool isLogScale() const { return logScale_; }
-    // Tick labels like 1e-4 instead of 0.0001 (learning rate).
-    void setScientificTicks(bool on);
+    // Significant digits of the y tick labels (small for the learning rate: 0.002, 1.5e-4).
+    void setTickPrecision(int digits);
     // The y range starts at 0 (rates and sizes), instead of hugging the data (loss).
     void setYFromZero(bool on);
+    // What the chart says while it has no points ("Appears with the first logged step").
+    void setEmptyText(const QString& text);
     // The x range always spans [0, max(xEnd, last point)] so the curve grows into a stable frame.
     void setXEnd(double xEnd);
 
@@ -75,11 +81,13 @@ private:
     int buckets() const;
 
     QLabel* title_ = nullptr;
+    QHBoxLayout* header_ = nullptr;
+    QCPItemText* emptyText_ = nullptr;
     QCustomPlot* plot_ = nullptr;
     std::vector<Series> series_;
     double xEnd_ = 1.0;
     bool logScale_ = false;
-    bool scientific_ = false;
+    bool legendShown_ = false;
     bool fromZero_ = false;
 };
 

@@ -64,14 +64,15 @@ void MetricsHistory::append(const MetricSample& sample) {
 void MetricsHistory::dropFromStep(std::int64_t step, bool eval) {
     const auto x = static_cast<double>(step);
     if (eval) {
-        const auto keep = static_cast<std::size_t>(std::lower_bound(evalStep.begin(), evalStep.end(), x) - evalStep.begin());
+        const auto keep =
+            static_cast<std::size_t>(std::lower_bound(evalStep.begin(), evalStep.end(), x) - evalStep.begin());
         truncate(evalStep, keep);
         truncate(evalLoss, keep);
     } else {
         const auto keep =
             static_cast<std::size_t>(std::lower_bound(trainStep.begin(), trainStep.end(), x) - trainStep.begin());
-        for (auto* column : {&trainStep, &loss, &lossSmoothed, &learningRate, &tokensPerSec, &memoryMiB,
-                             &reservedMemoryMiB})
+        for (auto* column :
+             {&trainStep, &loss, &lossSmoothed, &learningRate, &tokensPerSec, &memoryMiB, &reservedMemoryMiB})
             truncate(*column, keep);
         rebuildSmoothing();
     }

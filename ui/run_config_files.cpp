@@ -84,8 +84,8 @@ void RunConfigActions::openConfig() {
 }
 
 void RunConfigActions::saveConfigAs() {
-    QString path = QFileDialog::getSaveFileName(window_, tr("Save Run Config"), lastFolder_ + QStringLiteral("/run.yaml"),
-                                                tr("YAML files (*.yaml *.yml)"));
+    QString path = QFileDialog::getSaveFileName(
+        window_, tr("Save Run Config"), lastFolder_ + QStringLiteral("/run.yaml"), tr("YAML files (*.yaml *.yml)"));
     if (path.isEmpty())
         return;
     if (QFileInfo(path).suffix().isEmpty())

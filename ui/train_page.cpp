@@ -86,7 +86,7 @@ TrainPage::TrainPage(RunDraft& draft, QWidget* parent) : QWidget(parent), draft_
     splitter_->addWidget(right);
     splitter_->setStretchFactor(0, 0);
     splitter_->setStretchFactor(1, 1);
-    splitter_->setSizes({300, 800});
+    splitter_->setSizes({330, 800});
     layout->addWidget(splitter_, 1);
 
     connect(controller_, &TrainingController::metricsReceived, dashboard_, &TrainingDashboard::appendSample);
@@ -105,6 +105,13 @@ TrainPage::TrainPage(RunDraft& draft, QWidget* parent) : QWidget(parent), draft_
         updateButtons();
         Q_EMIT busyChanged(active);
     });
+    // Before the first run the charts span the planned steps, so they do not jump at the start.
+    const auto sizeEmptyCharts = [this] {
+        if (!controller_->isActive() && dashboard_->history().sampleCount() == 0)
+            dashboard_->reset(draft_.config().max_steps);
+    };
+    connect(&draft_, &RunDraft::changed, this, sizeEmptyCharts);
+    sizeEmptyCharts();
     updateButtons();
 }
 
@@ -154,7 +161,8 @@ bool TrainPage::start() {
     if (!problems.isEmpty()) {
         QString advice = tr("Fix the settings named above, then press Start again.");
         if (draft_.config().model_name_or_path.empty() || draft_.config().dataset.empty())
-            advice = tr("Choose a base model on the Model page and a dataset on the Data page, then press Start again.");
+            advice =
+                tr("Choose a base model on the Model page and a dataset on the Data page, then press Start again.");
         error_->showError(tr("Training cannot start yet"), problems.join(QLatin1Char('\n')), advice);
         return false;
     }
@@ -164,9 +172,9 @@ bool TrainPage::start() {
     const ps::RunConfig config = draft_.config();
     dashboard_->reset(config.max_steps > 0 ? config.max_steps : 0);
     lastRunResumable_ = false;
-    appendLog(static_cast<int>(ps::LogLevel::Info), tr("Starting a %1 run on %2")
-                                                        .arg(toQ(config.finetuning_type),
-                                                             QDir::toNativeSeparators(toQ(config.model_name_or_path))));
+    appendLog(static_cast<int>(ps::LogLevel::Info),
+              tr("Starting a %1 run on %2")
+                  .arg(toQ(config.finetuning_type), QDir::toNativeSeparators(toQ(config.model_name_or_path))));
     return controller_->start(config);
 }
 
@@ -195,11 +203,11 @@ void TrainPage::stop() {
 bool TrainPage::askToStopForClose() {
     if (!controller_->isActive())
         return true;
-    const auto answer = QMessageBox::question(
-        window(), tr("Stop Training?"),
-        tr("A training run is in progress. Stop it and close PEFT Studio?\n\nA checkpoint of the last completed step is "
-           "written first, so the run can be continued later."),
-        QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    const auto answer = QMessageBox::question(window(), tr("Stop Training?"),
+                                              tr("A training run is in progress. Stop it and close PEFT Studio?\n\nA "
+                                                 "checkpoint of the last completed step is "
+                                                 "written first, so the run can be continued later."),
+                                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer != QMessageBox::Yes)
         return false;
     controller_->stop();
@@ -209,9 +217,9 @@ bool TrainPage::askToStopForClose() {
 void TrainPage::appendLog(int level, const QString& text) {
     static const char* const prefixes[] = {"debug", "info", "warning", "error"};
     const int index = std::clamp(level, 0, 3);
-    log_->appendPlainText(QStringLiteral("%1  %2: %3")
-                              .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")),
-                                   QLatin1String(prefixes[index]), text));
+    log_->appendPlainText(
+        QStringLiteral("%1  %2: %3")
+            .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), QLatin1String(prefixes[index]), text));
 }
 
 void TrainPage::onStateChanged() {

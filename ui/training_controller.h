@@ -72,4 +72,3 @@ private:
 };
 
 } // namespace ps::ui
-

@@ -13,7 +13,7 @@ TrainingDashboard::TrainingDashboard(QWidget* parent) : QWidget(parent) {
     loss_ = new LiveChart(tr("Loss"), this);
     loss_->setObjectName(QStringLiteral("lossChart"));
     loss_->addSeries(tr("Training"), LiveChart::SeriesStyle::Faint);
-    loss_->addSeries(tr("Training (smoothed)"), LiveChart::SeriesStyle::Line);
+    loss_->addSeries(tr("Smoothed"), LiveChart::SeriesStyle::Line);
     loss_->addSeries(tr("Validation"), LiveChart::SeriesStyle::Markers);
     loss_->setYLabel(tr("Loss (nats / token)"));
     loss_->setLegendVisible(true);
@@ -22,7 +22,7 @@ TrainingDashboard::TrainingDashboard(QWidget* parent) : QWidget(parent) {
     lr_->setObjectName(QStringLiteral("learningRateChart"));
     lr_->addSeries(tr("Learning rate"), LiveChart::SeriesStyle::Line);
     lr_->setYLabel(tr("Learning rate"));
-    lr_->setScientificTicks(true);
+    lr_->setTickPrecision(3);
     lr_->setYFromZero(true);
 
     memory_ = new LiveChart(tr("Memory"), this);
@@ -38,10 +38,11 @@ TrainingDashboard::TrainingDashboard(QWidget* parent) : QWidget(parent) {
     throughput_->setYLabel(tr("Trained tokens / s"));
     throughput_->setYFromZero(true);
 
-    logScale_ = new QCheckBox(tr("&Log scale"), this);
+    logScale_ = new QCheckBox(tr("&Log scale"), loss_);
     logScale_->setObjectName(QStringLiteral("logScaleToggle"));
     logScale_->setToolTip(tr("Show the loss on a logarithmic axis: late, small improvements stay visible."));
     connect(logScale_, &QCheckBox::toggled, this, [this](bool on) { loss_->setLogScale(on); });
+    loss_->addHeaderWidget(logScale_);
 
     auto* grid = new QGridLayout;
     grid->setSpacing(12);
@@ -54,8 +55,11 @@ TrainingDashboard::TrainingDashboard(QWidget* parent) : QWidget(parent) {
 
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(0, 0, 0, 0);
-    v->addWidget(logScale_, 0, Qt::AlignRight);
     v->addLayout(grid, 1);
+
+    loss_->setEmptyText(tr("The loss appears here\nwith the first logged step"));
+    for (LiveChart* chart : {lr_, memory_, throughput_})
+        chart->setEmptyText(tr("Appears with the\nfirst logged step"));
 
     redrawTimer_ = new QTimer(this);
     redrawTimer_->setSingleShot(true);
@@ -70,8 +74,9 @@ void TrainingDashboard::appendSample(const ps::MetricSample& sample) {
 
 void TrainingDashboard::reset(std::int64_t totalSteps) {
     history_.clear();
+    // Unknown before the data is read (epoch-based runs): a short axis until the first sample.
     for (LiveChart* chart : {loss_, lr_, memory_, throughput_})
-        chart->setXEnd(static_cast<double>(totalSteps));
+        chart->setXEnd(totalSteps > 0 ? static_cast<double>(totalSteps) : 10.0);
     dirty_ = true;
     redraw();
 }
@@ -96,9 +101,9 @@ void TrainingDashboard::redraw() {
     dirty_ = false;
     ++redraws_;
     const MetricsHistory& h = history_;
-    const auto xEnd = static_cast<double>(h.totalSteps());
-    for (LiveChart* chart : {loss_, lr_, memory_, throughput_})
-        chart->setXEnd(xEnd);
+    if (h.totalSteps() > 0)
+        for (LiveChart* chart : {loss_, lr_, memory_, throughput_})
+            chart->setXEnd(static_cast<double>(h.totalSteps()));
 
     loss_->setSeriesData(RawLoss, h.trainStep, h.loss);
     loss_->setSeriesData(SmoothedLoss, h.trainStep, h.lossSmoothed);

@@ -87,7 +87,7 @@ void TrainingProgress::resetNumbers() {
     step_ = total_ = 0;
     epoch_ = tokensPerSec_ = elapsed_ = 0;
     eta_.reset();
-    details_->clear();
+    hasNumbers_ = false;
     updateBar();
 }
 
@@ -107,18 +107,30 @@ void TrainingProgress::setSample(const ps::MetricSample& sample) {
         tokensPerSec_ = sample.tokensPerSec;
         eta_ = sample.etaSec;
     }
+    hasNumbers_ = true;
+    updateBar();
+}
+
+void TrainingProgress::updateDetails() {
+    if (!hasNumbers_) {
+        details_->clear();
+        return;
+    }
     const QLocale locale;
     QStringList parts;
     parts << tr("Epoch %1").arg(locale.toString(epoch_, 'f', 2));
-    if (eta_ && trainerState_ != ps::TrainerState::Completed)
+    // The ETA only while the run is going somewhere.
+    const bool going = trainerState_ == ps::TrainerState::Running || trainerState_ == ps::TrainerState::Evaluating ||
+                       trainerState_ == ps::TrainerState::Saving;
+    if (eta_ && going)
         parts << tr("ETA %1").arg(formatDuration(*eta_));
     parts << tr("%1 tokens/s").arg(locale.toString(tokensPerSec_, 'f', 0));
     parts << tr("elapsed %1").arg(formatDuration(elapsed_));
     details_->setText(parts.join(QStringLiteral("  \u00b7  ")));
-    updateBar();
 }
 
 void TrainingProgress::updateBar() {
+    updateDetails();
     if (!idle_ && trainerState_ == ps::TrainerState::Preparing) {
         bar_->setRange(0, 0); // busy: the step count is not known yet
         return;

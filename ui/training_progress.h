@@ -37,6 +37,7 @@ public:
 
 private:
     void updateBar();
+    void updateDetails();
 
     QLabel* state_ = nullptr;
     QProgressBar* bar_ = nullptr;
@@ -49,6 +50,7 @@ private:
     double tokensPerSec_ = 0;
     std::optional<double> eta_;
     double elapsed_ = 0;
+    bool hasNumbers_ = false;
 };
 
 } // namespace ps::ui

@@ -23,10 +23,11 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         QCoreApplication::translate("main", "When the window is shown and its work is done, save it as a PNG to FILE "
                                             "and exit."),
         QStringLiteral("FILE"));
-    const QCommandLineOption demo(QStringLiteral("demo"),
-                                  QCoreApplication::translate("main", "Open the demo model and the demo run settings."));
-    const QCommandLineOption autorun(QStringLiteral("autorun"),
-                                     QCoreApplication::translate("main", "Start training with the run settings at once (e.g. with --demo)."));
+    const QCommandLineOption demo(
+        QStringLiteral("demo"), QCoreApplication::translate("main", "Open the demo model and the demo run settings."));
+    const QCommandLineOption autorun(
+        QStringLiteral("autorun"),
+        QCoreApplication::translate("main", "Start training with the run settings at once (e.g. with --demo)."));
     const QCommandLineOption quitWhenDone(QStringLiteral("quit-when-done"),
                                           QCoreApplication::translate("main", "Exit once pending work has finished."));
     const QCommandLineOption settings(

@@ -21,7 +21,7 @@ void lossCurve(int n, std::vector<double>& x, std::vector<double>& y) {
         y[static_cast<std::size_t>(i)] = 2.0 + 3.0 * std::exp(-i / 2000.0) + 0.1 * std::sin(i * 0.37);
     }
     if (n > 1000) {
-        y[777] = 50.0;  // a spike
+        y[777] = 50.0;   // a spike
         y[n / 2] = 0.01; // a dip
     }
 }

@@ -41,7 +41,8 @@ std::vector<std::string> shellWords(const std::string& line) {
         } else if (c == '"') {
             inWord = true;
             for (++i; i < line.size() && line[i] != '"'; ++i) {
-                if (line[i] == '\\' && i + 1 < line.size() && std::string("\\\"$`").find(line[i + 1]) != std::string::npos)
+                if (line[i] == '\\' && i + 1 < line.size() &&
+                    std::string("\\\"$`").find(line[i + 1]) != std::string::npos)
                     ++i;
                 word += line[i];
             }

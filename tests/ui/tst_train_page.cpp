@@ -179,8 +179,7 @@ private Q_SLOTS:
 
         // Stop: cancelled with a checkpoint; the run can be continued.
         QTest::mouseClick(page.stopButton(), Qt::LeftButton);
-        QVERIFY(page.progress()->stateText().startsWith(QStringLiteral("Stopping")) ||
-                !page.isTraining());
+        QVERIFY(page.progress()->stateText().startsWith(QStringLiteral("Stopping")) || !page.isTraining());
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
         const ps::RunSummary stopped = lastSummary(finished);
         QCOMPARE(ps::runStatusName(stopped.status), "cancelled");
@@ -228,6 +227,24 @@ private Q_SLOTS:
         QVERIFY(hasCheckpoint(QString::fromStdString(summary.runDir)));
         // The draft was saved with the window state.
         QVERIFY(settings.draftYaml().contains(QStringLiteral("max_steps: 400")));
+    }
+
+    void lastDraftIsRestoredOnStart() {
+        const QString file = env_->path() + QStringLiteral("/draft.ini");
+        const ps::RunConfig config = env_->config(33, 11);
+        {
+            AppSettings settings(file);
+            MainWindow window(settings);
+            window.draft()->setConfig(config);
+            window.show();
+            QTRY_VERIFY(!window.isBusy());
+            QVERIFY(window.close());
+        }
+        AppSettings settings(file);
+        MainWindow window(settings);
+        window.restoreFromSettings(false);
+        QVERIFY(window.draft()->config() == config);
+        QTRY_VERIFY(!window.isBusy());
     }
 
     void problemsBlockTheStartWithAdvice() {

@@ -58,10 +58,12 @@ private Q_SLOTS:
         QVERIFY(metrics.count() >= 30);
         QVERIFY2(lateMs.size() >= 50, "too few ticks measured during training");
         std::sort(lateMs.begin(), lateMs.end());
-        const auto at = [&](double q) { return lateMs[static_cast<std::size_t>(q * static_cast<double>(lateMs.size() - 1))]; };
+        const auto at = [&](double q) {
+            return lateMs[static_cast<std::size_t>(q * static_cast<double>(lateMs.size() - 1))];
+        };
         const double p50 = at(0.50), p99 = at(0.99), worst = lateMs.back();
-        qInfo("event-loop lateness during a demo run: %zu ticks, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-              lateMs.size(), p50, p99, worst);
+        qInfo("event-loop lateness during a demo run: %zu ticks, p50 %.2f ms, p99 %.2f ms, max %.2f ms", lateMs.size(),
+              p50, p99, worst);
         QVERIFY2(p99 < 50.0, qPrintable(QStringLiteral("p99 lateness %1 ms").arg(p99)));
     }
 };
