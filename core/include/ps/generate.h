@@ -60,11 +60,11 @@ const char* generationStopName(GenerationStop stop);
 
 struct GenerationResult {
     std::vector<std::int32_t> ids; // the new tokens only
-    std::string text;              // what was streamed: their text, up to a stop string
+    std::string text;              // what was streamed: their text, up to a stop string ("" without a tokenizer)
     GenerationStop stop = GenerationStop::MaxNewTokens;
     std::int64_t promptTokens = 0;
-    double prefillSeconds = 0.0; // the prompt's forward pass and the first token
-    double decodeSeconds = 0.0;  // every later token
+    double prefillSeconds = 0.0;       // the prompt's forward pass and the first token
+    double decodeSeconds = 0.0;        // every later token
     std::vector<std::string> warnings; // e.g. chat template fallbacks
 };
 
@@ -89,6 +89,8 @@ struct GeneratorConfig {
 // repetition_penalty, max_new_tokens. Defaults when the file is absent.
 GenerationOptions generationDefaults(const std::string& modelDir);
 
+// One loaded model (+ adapter, + tokenizer). Not thread-safe: one generation at a time per
+// Generator (two Generators, e.g. base and base + adapter side by side, may run in parallel).
 class Generator final {
 public:
     // Loads the model (and adapter, and tokenizer). Throws ps::Error for a bad folder, dtype or

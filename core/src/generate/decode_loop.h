@@ -58,7 +58,7 @@ struct DecodeSettings {
 using TokenSink = std::function<bool(std::int32_t id, bool last)>;
 
 struct DecodeOutcome {
-    std::vector<std::int32_t> ids; // new tokens
+    std::vector<std::int32_t> ids;                      // new tokens
     GenerationStop stop = GenerationStop::MaxNewTokens; // StopString when the sink ended it
     double prefillSeconds = 0.0;
     double decodeSeconds = 0.0;

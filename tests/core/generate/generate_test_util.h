@@ -81,6 +81,10 @@ struct Runner {
         model->eval();
         source = std::make_unique<gen::LogitsSource>(model, peft.get());
     }
+    Runner(model::CausalLM m, std::unique_ptr<adapters::PeftModel> adapter)
+        : model(std::move(m)), peft(std::move(adapter)) {
+        source = std::make_unique<gen::LogitsSource>(model, peft.get());
+    }
     static Runner fromDirs(const std::string& modelDir, const std::string& adapterDir = "") {
         model::LoadOptions options;
         options.dtype = torch::kFloat32;
@@ -101,8 +105,9 @@ inline std::int64_t tokenizerVocab(const std::string& tokDir) {
 inline void writeTextModel(const std::string& dir, const std::string& tokenizer, std::uint64_t seed) {
     const std::string tokDir = tokenizerFixture(tokenizer);
     const std::int64_t vocab = tokenizerVocab(tokDir);
-    const Json config = {{"model_type", "llama"},       {"hidden_size", 64},          {"intermediate_size", 128},
-                         {"num_hidden_layers", 2},      {"num_attention_heads", 4},   {"num_key_value_heads", 2},
+    const Json config = {{"model_type", "llama"},       {"hidden_size", 64},
+                         {"intermediate_size", 128},    {"num_hidden_layers", 2},
+                         {"num_attention_heads", 4},    {"num_key_value_heads", 2},
                          {"vocab_size", vocab},         {"max_position_embeddings", 512},
                          {"tie_word_embeddings", true}, {"initializer_range", 0.5}};
     writeFileAtomic(joinPath(dir, "config.json"), config.dump(2));
@@ -122,8 +127,13 @@ inline void writeTextModel(const std::string& dir, const std::string& tokenizer,
 inline void writeForcingModel(const std::string& dir, const std::string& tokenizer, std::int32_t forcedToken,
                               const std::string& eosToken = "") {
     const std::string tokDir = tokenizerFixture(tokenizer);
-    const Json config = {{"model_type", "gpt2"}, {"n_layer", 1}, {"n_embd", 16}, {"n_head", 2}, {"n_positions", 64},
-                         {"vocab_size", tokenizerVocab(tokDir)}, {"tie_word_embeddings", false}};
+    const Json config = {{"model_type", "gpt2"},
+                         {"n_layer", 1},
+                         {"n_embd", 16},
+                         {"n_head", 2},
+                         {"n_positions", 64},
+                         {"vocab_size", tokenizerVocab(tokDir)},
+                         {"tie_word_embeddings", false}};
     writeFileAtomic(joinPath(dir, "config.json"), config.dump(2));
     auto m = model::randomCausalLM(model::parseModelConfig(config, "config.json"), 1);
     NamedTensors tensors;

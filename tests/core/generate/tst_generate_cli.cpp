@@ -46,11 +46,11 @@ private Q_SLOTS:
         QTest::addColumn<QString>("adapter");
         QTest::addColumn<QStringList>("extra");
         QTest::newRow("tiny-llama") << QStringLiteral("tiny-llama") << QString() << QStringList{};
-        QTest::newRow("tiny-gpt2, eos ignored") << QStringLiteral("tiny-gpt2") << QString()
-                                                << QStringList{QStringLiteral("--ignore-eos")};
+        QTest::newRow("tiny-gpt2, eos ignored")
+            << QStringLiteral("tiny-gpt2") << QString() << QStringList{QStringLiteral("--ignore-eos")};
         QTest::newRow("lora-r4-qv") << QString() << QStringLiteral("lora-r4-qv") << QStringList{};
-        QTest::newRow("prefix-tuning, no cache") << QString() << QStringLiteral("prefix-tuning")
-                                                 << QStringList{QStringLiteral("--no-cache")};
+        QTest::newRow("prefix-tuning, no cache")
+            << QString() << QStringLiteral("prefix-tuning") << QStringList{QStringLiteral("--no-cache")};
         QTest::newRow("prompt-tuning") << QString() << QStringLiteral("prompt-tuning") << QStringList{};
         QTest::newRow("lokr merged") << QString() << QStringLiteral("lokr") << QStringList{QStringLiteral("--merge")};
     }
@@ -60,8 +60,8 @@ private Q_SLOTS:
         QFETCH(QStringList, extra);
         GeneratorConfig config;
         config.adapterDir = adapter.isEmpty() ? "" : test::adapterFixture(adapter.toStdString());
-        config.modelDir = adapter.isEmpty() ? test::modelFixture(model.toStdString())
-                                            : test::baseOfAdapter(adapter.toStdString());
+        config.modelDir =
+            adapter.isEmpty() ? test::modelFixture(model.toStdString()) : test::baseOfAdapter(adapter.toStdString());
         config.mergeAdapter = extra.contains(QStringLiteral("--merge"));
         GenerationOptions options;
         options.maxNewTokens = 10;
@@ -71,9 +71,15 @@ private Q_SLOTS:
         for (const auto id : expected)
             expectedText << QString::number(id);
 
-        QStringList args{QStringLiteral("--model"), q(config.modelDir), QStringLiteral("--ids"),
-                         QStringLiteral("1,17,400,23,5"), QStringLiteral("--max-new-tokens"), QStringLiteral("10"),
-                         QStringLiteral("--temperature"), QStringLiteral("0"), QStringLiteral("--ids-out")};
+        QStringList args{QStringLiteral("--model"),
+                         q(config.modelDir),
+                         QStringLiteral("--ids"),
+                         QStringLiteral("1,17,400,23,5"),
+                         QStringLiteral("--max-new-tokens"),
+                         QStringLiteral("10"),
+                         QStringLiteral("--temperature"),
+                         QStringLiteral("0"),
+                         QStringLiteral("--ids-out")};
         if (!config.adapterDir.empty())
             args << QStringLiteral("--adapter") << q(config.adapterDir);
         const auto r = runCli(args + extra);
@@ -107,8 +113,9 @@ private Q_SLOTS:
         QTest::addColumn<QString>("message");
         const QString m = q(test::modelFixture("tiny-llama"));
         QTest::newRow("no prompt") << QStringList{QStringLiteral("--model"), m} << QStringLiteral("exactly one");
-        QTest::newRow("prompt and ids") << QStringList{QStringLiteral("--model"), m, QStringLiteral("--prompt"),
-                                                       QStringLiteral("x"), QStringLiteral("--ids"), QStringLiteral("1")}
+        QTest::newRow("prompt and ids") << QStringList{QStringLiteral("--model"),  m,
+                                                       QStringLiteral("--prompt"), QStringLiteral("x"),
+                                                       QStringLiteral("--ids"),    QStringLiteral("1")}
                                         << QStringLiteral("exactly one");
         QTest::newRow("bad id") << QStringList{QStringLiteral("--model"), m, QStringLiteral("--ids"),
                                                QStringLiteral("1,x")}
@@ -116,8 +123,9 @@ private Q_SLOTS:
         QTest::newRow("id outside the vocabulary")
             << QStringList{QStringLiteral("--model"), m, QStringLiteral("--ids"), QStringLiteral("1,5000")}
             << QStringLiteral("outside the vocabulary");
-        QTest::newRow("bad top-p") << QStringList{QStringLiteral("--model"), m, QStringLiteral("--ids"),
-                                                  QStringLiteral("1"), QStringLiteral("--top-p"), QStringLiteral("0")}
+        QTest::newRow("bad top-p") << QStringList{QStringLiteral("--model"), m,
+                                                  QStringLiteral("--ids"),   QStringLiteral("1"),
+                                                  QStringLiteral("--top-p"), QStringLiteral("0")}
                                    << QStringLiteral("top_p");
         QTest::newRow("text without a tokenizer")
             << QStringList{QStringLiteral("--model"), m, QStringLiteral("--prompt"), QStringLiteral("hi")}

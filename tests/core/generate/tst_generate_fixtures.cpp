@@ -2,7 +2,8 @@
 // equals greedy by full recomputation token for token, and the cached logits equal the full
 // forward's at every step, for every model fixture, every adapter fixture (prefix tuning's
 // cached prefixes and prompt tuning's virtual tokens included) and a random model of every
-// supported model_type; the first greedy token is the argmax of the fixture's logits.
+// supported model_type; the first greedy token is the argmax of the fixture's logits, and
+// the whole greedy continuation equals transformers' / peft's (fixtures/generation/greedy_ids.json).
 #include "generate_test_util.h"
 
 #include "ps/error.h"
@@ -106,6 +107,45 @@ private Q_SLOTS:
         compareCachedWithRecomputed(r, {5, 17, 200, 3, 99}, 20);
     }
 
+    // Freshly injected adapters of every method (DoRA and rsLoRA included, which no fixture
+    // has), their tensors perturbed so that none is an identity, on a llama and a gpt2 model.
+    void everyMethodCachesCorrectly_data() {
+        QTest::addColumn<QString>("type");
+        QTest::addColumn<QString>("method");
+        for (const char* type : {"llama", "gpt2"})
+            for (const char* m : {"lora", "dora", "rslora", "ia3", "loha", "lokr", "prompt", "prefix"})
+                QTest::newRow((std::string(type) + " " + m).c_str())
+                    << QString::fromLatin1(type) << QString::fromLatin1(m);
+    }
+    void everyMethodCachesCorrectly() {
+        QFETCH(QString, type);
+        QFETCH(QString, method);
+        const std::string m = method.toStdString();
+        AdapterSpec spec;
+        spec.method = m == "ia3"      ? PeftMethod::Ia3
+                      : m == "loha"   ? PeftMethod::Loha
+                      : m == "lokr"   ? PeftMethod::Lokr
+                      : m == "prompt" ? PeftMethod::PromptTuning
+                      : m == "prefix" ? PeftMethod::PrefixTuning
+                                      : PeftMethod::Lora;
+        spec.r = 4;
+        spec.alpha = 8;
+        spec.useDora = m == "dora";
+        spec.useRslora = m == "rslora";
+        spec.numVirtualTokens = 3;
+        auto base = model::randomCausalLM(tinyConfig(type.toStdString()), 23);
+        auto peft = std::make_unique<adapters::PeftModel>(base, spec, 4);
+        {
+            torch::NoGradGuard noGrad;
+            for (auto& [key, t] : peft->tensors())
+                t.add_(torch::randn_like(t) * 0.3);
+        }
+        peft->train(false);
+        base->eval();
+        test::Runner r(base, std::move(peft));
+        compareCachedWithRecomputed(r, {5, 17, 200, 3, 99}, 12);
+    }
+
     // Through the public API: the first greedy token is the argmax of the reference logits at
     // the prompt's last position (prompt tuning's rows include its virtual tokens, so it is the
     // last row there too).
@@ -129,6 +169,37 @@ private Q_SLOTS:
             QCOMPARE(result.ids.size(), std::size_t(1));
             QCOMPARE(static_cast<std::int64_t>(result.ids[0]), expected);
             QCOMPARE(result.promptTokens, ids.size(1));
+        }
+    }
+
+    // transformers' generate(do_sample=False) (stops at EOS) and its argmax loop without EOS,
+    // token for token, through the public API with and without the cache.
+    void greedyEqualsTransformers_data() { cacheEqualsRecomputation_data(); }
+    void greedyEqualsTransformers() {
+        QFETCH(QString, model);
+        QFETCH(QString, adapter);
+        const std::string a = adapter.toStdString();
+        const Json expected = parseJsonFile(std::string(PS_FIXTURES) + "/generation/greedy_ids.json");
+        const Json& entry = a.empty() ? expected["models"][model.toStdString()] : expected["adapters"][a];
+        QVERIFY(entry.is_object());
+        if (!a.empty() && expected["known_differences"].contains(a))
+            QSKIP(expected["known_differences"][a].get<std::string>().c_str());
+        const std::string dir = a.empty() ? test::modelFixture(model.toStdString()) : test::adapterFixture(a);
+        Generator generator(a.empty() ? test::generatorConfig(dir)
+                                      : test::generatorConfig(test::baseOfAdapter(a), dir));
+        const auto ids = test::referenceTensor(dir, "input_ids");
+        GenerationOptions options;
+        options.maxNewTokens = expected["max_new_tokens"].get<std::int64_t>();
+        for (std::int64_t row = 0; row < ids.size(0); ++row) {
+            for (const bool cache : {true, false}) {
+                options.useKvCache = cache;
+                options.stopOnEos = true;
+                const auto untilEos = generator.generate(test::idsOfRow(ids, row), options).ids;
+                QCOMPARE(untilEos, entry["generate"][row].get<std::vector<std::int32_t>>());
+                options.stopOnEos = false;
+                const auto all = generator.generate(test::idsOfRow(ids, row), options).ids;
+                QCOMPARE(all, entry["loop"][row].get<std::vector<std::int32_t>>());
+            }
         }
     }
 
@@ -206,7 +277,8 @@ private Q_SLOTS:
     }
 
     void samplingIsDeterministicForASeed() {
-        Generator generator(test::generatorConfig(test::modelFixture("tiny-llama"), test::adapterFixture("lora-r8-all")));
+        Generator generator(
+            test::generatorConfig(test::modelFixture("tiny-llama"), test::adapterFixture("lora-r8-all")));
         GenerationOptions options;
         options.maxNewTokens = 24;
         options.stopOnEos = false;

@@ -131,9 +131,9 @@ private Q_SLOTS:
         Generator g(test::generatorConfig(dir));
         QCOMPARE(g.eosIds(), std::vector<std::int32_t>{*tok->tokenToId("<|endoftext|>")});
         std::string streamed;
-        const auto chat = g.generateChat({{"user", "Hi"}}, GenerationOptions{}, [&](std::int32_t, const std::string& p) {
-            streamed += p;
-        }, nullptr, ChatFamily::ChatML);
+        const auto chat = g.generateChat(
+            {{"user", "Hi"}}, GenerationOptions{}, [&](std::int32_t, const std::string& p) { streamed += p; }, nullptr,
+            ChatFamily::ChatML);
         QCOMPARE(chat.ids, std::vector<std::int32_t>{imEnd});
         QCOMPARE(chat.stop, GenerationStop::EndOfTurn);
         QCOMPARE(chat.text, std::string());

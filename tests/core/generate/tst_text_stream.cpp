@@ -45,7 +45,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("tokenizer");
         QTest::addColumn<QString>("text");
         QTest::addColumn<int>("context");
-        const QString mixed = QStringLiteral("Caf\u00e9 \u2014 \u6771\u4eac\u3067 \U0001F914\U0001F937\u200d\u2642\ufe0f ok!");
+        const QString mixed =
+            QStringLiteral("Caf\u00e9 \u2014 \u6771\u4eac\u3067 \U0001F914\U0001F937\u200d\u2642\ufe0f ok!");
         for (const char* tok : {"gpt2", "llama2-spm", "llama3-bpe", "qwen2-bpe", "metaspace-new"}) {
             const QString name = QString::fromLatin1(tok);
             QTest::newRow(qPrintable(name + QStringLiteral(": emoji, CJK, accents"))) << name << mixed << 0;
@@ -142,16 +143,15 @@ private Q_SLOTS:
             << QStringList{QStringLiteral("hello ")} << true;
         QTest::newRow("match across pieces, the start held back")
             << QStringList{QStringLiteral("one E"), QStringLiteral("N"), QStringLiteral("D two")}
-            << QStringList{QStringLiteral("END")}
-            << QStringList{QStringLiteral("one "), QString(), QString()} << true;
+            << QStringList{QStringLiteral("END")} << QStringList{QStringLiteral("one "), QString(), QString()} << true;
         QTest::newRow("a false start is released")
             << QStringList{QStringLiteral("one E"), QStringLiteral("Nx"), QStringLiteral("y")}
             << QStringList{QStringLiteral("END")}
             << QStringList{QStringLiteral("one "), QStringLiteral("ENx"), QStringLiteral("y")} << false;
         QTest::newRow("overlapping prefixes (aab in aaab)")
             << QStringList{QStringLiteral("a"), QStringLiteral("a"), QStringLiteral("a"), QStringLiteral("b")}
-            << QStringList{QStringLiteral("aab")}
-            << QStringList{QString(), QString(), QStringLiteral("a"), QString()} << true;
+            << QStringList{QStringLiteral("aab")} << QStringList{QString(), QString(), QStringLiteral("a"), QString()}
+            << true;
         QTest::newRow("the earliest of several stop strings wins")
             << QStringList{QStringLiteral("x</s>y###z")} << QStringList{QStringLiteral("###"), QStringLiteral("</s>")}
             << QStringList{QStringLiteral("x")} << true;
