@@ -4,6 +4,7 @@
 #include "error_banner.h"
 #include "main_window.h"
 #include "model_page.h"
+#include "run_config_files.h"
 #include "run_draft.h"
 #include "train_page.h"
 #include "startup_options.h"
@@ -81,6 +82,15 @@ int main(int argc, char** argv) {
         } else {
             std::fprintf(stderr, "peft-studio: warning: the demo cannot be set up: %s\n", qPrintable(demo.error));
         }
+    }
+    if (!options.configFile.isEmpty()) {
+        // A run configuration opened from a file manager: its model, data and settings.
+        const QString error = ps::ui::loadDraftFromYaml(*window.draft(), options.configFile);
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "peft-studio: error: %s\n", qPrintable(error));
+            return 2;
+        }
+        window.setCurrentPage(ps::ui::StudioPage::Train);
     }
     if (options.page)
         window.setCurrentPage(*options.page);

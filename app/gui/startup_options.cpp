@@ -35,12 +35,19 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         QCoreApplication::translate("main", "Keep settings in the INI file FILE instead of the user's settings."),
         QStringLiteral("FILE"));
     parser.addOptions({model, page, screenshot, demo, autorun, quitWhenDone, settings});
+    // What the desktop entry (Exec=peft-studio %f) and the file association pass.
+    parser.addPositionalArgument(QStringLiteral("CONFIG"),
+                                 QCoreApplication::translate("main", "A run configuration (.yaml) to open."),
+                                 QStringLiteral("[CONFIG.yaml]"));
     parser.process(app);
 
     StartupOptions out;
-    if (!parser.positionalArguments().isEmpty())
-        out.error = QCoreApplication::translate("main", "unexpected argument '%1' (use --model DIR)")
-                        .arg(parser.positionalArguments().first());
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() > 1)
+        out.error = QCoreApplication::translate("main", "unexpected argument '%1' (one run configuration at most)")
+                        .arg(positional.at(1));
+    else if (positional.size() == 1)
+        out.configFile = positional.first();
     out.modelDir = parser.value(model);
     if (parser.isSet(page)) {
         out.page = pageFromName(parser.value(page));

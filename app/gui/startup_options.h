@@ -12,6 +12,7 @@ namespace ps::ui {
 
 struct StartupOptions {
     QString modelDir;               // --model DIR: open this model folder
+    QString configFile;             // CONFIG.yaml (positional): a run config to open, as `train` takes
     std::optional<StudioPage> page; // --page NAME
     QString screenshotFile;         // --screenshot FILE: save a PNG of the window when idle, then exit 0
     QString settingsFile;           // --settings FILE: an INI file instead of the user's settings
