@@ -8,6 +8,7 @@
 //                  [--prompt 32] [--new 64] [--threads 0] [--no-recompute]
 #include "generate/decode_loop.h"
 #include "model/causal_lm.h"
+#include "model/compute_options.h"
 #include "ps/model_presets.h"
 #include "ps/system_info.h"
 #include "util/json_util.h"
@@ -33,8 +34,7 @@ struct Options {
 void run(const std::string& preset, const Options& o) {
     const auto config = model::parseModelConfig(parseJson(modelPresetConfigJson(preset), preset), preset);
     auto m = model::randomCausalLM(config, 0);
-    const torch::Device device = o.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-    m->to(device, o.dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32);
+    m->to(model::parseComputeDevice(o.device), model::parseComputeDtype(o.dtype));
     gen::LogitsSource source(m);
     std::vector<std::int32_t> prompt;
     for (int i = 0; i < o.prompt; ++i)
@@ -98,8 +98,11 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (o.device == "cuda" && !torch::cuda::is_available()) {
-        std::fprintf(stderr, "--device cuda: LibTorch has no CUDA or no GPU is present\n");
+    try { // the same names and checks as the CLI
+        model::parseComputeDevice(o.device);
+        model::parseComputeDtype(o.dtype);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
         return 2;
     }
     if (o.prompt < 1 || o.newTokens < 2) {

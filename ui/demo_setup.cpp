@@ -26,7 +26,7 @@ DemoSetup prepareDemo() {
     if (!out.modelDir.isEmpty())
         return out;
     // Not bundled: the same folder `peft-studio-cli demo` creates and uses.
-    const QString dir = toQ(ps::userDataDir()) + QStringLiteral("/demo-model");
+    const QString dir = toQ(ps::demoModelDir());
     if (!QFileInfo::exists(dir + QStringLiteral("/config.json"))) {
         const QString tokenizer = findResource(QStringLiteral("demo/tokenizer"));
         if (tokenizer.isEmpty()) {

@@ -4,6 +4,7 @@
 #include "glyph_icons.h"
 #include "model_details_view.h"
 #include "model_list_model.h"
+#include "page_header.h"
 #include "qt_convert.h"
 #include "resource_paths.h"
 
@@ -36,14 +37,6 @@ QString clean(const QString& path) {
     return QDir::cleanPath(QDir(path).absolutePath());
 }
 
-QLabel* pageTitle(const QString& text, QWidget* parent) {
-    auto* label = new QLabel(text, parent);
-    QFont f = label->font();
-    f.setPointSizeF(f.pointSizeF() * 1.5);
-    f.setBold(true);
-    label->setFont(f);
-    return label;
-}
 
 } // namespace
 
@@ -58,13 +51,10 @@ ModelPage::ModelPage(AppSettings& settings, QWidget* parent) : QWidget(parent), 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(24, 20, 24, 12);
     layout->setSpacing(4);
-    layout->addWidget(pageTitle(tr("Base model"), this));
-    auto* subtitle = new QLabel(tr("Pick the model to fine-tune. PEFT Studio lists the models in your Hugging Face "
-                                   "cache and the folders you opened; nothing is downloaded."),
-                                this);
-    subtitle->setForegroundRole(QPalette::PlaceholderText);
-    subtitle->setWordWrap(true);
-    layout->addWidget(subtitle);
+    addPageHeader(layout, tr("Base model"),
+                  tr("Pick the model to fine-tune. PEFT Studio lists the models in your Hugging Face cache and "
+                     "the folders you opened; nothing is downloaded."),
+                  this);
     layout->addSpacing(12);
     layout->addLayout(buildToolbar());
     layout->addSpacing(4);

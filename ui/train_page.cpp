@@ -3,6 +3,7 @@
 #include "error_banner.h"
 #include "glyph_icons.h"
 #include "hyperparameter_form.h"
+#include "page_header.h"
 #include "qt_convert.h"
 #include "run_draft.h"
 #include "training_controller.h"
@@ -24,18 +25,6 @@
 #include <algorithm>
 
 namespace ps::ui {
-namespace {
-
-QLabel* heading(const QString& text, QWidget* parent) {
-    auto* label = new QLabel(text, parent);
-    QFont f = label->font();
-    f.setPointSizeF(f.pointSizeF() * 1.5);
-    f.setBold(true);
-    label->setFont(f);
-    return label;
-}
-
-} // namespace
 
 TrainPage::TrainPage(RunDraft& draft, QWidget* parent) : QWidget(parent), draft_(draft) {
     controller_ = new TrainingController(this);
@@ -43,13 +32,10 @@ TrainPage::TrainPage(RunDraft& draft, QWidget* parent) : QWidget(parent), draft_
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(24, 20, 24, 12);
     layout->setSpacing(6);
-    layout->addWidget(heading(tr("Train"), this));
-    auto* subtitle = new QLabel(tr("Set the training schedule, start, and watch the loss fall. Pause and Stop write a "
-                                   "checkpoint, so a run can always be continued."),
-                                this);
-    subtitle->setForegroundRole(QPalette::PlaceholderText);
-    subtitle->setWordWrap(true);
-    layout->addWidget(subtitle);
+    addPageHeader(layout, tr("Train"),
+                  tr("Set the training schedule, start, and watch the loss fall. Pause and Stop write a "
+                     "checkpoint, so a run can always be continued."),
+                  this);
     error_ = new ErrorBanner(this);
     layout->addWidget(error_);
     layout->addWidget(buildControls());

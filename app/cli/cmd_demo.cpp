@@ -36,7 +36,7 @@ int runDemo(const Args& args) {
         throw Error("demo resources not found next to the executable (expected share/peft-studio/demo or resources/demo); "
                     "set PEFT_STUDIO_RESOURCES");
     const fs::path demo = fs::path(resources) / "demo";
-    const fs::path modelDir = fs::path(userDataDir()) / "demo-model";
+    const fs::path modelDir = demoModelDir();
     if (!fs::exists(modelDir / "config.json")) {
         std::cout << "Creating the demo model in " << modelDir.string()
                   << ": Llama architecture, 4 layers, pre-trained briefly on the bundled corpus (once)" << std::endl;
@@ -44,7 +44,7 @@ int runDemo(const Args& args) {
         ensureDemoModel(demo.string(), pretrainObserver);
     }
     RunConfig config = demoRunConfig(modelDir.string(), (demo / "instructions.jsonl").string());
-    config.output_dir = a.value("output-dir").value_or((fs::path(userDataDir()) / "runs").string());
+    config.output_dir = a.value("output-dir").value_or(""); // empty: defaultRunsRoot(), as every run
     if (a.has("max-steps"))
         config.max_steps = a.intValue("max-steps", config.max_steps);
     for (const auto& s : a.values("set"))

@@ -1,10 +1,11 @@
 // peft-studio-cli runs: list / show / compare in text and JSON, and errors for unknown runs.
+#include "cli_runner.h"
+
 #include "ps/runs.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -14,18 +15,8 @@ using namespace ps;
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(PS_CLI), args);
-    p.waitForFinished(120000);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
+using test::CliResult;
+using test::runCli;
 
 std::string makeRun(const QTemporaryDir& dir, const char* method, double lr, std::int64_t rank, double loss, int day) {
     RunConfig c;

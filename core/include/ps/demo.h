@@ -22,7 +22,10 @@ class TrainerObserver;
 // sequences, `steps` optimizer steps.
 RunConfig demoPretrainConfig(const std::string& modelDir, const std::string& corpusPath, std::int64_t steps);
 
-// The demo model folder (<userDataDir()>/demo-model), created on first use: a demo-tiny model
+// <userDataDir()>/demo-model: where the demo model lives once created (the CLI and the GUI share it).
+std::string demoModelDir();
+
+// The demo model folder (demoModelDir()), created on first use: a demo-tiny model
 // with the tokenizer in <demoResources>/tokenizer, briefly pre-trained on
 // <demoResources>/corpus.txt so that the demo's fine-tuning starts from a model that knows the
 // language's common words (about half a minute on 2 cores; skipped when pretrainSteps is 0).

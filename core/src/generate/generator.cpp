@@ -5,6 +5,7 @@
 #include "generate/generation_config.h"
 #include "generate/incremental_detokenizer.h"
 #include "generate/stop_strings.h"
+#include "model/compute_options.h"
 #include "ps/error.h"
 #include "ps/generate.h"
 #include "ps/tokenizer.h"
@@ -18,25 +19,6 @@ namespace {
 // Ids before the first new token that the streamed text is decoded after (see
 // IncrementalDetokenizer): enough for a SentencePiece leading space or a split character.
 constexpr std::size_t kDetokenizerContext = 5;
-
-torch::Dtype parseDtype(const std::string& name) {
-    if (name == "fp32" || name == "float32")
-        return torch::kFloat32;
-    if (name == "bf16" || name == "bfloat16")
-        return torch::kBFloat16;
-    throw Error("unknown dtype '" + name + "' (expected fp32 or bf16)");
-}
-
-torch::Device parseDevice(const std::string& name) {
-    if (name == "cpu" || name.empty())
-        return torch::kCPU;
-    if (name == "cuda") {
-        if (!torch::cuda::is_available())
-            throw Error("device 'cuda' requested but LibTorch has no CUDA or no GPU is present");
-        return torch::kCUDA;
-    }
-    throw Error("unknown device '" + name + "' (expected cpu or cuda)");
-}
 
 bool hasTokenizer(const std::string& dir) {
     return !dir.empty() &&
@@ -130,8 +112,8 @@ struct Generator::Impl {
 
 Generator::Generator(const GeneratorConfig& config) : impl_(std::make_unique<Impl>()) {
     model::LoadOptions load;
-    load.dtype = parseDtype(config.dtype);
-    load.device = parseDevice(config.device);
+    load.dtype = model::parseComputeDtype(config.dtype);
+    load.device = model::parseComputeDevice(config.device);
     load.copyWeights = config.mergeAdapter; // merging writes into the base weights
     if (config.mergeAdapter && config.adapterDir.empty())
         throw Error("merging needs an adapter");

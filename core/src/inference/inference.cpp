@@ -2,6 +2,7 @@
 
 #include "adapters/peft_model.h"
 #include "model/causal_lm.h"
+#include "model/compute_options.h"
 #include "ps/error.h"
 
 namespace ps {
@@ -18,25 +19,6 @@ std::unique_ptr<adapters::PeftModel> applyAdapter(model::CausalLM& model, const 
     return peft;
 }
 // ---------------------------------------------------------------------------------------------
-
-torch::Dtype parseDtype(const std::string& name) {
-    if (name == "fp32" || name == "float32")
-        return torch::kFloat32;
-    if (name == "bf16" || name == "bfloat16")
-        return torch::kBFloat16;
-    throw Error("unknown dtype '" + name + "' (expected fp32 or bf16)");
-}
-
-torch::Device parseDevice(const std::string& name) {
-    if (name == "cpu" || name.empty())
-        return torch::kCPU;
-    if (name == "cuda") {
-        if (!torch::cuda::is_available())
-            throw Error("device 'cuda' requested but LibTorch has no CUDA or no GPU is present");
-        return torch::kCUDA;
-    }
-    throw Error("unknown device '" + name + "' (expected cpu or cuda)");
-}
 
 } // namespace
 
@@ -57,8 +39,8 @@ Logits computeLogits(const LogitsRequest& request) {
         throw Error("merging needs an adapter");
 
     model::LoadOptions options;
-    options.dtype = parseDtype(request.dtype);
-    options.device = parseDevice(request.device);
+    options.dtype = model::parseComputeDtype(request.dtype);
+    options.device = model::parseComputeDevice(request.device);
     // Merging writes into base weights, which must then not be read-only mmap views.
     options.copyWeights = request.mergeAdapter;
     auto model = model::loadCausalLM(request.modelDir, options);

@@ -8,6 +8,8 @@
 
 #ifdef PS_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
+
+#include <mutex>
 #endif
 
 namespace ps {
@@ -15,9 +17,14 @@ namespace ps {
 #ifdef PS_WITH_CUDA
 namespace {
 // The caching allocator initialises lazily on the first CUDA allocation; asking it for statistics
-// before that fails with "Invalid device argument". A one-element tensor makes sure it exists.
+// before that fails with "Invalid device argument". One allocation per process makes sure it
+// exists for every device (the allocator sets up all devices at once; the statistics are read at
+// every logging step, so no allocation there after the first).
 void ensureAllocator(int device) {
-    (void)torch::empty({1}, torch::TensorOptions().device(torch::kCUDA, static_cast<c10::DeviceIndex>(device)));
+    static std::once_flag once;
+    std::call_once(once, [device] {
+        (void)torch::empty({1}, torch::TensorOptions().device(torch::kCUDA, static_cast<c10::DeviceIndex>(device)));
+    });
 }
 } // namespace
 #endif

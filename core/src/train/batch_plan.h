@@ -2,6 +2,7 @@
 // Which examples go into which micro-batch, epoch by epoch (internal: torch for the tensors).
 // Deterministic from (dataset, train indices, config, epoch): a resumed run recomputes the
 // epoch's plan and continues at the checkpointed micro-batch index.
+#include "ps/adapter.h"
 #include "ps/dataset.h"
 #include "ps/run_config.h"
 
@@ -24,6 +25,12 @@ struct MicroBatch {
     std::int64_t tokens = 0;         // real (non-padding) tokens
     std::int64_t trainedTokens = 0;  // labels != -100
 };
+
+// Whether rows of `method` can be packed (and use a block-diagonal attention bias): prompt and
+// prefix tuning put virtual tokens in front of every sequence, which such a mask cannot describe.
+inline bool methodAllowsPacking(PeftMethod method) {
+    return method != PeftMethod::PromptTuning && method != PeftMethod::PrefixTuning;
+}
 
 class BatchPlanner final {
 public:

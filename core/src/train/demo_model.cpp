@@ -37,8 +37,12 @@ RunConfig demoPretrainConfig(const std::string& modelDir, const std::string& cor
     return c;
 }
 
+std::string demoModelDir() {
+    return (fs::path(userDataDir()) / "demo-model").string();
+}
+
 std::string ensureDemoModel(const std::string& demoResources, TrainerObserver& observer, std::int64_t pretrainSteps) {
-    const fs::path target = fs::path(userDataDir()) / "demo-model";
+    const fs::path target = demoModelDir();
     if (fs::exists(target / "config.json"))
         return target.string();
     const fs::path tokenizer = fs::path(demoResources) / "tokenizer";

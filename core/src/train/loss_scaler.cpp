@@ -9,17 +9,17 @@ bool LossScaler::unscale(const std::vector<torch::Tensor>& params) {
     if (!enabled_)
         return true;
     torch::NoGradGuard noGrad;
-    bool finite = true;
     const double inv = 1.0 / scale_;
+    torch::Tensor finite; // one device-side flag, read once: no GPU sync per parameter
     for (const auto& p : params) {
         auto g = p.grad();
         if (!g.defined())
             continue;
         g.mul_(inv);
-        if (finite && !torch::isfinite(g).all().item<bool>())
-            finite = false;
+        auto ok = torch::isfinite(g).all();
+        finite = finite.defined() ? finite.logical_and(ok) : ok;
     }
-    return finite;
+    return !finite.defined() || finite.item<bool>();
 }
 
 void LossScaler::update(bool finite) {

@@ -2,14 +2,14 @@
 
 #include "adapters/peft_model.h"
 #include "model/causal_lm.h"
+#include "model/compute_options.h"
 #include "ps/model_presets.h"
 #include "ps/run_config.h"
 #include "ps/system_info.h"
-#include "train/adapter_from_config.h"
+#include "ps/run_method.h"
 #include "train/head_loss.h"
 #include "train/optimizer.h"
 #include "train/param_groups.h"
-#include "ps/error.h"
 #include "util/json_util.h"
 
 #include <chrono>
@@ -17,31 +17,21 @@
 namespace ps {
 
 TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::function<void(const std::string&)>& progress) {
-    torch::Device device = torch::kCPU;
-    if (o.device == "cuda" || (o.device == "auto" && cudaUsable())) {
-        if (!cudaUsable())
-            throw Error("bench --device cuda: this LibTorch has no CUDA or no GPU is present");
-        device = torch::Device(torch::kCUDA, 0);
-    } else if (o.device != "cpu" && o.device != "auto") {
-        throw Error("bench: device '" + o.device + "': expected cpu, cuda or auto");
-    }
-    if (o.dtype != "fp32" && o.dtype != "bf16")
-        throw Error("bench: dtype '" + o.dtype + "': expected fp32 or bf16");
+    const torch::Device device = model::parseComputeDevice(o.device);
+    const torch::Dtype dtype = model::parseComputeDtype(o.dtype);
     if (!device.is_cuda())
-        configureThreads(o.threads, o.dtype == "bf16");
+        configureThreads(o.threads, dtype != torch::kFloat32);
     const Json cfgJson = parseJson(modelPresetConfigJson(o.preset), "preset " + o.preset);
     auto config = model::parseModelConfig(cfgJson, "preset " + o.preset);
     auto model = model::randomCausalLM(config, 1234);
-    if (o.dtype == "bf16")
-        model->to(torch::kBFloat16);
-    model->to(device);
+    model->to(device, dtype);
     model->setGradientCheckpointing(o.gradientCheckpointing);
     RunConfig rc;
     rc.finetuning_type = o.method;
     rc.lora_rank = o.rank;
     rc.lora_alpha = 2.0 * static_cast<double>(o.rank);
     rc.model_name_or_path = o.preset;
-    adapters::PeftModel pm(model, train::adapterSpecFromRunConfig(rc), 1);
+    adapters::PeftModel pm(model, adapterSpecForRun(rc), 1);
     pm.train(true);
     train::NamedParams trainable;
     std::set<std::string> decay;

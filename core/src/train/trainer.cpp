@@ -4,6 +4,7 @@
 
 #include "adapters/peft_model.h"
 #include "model/causal_lm.h"
+#include "model/compute_options.h"
 #include "ps/dataset.h"
 #include "ps/error.h"
 #include "ps/hub.h"
@@ -11,7 +12,7 @@
 #include "ps/system_info.h"
 #include "ps/tokenizer.h"
 #include "runs/append_only_file.h"
-#include "train/adapter_from_config.h"
+#include "ps/run_method.h"
 #include "train/batch_plan.h"
 #include "train/checkpoint.h"
 #include "train/grad_clip.h"
@@ -20,6 +21,7 @@
 #include "train/optimizer.h"
 #include "train/param_groups.h"
 #include "train/rng_state.h"
+#include "train/run_data.h"
 #include "train/step_loss.h"
 #include "util/file_util.h"
 
@@ -112,9 +114,9 @@ void RunSession::log(LogLevel level, const std::string& text) {
 
 void RunSession::prepare() {
     validateRunConfig(config_);
-    if (cudaUsable()) {
-        device_ = torch::Device(torch::kCUDA, 0);
-        resetCudaPeakMemory(0);
+    device_ = model::parseComputeDevice("auto");
+    if (device_.is_cuda()) {
+        resetCudaPeakMemory(device_.index());
     } else {
         if (config_.fp16)
             throw Error("fp16 needs a CUDA GPU (float16 matrix products on the CPU are slow and lose precision): "
@@ -127,26 +129,8 @@ void RunSession::prepare() {
     observer_.onLog(LogLevel::Info, "Loading tokenizer from " + modelDir_);
     tokenizer_ = Tokenizer::load(modelDir_);
 
-    ReadOptions read;
-    if (config_.dataset_format != "auto") {
-        auto f = dataFormatFromName(config_.dataset_format);
-        if (!f)
-            throw Error("dataset_format '" + config_.dataset_format + "' is not a known format");
-        read.format = *f;
-    }
-    read.columns = parseColumnMapping(config_.dataset_columns, "dataset_columns");
-    TokenizeOptions tok;
-    tok.cutoffLen = static_cast<int>(config_.cutoff_len);
-    tok.trainOnPrompt = config_.train_on_prompt;
-    if (config_.template_ != "auto") {
-        auto family = chatFamilyFromName(config_.template_);
-        if (!family)
-            throw Error("template '" + config_.template_ + "' is not a known chat template family");
-        tok.chatFamily = *family;
-    }
-    tok.cacheDir = joinPath(runsRootFor(config_), ".cache");
     observer_.onLog(LogLevel::Info, "Reading and tokenizing " + config_.dataset);
-    data_ = tokenizeDataset(config_.dataset, *tokenizer_, read, tok);
+    data_ = train::tokenizeRunData(config_, *tokenizer_, joinPath(runsRootFor(config_), ".cache"));
     if (data_.size() == 0)
         throw Error(config_.dataset + ": no training examples after tokenization");
     split_ = splitTrainValidation(data_.size(), config_.val_size, static_cast<std::uint64_t>(config_.seed));
@@ -158,7 +142,7 @@ void RunSession::prepare() {
     auto model = model::loadCausalLM(modelDir_, load);
     model->setGradientCheckpointing(config_.gradient_checkpointing);
     torch::manual_seed(static_cast<std::uint64_t>(config_.seed));
-    peft_ = std::make_unique<adapters::PeftModel>(model, train::adapterSpecFromRunConfig(config_),
+    peft_ = std::make_unique<adapters::PeftModel>(model, adapterSpecForRun(config_),
                                                   static_cast<std::uint64_t>(config_.seed));
     peft_->train(true);
 
@@ -177,7 +161,7 @@ void RunSession::prepare() {
     optimizer_ = train::makeOptimizer(config_, train::makeParamGroups(trainable, decay, config_.weight_decay));
 
     const auto method = peft_->spec().method;
-    const bool allowPacking = method != PeftMethod::PromptTuning && method != PeftMethod::PrefixTuning;
+    const bool allowPacking = train::methodAllowsPacking(method);
     if (config_.packing && !allowPacking)
         observer_.onLog(LogLevel::Warning, "packing is off for prompt / prefix tuning (virtual tokens are per sequence)");
     planner_ = std::make_unique<train::BatchPlanner>(data_, split_.train, config_, allowPacking);

@@ -1,10 +1,11 @@
 // peft-studio-cli export --format peft|merged|gguf and inspect FILE.gguf, end to end.
+#include "cli_runner.h"
+
 #include "ps/adapter.h"
 #include "ps/gguf.h"
 #include "util/file_util.h"
 #include "util/json_util.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -12,18 +13,8 @@ using namespace ps;
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliResult runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(PS_CLI), args);
-    p.waitForFinished(120000);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
+using test::CliResult;
+using test::runCli;
 
 QString fixture(const char* rel) {
     return QStringLiteral(PS_FIXTURES) + QLatin1Char('/') + QLatin1String(rel);

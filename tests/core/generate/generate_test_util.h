@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the generation suites: fixture folders and their reference tensors, a
 // runner over model + adapter, and a small random model folder with a real tokenizer.
+#include "core/adapters/adapter_test_util.h"
+
 #include "adapters/peft_model.h"
 #include "generate/decode_loop.h"
 #include "io/torch_tensors.h"
@@ -18,25 +20,18 @@
 
 namespace ps::test {
 
-inline std::string modelFixture(const std::string& name) {
-    return std::string(PS_FIXTURES) + "/models/" + name;
-}
-inline std::string adapterFixture(const std::string& name) {
-    return std::string(PS_FIXTURES) + "/adapters/" + name;
-}
-inline std::string tokenizerFixture(const std::string& name) {
-    return std::string(PS_FIXTURES) + "/tokenizers/" + name;
-}
+// Fixture paths, reference tensors and comparisons are the adapter suites' (adapter_test_util.h).
+using testing::adapterFixture;
+using testing::errorOf;
+using testing::maxAbsDiff;
+using testing::modelFixture;
+using testing::referenceTensor;
 inline std::string baseOfAdapter(const std::string& adapter) {
-    return modelFixture(
-        parseJsonFile(adapterFixture(adapter) + "/adapter_config.json")["base_model_name_or_path"].get<std::string>());
+    return testing::baseOfAdapterFixture(adapter);
 }
 
-inline torch::Tensor referenceTensor(const std::string& dir, const std::string& name) {
-    for (auto& [key, t] : loadAllTensors(dir + "/reference.safetensors"))
-        if (key == name)
-            return t;
-    return {};
+inline std::string tokenizerFixture(const std::string& name) {
+    return std::string(PS_FIXTURES) + "/tokenizers/" + name;
 }
 
 inline std::vector<std::int32_t> idsOfRow(const torch::Tensor& ids, std::int64_t row) {
@@ -44,20 +39,6 @@ inline std::vector<std::int32_t> idsOfRow(const torch::Tensor& ids, std::int64_t
     for (std::int64_t i = 0; i < ids.size(1); ++i)
         out.push_back(static_cast<std::int32_t>(ids[row][i].item<std::int64_t>()));
     return out;
-}
-
-inline double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
-    return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
-}
-
-// The message of the ps::Error that `f` throws ("" when it does not throw).
-template <typename F> std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const ps::Error& e) {
-        return e.what();
-    }
-    return {};
 }
 
 inline GeneratorConfig generatorConfig(const std::string& modelDir, const std::string& adapterDir = "") {

@@ -1,11 +1,11 @@
 // peft-studio-cli generate: --ids-out prints exactly the new ids (one line) that the library's
 // greedy generation gives, for a model alone and with adapters; text prompts stream text;
 // option errors exit with 1.
+#include "cli_runner.h"
 #include "generate_test_util.h"
 
 #include "ps/generate.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -13,22 +13,8 @@ using namespace ps;
 
 namespace {
 
-struct CliRun {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliRun runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(PS_CLI), QStringList{QStringLiteral("generate")} + args);
-    CliRun r;
-    if (!p.waitForFinished(120000))
-        return r;
-    r.exitCode = p.exitCode();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+test::CliResult runCli(const QStringList& args) {
+    return test::runCli(QStringList{QStringLiteral("generate")} + args);
 }
 
 QString q(const std::string& s) {

@@ -1,7 +1,8 @@
 // The CLI contract of issue 3: tokenize / detokenize / template.
+#include "cli_runner.h"
+
 #include "ps/tokenizer.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -12,19 +13,12 @@ namespace {
 const std::string kGpt2 = PS_FIXTURES "/tokenizers/gpt2";
 const std::string kQwen = PS_FIXTURES "/tokenizers/qwen2-bpe";
 
-struct Result {
-    int exitCode;
-    QString out, err;
-};
 
-Result runCli(const std::vector<std::string>& args) {
+ps::test::CliResult runCli(const std::vector<std::string>& args) {
     QStringList list;
     for (const auto& a : args)
         list << QString::fromStdString(a);
-    QProcess p;
-    p.start(QStringLiteral(PS_CLI), list);
-    p.waitForFinished(120000);
-    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    return ps::test::runCli(list);
 }
 
 } // namespace

@@ -7,7 +7,7 @@
 #include "model/causal_lm.h"
 #include "ps/dataset.h"
 #include "ps/tokenizer.h"
-#include "train/adapter_from_config.h"
+#include "ps/run_method.h"
 #include "train/batch_plan.h"
 #include "train/step_loss.h"
 #include "util/json_util.h"
@@ -75,7 +75,7 @@ private Q_SLOTS:
         rc.lora_rank = 4;
         rc.lora_alpha = 8;
         peft_ = std::make_unique<adapters::PeftModel>(model::loadCausalLM(model, {}),
-                                                      train::adapterSpecFromRunConfig(rc), 11);
+                                                      adapterSpecForRun(rc), 11);
         // LoRA's B starts at zero, which would make A's gradient zero: give every adapter
         // tensor random values so that all gradients are exercised.
         torch::NoGradGuard noGrad;
