@@ -4,45 +4,60 @@
 #include "resource_paths.h"
 
 #include "ps/demo.h"
-#include "ps/model_presets.h"
-#include "ps/resources.h"
+#include "ps/trainer.h"
 
 #include <QDir>
 #include <QFileInfo>
+#include <QObject>
 
 #include <exception>
 
 namespace ps::ui {
 
-DemoSetup prepareDemo() {
+namespace {
+
+// The pre-training run is an implementation detail of the demo model: nothing to show.
+class SilentObserver final : public ps::TrainerObserver {};
+
+QString missingResource(const QString& what) {
+    return QObject::tr("the demo %1 is missing from %2").arg(what, resourceDirs().join(QStringLiteral(", ")));
+}
+
+} // namespace
+
+DemoSetup findDemo() {
     DemoSetup out;
     out.dataset = findResource(QStringLiteral("demo/instructions.jsonl"));
     if (out.dataset.isEmpty()) {
-        out.error = QObject::tr("the demo data (demo/instructions.jsonl) is missing from %1")
-                        .arg(resourceDirs().join(QStringLiteral(", ")));
+        out.error = missingResource(QStringLiteral("data (demo/instructions.jsonl)"));
         return out;
     }
-    out.modelDir = demoModelDir();
+    out.modelDir = demoModelDir(); // bundled with this build
     if (!out.modelDir.isEmpty())
         return out;
-    // Not bundled: the same folder `peft-studio-cli demo` creates and uses.
-    const QString dir = toQ(ps::demoModelDir());
-    if (!QFileInfo::exists(dir + QStringLiteral("/config.json"))) {
-        const QString tokenizer = findResource(QStringLiteral("demo/tokenizer"));
-        if (tokenizer.isEmpty()) {
-            out.error = QObject::tr("the demo tokenizer (demo/tokenizer) is missing from %1")
-                            .arg(resourceDirs().join(QStringLiteral(", ")));
-            return out;
-        }
-        try {
-            ps::initModel("demo-tiny", toStd(tokenizer), toStd(dir), 0, true);
-        } catch (const std::exception& e) {
-            out.error = QObject::tr("cannot create the demo model in %1: %2")
-                            .arg(QDir::toNativeSeparators(dir), QString::fromStdString(e.what()));
-            return out;
-        }
+    const QString created = toQ(ps::demoModelDir());
+    if (QFileInfo::exists(created + QStringLiteral("/config.json")))
+        out.modelDir = created;
+    return out;
+}
+
+DemoSetup prepareDemo(std::int64_t pretrainSteps) {
+    DemoSetup out = findDemo();
+    if (!out.ok() || !out.modelDir.isEmpty())
+        return out;
+    const QString tokenizer = findResource(QStringLiteral("demo/tokenizer"));
+    if (tokenizer.isEmpty()) {
+        out.error = missingResource(QStringLiteral("tokenizer (demo/tokenizer)"));
+        return out;
     }
-    out.modelDir = dir;
+    const QString resources = QFileInfo(tokenizer).absolutePath();
+    try {
+        SilentObserver observer;
+        out.modelDir = toQ(ps::ensureDemoModel(toStd(resources), observer, pretrainSteps));
+    } catch (const std::exception& e) {
+        out.error = QObject::tr("cannot create the demo model in %1: %2")
+                        .arg(QDir::toNativeSeparators(toQ(ps::demoModelDir())), QString::fromStdString(e.what()));
+    }
     return out;
 }
 

@@ -84,6 +84,7 @@ void MainWindow::buildPages() {
     // One line per page, in sidebar order (StudioPage). A page that is not built yet is a
     // PlaceholderPage saying what it will do.
     modelPage_ = new ModelPage(settings_, stack_);
+    modelPage_->attachMemoryEstimate(draft_);
     addPage(StudioPage::Model, modelPage_);
     addPage(StudioPage::Data, dataPage_ = new DataPage(*draft_, stack_));
     addPage(StudioPage::Method, methodPage_ = new MethodPage(*draft_, stack_));
@@ -149,8 +150,19 @@ QWidget* MainWindow::pageWidget(StudioPage page) const {
     return stack_->widget(static_cast<int>(page));
 }
 
+void MainWindow::setPreparing(const QString& message) {
+    if (message == preparing_)
+        return;
+    preparing_ = message;
+    if (message.isEmpty())
+        statusBar()->clearMessage();
+    else
+        statusBar()->showMessage(message); // stays until cleared
+    Q_EMIT busyChanged(isBusy());
+}
+
 bool MainWindow::isBusy() const {
-    return modelPage_->isBusy() || dataPage_->isBusy() || methodPage_->isBusy() || trainPage_->isTraining();
+    return !preparing_.isEmpty() || modelPage_->isBusy() || dataPage_->isBusy() || methodPage_->isBusy() || trainPage_->isTraining();
 }
 
 void MainWindow::restoreFromSettings(bool geometry) {

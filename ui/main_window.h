@@ -42,6 +42,9 @@ public:
 
     // Background work in flight on any page, training included.
     bool isBusy() const;
+    // Window-level background work that belongs to no page (e.g. creating the demo model):
+    // shown in the status bar until cleared with an empty message, and counted by isBusy().
+    void setPreparing(const QString& message);
 
 Q_SIGNALS:
     void busyChanged(bool busy);
@@ -56,6 +59,7 @@ private:
     void buildFileMenu();
 
     AppSettings& settings_;
+    QString preparing_;
     RunDraft* draft_ = nullptr;
     Sidebar* sidebar_ = nullptr;
     QStackedWidget* stack_ = nullptr;

@@ -3,6 +3,7 @@
 #include "app_settings.h"
 #include "glyph_icons.h"
 #include "model_details_view.h"
+#include "model_memory_panel.h"
 #include "model_list_model.h"
 #include "page_header.h"
 #include "qt_convert.h"
@@ -63,7 +64,11 @@ ModelPage::ModelPage(AppSettings& settings, QWidget* parent) : QWidget(parent), 
     splitter_ = new QSplitter(Qt::Horizontal, this);
     splitter_->setChildrenCollapsible(false);
     splitter_->addWidget(buildListPane());
-    splitter_->addWidget(details_);
+    detailsPane_ = new QWidget(this);
+    auto* detailsLayout = new QVBoxLayout(detailsPane_);
+    detailsLayout->setContentsMargins(0, 0, 0, 0);
+    detailsLayout->addWidget(details_, 1);
+    splitter_->addWidget(detailsPane_);
     splitter_->setStretchFactor(0, 3);
     splitter_->setStretchFactor(1, 2);
     splitter_->setSizes({640, 400}); // the table needs room for long repository ids
@@ -76,6 +81,18 @@ ModelPage::ModelPage(AppSettings& settings, QWidget* parent) : QWidget(parent), 
 }
 
 ModelPage::~ModelPage() = default;
+
+bool ModelPage::isBusy() const {
+    return jobs_ > 0 || (memoryPanel_ && memoryPanel_->isBusy());
+}
+
+void ModelPage::attachMemoryEstimate(RunDraft* draft) {
+    if (memoryPanel_ || !draft)
+        return;
+    memoryPanel_ = new ModelMemoryPanel(*draft, detailsPane_);
+    detailsPane_->layout()->addWidget(memoryPanel_);
+    connect(memoryPanel_, &ModelMemoryPanel::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
+}
 
 QLayout* ModelPage::buildToolbar() {
     auto* bar = new QHBoxLayout;
@@ -287,6 +304,8 @@ void ModelPage::onCurrentRowChanged() {
         ++inspectGeneration_; // drop any inspection still running for another row
         currentPath_ = path;
         details_->showError(path, toQ(m.reason));
+        if (memoryPanel_)
+            memoryPanel_->setModelPath({});
         return;
     }
     inspect(path, false);
@@ -332,6 +351,8 @@ void ModelPage::inspect(const QString& dir, bool remember) {
 void ModelPage::applyInspection(const FolderInspection& result, bool remember) {
     if (!result.info) {
         details_->showError(QDir::toNativeSeparators(result.dir), result.error);
+        if (memoryPanel_)
+            memoryPanel_->setModelPath({});
         Q_EMIT statusMessage(QString());
         return;
     }
@@ -340,6 +361,8 @@ void ModelPage::applyInspection(const FolderInspection& result, bool remember) {
     if (const int row = model_->rowForPath(result.dir); row >= 0)
         entry = model_->modelAt(row);
     details_->showInfo(entry, *result.info);
+    if (memoryPanel_)
+        memoryPanel_->setModelPath(result.dir);
     Q_EMIT modelChosen(result.dir);
     settings_.setLastModel(result.dir);
     if (remember) {

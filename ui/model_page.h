@@ -21,6 +21,8 @@ namespace ps::ui {
 class AppSettings;
 class ModelDetailsView;
 class ModelListModel;
+class ModelMemoryPanel;
+class RunDraft;
 
 class ModelPage final : public QWidget {
     Q_OBJECT
@@ -29,8 +31,12 @@ public:
     explicit ModelPage(AppSettings& settings, QWidget* parent = nullptr);
     ~ModelPage() override;
 
-    // Background work in flight (scans and inspections).
-    bool isBusy() const { return jobs_ > 0; }
+    // Background work in flight (scans, inspections, the memory estimate).
+    bool isBusy() const;
+    // Adds the "Training memory" panel under the details: the estimate for the selected model
+    // with the draft's method and settings (MainWindow calls this once).
+    void attachMemoryEstimate(RunDraft* draft);
+    ModelMemoryPanel* memoryPanel() const { return memoryPanel_; }
 
     ModelListModel* modelList() const { return model_; }
     ModelDetailsView* details() const { return details_; }
@@ -84,6 +90,8 @@ private:
     QLabel* activity_ = nullptr; // what the page is doing in the background
     QProgressBar* busyBar_ = nullptr;
     ModelDetailsView* details_ = nullptr;
+    QWidget* detailsPane_ = nullptr;
+    ModelMemoryPanel* memoryPanel_ = nullptr;
 
     QString cacheDir_;
     QString cacheSource_;

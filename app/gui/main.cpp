@@ -13,6 +13,8 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QPixmap>
 #include <QTimer>
 
@@ -73,15 +75,7 @@ int main(int argc, char** argv) {
         window.setCurrentPage(ps::ui::StudioPage::Model);
         window.modelPage()->openFolder(QDir(options.modelDir).absolutePath());
     } else if (options.demo) {
-        // The demo model (created on first use) and the demo's run settings in the draft.
         window.setCurrentPage(ps::ui::StudioPage::Model);
-        const ps::ui::DemoSetup demo = ps::ui::prepareDemo();
-        if (demo.ok()) {
-            window.modelPage()->openFolder(demo.modelDir);
-            window.draft()->setConfig(ps::ui::demoConfig(demo));
-        } else {
-            std::fprintf(stderr, "peft-studio: warning: the demo cannot be set up: %s\n", qPrintable(demo.error));
-        }
     }
     if (!options.configFile.isEmpty()) {
         // A run configuration opened from a file manager: its model, data and settings.
@@ -97,7 +91,9 @@ int main(int argc, char** argv) {
     window.show();
 
     int exitCode = 0;
-    if (options.autorun) {
+    const auto autorun = [&window, &exitCode, &options] {
+        if (!options.autorun)
+            return;
         ps::ui::TrainPage* train = window.trainPage();
         if (!options.page)
             window.setCurrentPage(ps::ui::StudioPage::Train);
@@ -117,6 +113,36 @@ int main(int argc, char** argv) {
                          qPrintable(train->errorBanner()->message()));
             exitCode = 1;
         }
+    };
+    if (options.demo && options.modelDir.isEmpty() && options.configFile.isEmpty()) {
+        // The demo model is created (and briefly pre-trained, ~30 s) on first use: on a worker
+        // thread, so the window is up and responsive meanwhile; --autorun waits for it.
+        const auto applyDemo = [&window, &exitCode, &options, autorun](const ps::ui::DemoSetup& demo) {
+            window.setPreparing({});
+            if (!demo.ok()) {
+                std::fprintf(stderr, "peft-studio: warning: the demo cannot be set up: %s\n", qPrintable(demo.error));
+                if (options.autorun)
+                    exitCode = 1;
+                return;
+            }
+            window.modelPage()->openFolder(demo.modelDir);
+            window.draft()->setConfig(ps::ui::demoConfig(demo));
+            autorun();
+        };
+        const ps::ui::DemoSetup found = ps::ui::findDemo();
+        if (!found.ok() || !found.modelDir.isEmpty()) {
+            applyDemo(found);
+        } else {
+            window.setPreparing(QObject::tr("Preparing the demo model (first use: about half a minute)..."));
+            auto* watcher = new QFutureWatcher<ps::ui::DemoSetup>(&window);
+            QObject::connect(watcher, &QFutureWatcher<ps::ui::DemoSetup>::finished, &window, [watcher, applyDemo] {
+                applyDemo(watcher->result());
+                watcher->deleteLater();
+            });
+            watcher->setFuture(QtConcurrent::run([] { return ps::ui::prepareDemo(); }));
+        }
+    } else {
+        autorun();
     }
     if (!options.screenshotFile.isEmpty()) {
         whenIdle(window, [&window, &exitCode, file = options.screenshotFile] {

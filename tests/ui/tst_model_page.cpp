@@ -4,7 +4,16 @@
 #include "app_settings.h"
 #include "model_details_view.h"
 #include "model_list_model.h"
+#include "memory_estimate_view.h"
+#include "model_memory_panel.h"
 #include "model_page.h"
+#include "run_draft.h"
+
+#include "ps/adapter.h"
+#include "ps/human_format.h"
+#include "ps/memory_estimate.h"
+#include "ps/model_info.h"
+#include "ps/run_method.h"
 
 #include <QAbstractItemModelTester>
 #include <QLabel>
@@ -82,6 +91,46 @@ private Q_SLOTS:
         QVERIFY(!models->index(0, 0).data(ModelListModel::BrokenRole).toBool());
         QCOMPARE(settings_->recentFolders(), QStringList{QDir::cleanPath(kTinyLlama)});
         QCOMPARE(page_->table()->currentIndex().row(), 0);
+    }
+
+    // The Model page's memory panel shows the estimate for the selected model with the draft's
+    // method and batch settings, and follows changes of those settings.
+    void memoryPanelFollowsTheModelAndTheDraft() {
+        RunDraft draft;
+        QCOMPARE(draft.setValue(QStringLiteral("finetuning_type"), QStringLiteral("lora")), QString());
+        QCOMPARE(draft.setValue(QStringLiteral("lora_rank"), QStringLiteral("4")), QString());
+        QCOMPARE(draft.setValue(QStringLiteral("per_device_train_batch_size"), QStringLiteral("2")), QString());
+        QCOMPARE(draft.setValue(QStringLiteral("cutoff_len"), QStringLiteral("64")), QString());
+        page_->attachMemoryEstimate(&draft);
+        ModelMemoryPanel* panel = page_->memoryPanel();
+        QVERIFY(panel);
+        QCOMPARE(panel->view()->valueText(QStringLiteral("memory_weights")), QStringLiteral("\u2014"));
+
+        const auto expected = [&draft](const QString& dir) {
+            ps::RunConfig c = draft.config();
+            c.model_name_or_path = dir.toStdString();
+            const ps::ModelInfo info = ps::inspectModel(c.model_name_or_path);
+            const auto count = ps::countTrainableParameters(c.model_name_or_path, ps::adapterSpecForRun(c));
+            const auto e = ps::estimateTrainingMemory(info, c, count.trainable);
+            return QStringLiteral("about %1").arg(QString::fromStdString(ps::formatByteSize(e.totalBytes)));
+        };
+        page_->openFolder(kTinyLlama);
+        QTRY_VERIFY(!page_->isBusy());
+        const QString rank4 = expected(kTinyLlama);
+        QCOMPARE(panel->view()->valueText(QStringLiteral("memory_total")), rank4);
+        QVERIFY(panel->settingsText().contains(QStringLiteral("r=4")));
+
+        // A bigger batch needs more activation memory: the panel recomputes.
+        const QString activations = panel->view()->valueText(QStringLiteral("memory_activations"));
+        QCOMPARE(draft.setValue(QStringLiteral("per_device_train_batch_size"), QStringLiteral("8")), QString());
+        QTRY_VERIFY(!page_->isBusy());
+        QCOMPARE(panel->view()->valueText(QStringLiteral("memory_total")), expected(kTinyLlama));
+        QVERIFY(panel->view()->valueText(QStringLiteral("memory_activations")) != activations);
+
+        // Another model: its own estimate.
+        page_->openFolder(kTinyGpt2);
+        QTRY_VERIFY(!page_->isBusy());
+        QCOMPARE(panel->view()->valueText(QStringLiteral("memory_total")), expected(kTinyGpt2));
     }
 
     void selectingAnotherRowInspectsIt() {
