@@ -118,7 +118,7 @@ private Q_SLOTS:
         QTRY_VERIFY(!page_->isBusy());
         const QString rank4 = expected(kTinyLlama);
         QCOMPARE(panel->view()->valueText(QStringLiteral("memory_total")), rank4);
-        QVERIFY(panel->settingsText().contains(QStringLiteral("r=4")));
+        QVERIFY(panel->settingsText().contains(QStringLiteral("LoRA rank 4")));
 
         // A bigger batch needs more activation memory: the panel recomputes.
         const QString activations = panel->view()->valueText(QStringLiteral("memory_activations"));

@@ -28,7 +28,8 @@ double measureMatmulGflops(int n = 1024, int repeats = 5);
 // <= 0 picks the default measured best on CPU (benchmarks/RESULTS.md): for float32 weights 1
 // LibTorch intra-op thread, because the GEMMs run in OpenBLAS's own pool and a second pool
 // oversubscribes the cores; for bfloat16 / float16 weights (`lowPrecisionWeights`) every hardware
-// thread, because those GEMMs run in oneDNN on LibTorch's own threads.
+// thread, because those GEMMs run in oneDNN on LibTorch's own threads. Also installs the
+// caching CPU allocator for large tensors (core/src/system/caching_cpu_allocator.h).
 void configureThreads(int threads, bool lowPrecisionWeights = false);
 // The intra-op thread count configureThreads(0, lowPrecisionWeights) would pick.
 int defaultThreadCount(bool lowPrecisionWeights);

@@ -1,5 +1,7 @@
 #include "model/attention.h"
 
+#include "model/attention_recompute.h"
+
 #include "ps/error.h"
 
 #include <limits>
@@ -108,6 +110,10 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
         throw Error("attention: " + std::to_string(H) + " query heads cannot share " + std::to_string(KV) +
                     " key/value heads");
     const auto groups = H / KV;
+    // Training: keep q, k, v only and recompute the scores in backward (attention_recompute.h).
+    if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad()) &&
+        !(mask.defined() && mask.requires_grad()))
+        return attendRecompute(q, k, v, mask, divisor, training ? dropout : 0.0);
     // Query heads of one kv head are adjacent: [B, H, T, D] -> [B, KV, groups*T, D] lets one
     // matmul per kv head serve the whole group (the same numbers as repeating k and v).
     const auto qg = groups == 1 ? q : q.reshape({B, KV, groups * T, D});

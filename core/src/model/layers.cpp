@@ -1,5 +1,7 @@
 #include "model/layers.h"
 
+#include <torch/autograd.h>
+
 namespace ps::model {
 
 EmbeddingImpl::EmbeddingImpl(std::int64_t count, std::int64_t dim) {
@@ -45,6 +47,39 @@ torch::Tensor activate(const torch::Tensor& x, Activation act) {
         return torch::relu(x);
     }
     return x;
+}
+
+namespace {
+
+class SwiGluFunction final : public torch::autograd::Function<SwiGluFunction> {
+public:
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& gate,
+                                 const torch::Tensor& up) {
+        ctx->save_for_backward({gate, up});
+        return torch::silu(gate) * up;
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto dtype = saved[0].scalar_type();
+        const auto g = saved[0].to(torch::kFloat32), u = saved[1].to(torch::kFloat32);
+        const auto grad = grads[0].to(torch::kFloat32);
+        const auto sig = torch::sigmoid(g);
+        const auto silu = g * sig;
+        // d silu(g) / dg = sigmoid(g) * (1 + g * (1 - sigmoid(g)))
+        const auto dGate = grad * u * sig * (1.0 + g * (1.0 - sig));
+        const auto dUp = grad * silu;
+        return {dGate.to(dtype), dUp.to(saved[1].scalar_type())};
+    }
+};
+
+} // namespace
+
+torch::Tensor gatedActivation(const torch::Tensor& gate, const torch::Tensor& up, Activation act) {
+    if (act == Activation::Silu && torch::GradMode::is_enabled() && (gate.requires_grad() || up.requires_grad()))
+        return SwiGluFunction::apply(gate, up);
+    return activate(gate, act) * up;
 }
 
 } // namespace ps::model

@@ -40,5 +40,9 @@ public:
 TORCH_MODULE(RMSNorm);
 
 torch::Tensor activate(const torch::Tensor& x, Activation act);
+// activate(gate) * up, the gated MLP's product. For SiLU while training, one autograd node that
+// keeps only gate and up and recomputes silu(gate) in backward (instead of also keeping
+// silu(gate), an [tokens, intermediate] tensor per layer); same values as the plain expression.
+torch::Tensor gatedActivation(const torch::Tensor& gate, const torch::Tensor& up, Activation act);
 
 } // namespace ps::model

@@ -83,9 +83,9 @@ public:
     torch::Tensor forward(const torch::Tensor& x) {
         if (gate_up_proj) {
             const auto gu = gate_up_proj(x);
-            return down_proj(gu.narrow(-1, inter_, inter_) * activate(gu.narrow(-1, 0, inter_), act_));
+            return down_proj(gatedActivation(gu.narrow(-1, 0, inter_), gu.narrow(-1, inter_, inter_), act_));
         }
-        return down_proj(activate(gate_proj(x), act_) * up_proj(x));
+        return down_proj(gatedActivation(gate_proj(x), up_proj(x), act_));
     }
 
     Linear gate_proj{nullptr}, up_proj{nullptr}, gate_up_proj{nullptr}, down_proj{nullptr};

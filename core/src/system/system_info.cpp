@@ -1,5 +1,7 @@
 #include "ps/system_info.h"
 
+#include "system/caching_cpu_allocator.h"
+
 #include "ps/version.h"
 
 #include <torch/torch.h>
@@ -80,6 +82,7 @@ int defaultThreadCount(bool lowPrecisionWeights) {
 }
 
 void configureThreads(int threads, bool lowPrecisionWeights) {
+    system::installCachingCpuAllocator(); // training and inference reuse their large buffers
     torch::set_num_threads(threads > 0 ? threads : defaultThreadCount(lowPrecisionWeights));
 }
 

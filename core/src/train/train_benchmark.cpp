@@ -7,6 +7,7 @@
 #include "ps/run_config.h"
 #include "ps/system_info.h"
 #include "ps/run_method.h"
+#include "system/caching_cpu_allocator.h"
 #include "train/head_loss.h"
 #include "train/optimizer.h"
 #include "train/param_groups.h"
@@ -71,6 +72,13 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
             progress("step " + std::to_string(s + 1) + "/" + std::to_string(o.steps));
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (progress) {
+        const auto a = system::cachingCpuAllocatorStats();
+        if (a.mappedBlocks > 0)
+            progress("CPU allocator: " + std::to_string(a.mappedBlocks) + " blocks mapped, " +
+                     std::to_string(a.reusedBlocks) + " reuses, peak " +
+                     std::to_string(a.peakLiveBytes >> 20) + " MiB in large tensors");
+    }
     TrainBenchResult r;
     r.secPerStep = secs / static_cast<double>(std::max<std::int64_t>(1, o.steps));
     r.tokensPerSec = static_cast<double>(o.batch * o.seq) / r.secPerStep;

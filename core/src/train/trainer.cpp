@@ -13,6 +13,7 @@
 #include "ps/tokenizer.h"
 #include "runs/append_only_file.h"
 #include "ps/run_method.h"
+#include "system/caching_cpu_allocator.h"
 #include "train/batch_plan.h"
 #include "train/checkpoint.h"
 #include "train/grad_clip.h"
@@ -451,13 +452,17 @@ RunSummary RunSession::execute() {
 } // namespace
 
 RunSummary Trainer::run(const RunConfig& config, TrainerObserver& observer, StopToken& stop) {
-    return RunSession(config, "", observer, stop).execute();
+    const RunSummary summary = RunSession(config, "", observer, stop).execute();
+    system::releaseCachedCpuMemory(); // the session's tensors are gone: give their blocks back
+    return summary;
 }
 
 RunSummary Trainer::resume(const std::string& runDir, TrainerObserver& observer, StopToken& stop) {
     if (!isRunFolder(runDir))
         throw Error(runDir + ": not a run folder (no config.yaml / summary.json)");
-    return RunSession(RunConfig{}, runDir, observer, stop).execute();
+    const RunSummary summary = RunSession(RunConfig{}, runDir, observer, stop).execute();
+    system::releaseCachedCpuMemory();
+    return summary;
 }
 
 } // namespace ps

@@ -1,0 +1,179 @@
+#include "system/caching_cpu_allocator.h"
+
+#include <c10/core/Allocator.h>
+#include <c10/core/CPUAllocator.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iterator>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#define PS_HAVE_MMAP 1
+#endif
+
+namespace ps::system {
+
+std::size_t cpuAllocatorSizeClass(std::size_t bytes) {
+    // 1, 1.25, 1.5, 1.75 x 2^k: at most 25 % over the request, few distinct classes.
+    std::size_t power = 1;
+    while (power * 2 <= bytes)
+        power *= 2;
+    const std::size_t quarter = power / 4;
+    return (bytes + quarter - 1) / quarter * quarter;
+}
+
+#ifdef PS_HAVE_MMAP
+
+namespace {
+
+class CachingCpuAllocator final : public c10::Allocator {
+public:
+    c10::DataPtr allocate(std::size_t bytes) const { return const_cast<CachingCpuAllocator*>(this)->take(bytes); }
+    // LibTorch 2.x declares allocate() non-const and copy_data() pure virtual; 1.13 has neither.
+    c10::DataPtr allocate(std::size_t bytes) { return take(bytes); }
+    void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+
+    CachingCpuAllocatorStats stats() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return stats_;
+    }
+
+    void releaseAll() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& [size, blocks] : free_) {
+            for (void* p : blocks)
+                ::munmap(p, size);
+            stats_.cachedBytes -= size * blocks.size();
+        }
+        free_.clear();
+    }
+
+    c10::Allocator* fallback = nullptr;
+
+private:
+    c10::DataPtr take(std::size_t bytes) {
+        if (bytes < kMinCachedBytes)
+            return fallback->allocate(bytes);
+        const std::size_t size = cpuAllocatorSizeClass(bytes);
+        void* p = nullptr;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto it = free_.find(size);
+            if (it != free_.end() && !it->second.empty()) {
+                p = it->second.back();
+                it->second.pop_back();
+                stats_.cachedBytes -= size;
+                ++stats_.reusedBlocks;
+            }
+        }
+        if (!p) {
+            makeRoomFor(size);
+            p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (p == MAP_FAILED) {
+                // The cache may hold what the system cannot give: return it and try once more.
+                releaseAll();
+                p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (p == MAP_FAILED)
+                    throw std::bad_alloc();
+            }
+            std::lock_guard<std::mutex> lock(mutex_);
+            ++stats_.mappedBlocks;
+        }
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            live_[p] = size;
+            stats_.liveBytes += size;
+            stats_.peakLiveBytes = std::max(stats_.peakLiveBytes, stats_.liveBytes);
+        }
+        return {p, p, &CachingCpuAllocator::release, c10::Device(c10::DeviceType::CPU)};
+    }
+
+    static void release(void* p);
+    void give(void* p) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const auto it = live_.find(p);
+        if (it == live_.end())
+            return; // not ours (cannot happen: only our DataPtrs carry this deleter)
+        const std::size_t size = it->second;
+        live_.erase(it);
+        stats_.liveBytes -= size;
+        free_[size].push_back(p);
+        stats_.cachedBytes += size;
+    }
+
+    // Before mapping `size` more bytes: unmap free blocks (largest first) until live + cached +
+    // size fits within the most bytes ever live at once (this request counted).
+    void makeRoomFor(std::size_t size) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const std::uint64_t ceiling = std::max<std::uint64_t>(stats_.peakLiveBytes, stats_.liveBytes + size);
+        while (stats_.cachedBytes > 0 && stats_.liveBytes + stats_.cachedBytes + size > ceiling) {
+            auto largest = std::prev(free_.end());
+            if (largest->second.empty()) {
+                free_.erase(largest);
+                continue;
+            }
+            ::munmap(largest->second.back(), largest->first);
+            largest->second.pop_back();
+            stats_.cachedBytes -= largest->first;
+        }
+    }
+
+    std::mutex mutex_;
+    std::map<std::size_t, std::vector<void*>> free_;
+    std::unordered_map<void*, std::size_t> live_;
+    CachingCpuAllocatorStats stats_;
+};
+
+CachingCpuAllocator* instance() {
+    // Never destroyed: tensors may outlive static destruction order.
+    static auto* allocator = new CachingCpuAllocator();
+    return allocator;
+}
+
+void CachingCpuAllocator::release(void* p) {
+    instance()->give(p);
+}
+
+} // namespace
+
+bool installCachingCpuAllocator() {
+    static const bool installed = [] {
+        const char* choice = std::getenv("PS_CPU_ALLOCATOR");
+        if (choice && std::strcmp(choice, "default") == 0)
+            return false;
+        CachingCpuAllocator* allocator = instance();
+        allocator->fallback = c10::GetCPUAllocator();
+        c10::SetAllocator(c10::DeviceType::CPU, allocator);
+        return true;
+    }();
+    return installed;
+}
+
+CachingCpuAllocatorStats cachingCpuAllocatorStats() {
+    return instance()->stats();
+}
+
+void releaseCachedCpuMemory() {
+    instance()->releaseAll();
+}
+
+#else
+
+bool installCachingCpuAllocator() {
+    return false;
+}
+CachingCpuAllocatorStats cachingCpuAllocatorStats() {
+    return {};
+}
+void releaseCachedCpuMemory() {}
+
+#endif
+
+} // namespace ps::system

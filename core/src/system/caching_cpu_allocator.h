@@ -1,0 +1,49 @@
+#pragma once
+// A caching CPU allocator for LibTorch's large tensors (internal; includes torch).
+//
+// Why: a training step allocates and frees the same large activation and gradient buffers every
+// step. With glibc's malloc those either come from the heap — where blocks of mixed sizes
+// fragment it, so the peak RSS grows well beyond the bytes alive at once (measured: GPT-2 LoRA,
+// batch 4 x 256: 2425 MiB peak vs 1762 MiB when every block is mmapped) — or, above the mmap
+// threshold, from fresh mappings whose pages the kernel faults in and zeroes again every step
+// (the same run then spent 3.8 s of system time per step). This allocator maps blocks of at least
+// kMinCachedBytes itself, rounded up to a size class (1, 1.25, 1.5 or 1.75 x a power of two), and
+// keeps freed blocks on a per-class free list: from the second step on, the buffers of the last
+// step are reused, without faults and without fragmentation. Pages of a block beyond the bytes a
+// tensor uses are never touched, so rounding up costs address space, not memory. Smaller tensors
+// go to LibTorch's default allocator.
+//
+// The cache never makes the process bigger than it had to be: when a request finds no free block
+// of its class, free blocks of other classes (largest first) are unmapped until the mapped total
+// fits within the highest number of bytes that tensors ever used at once. So batches of changing
+// shapes recycle memory instead of piling up stale blocks, and the peak RSS stays that of the
+// bytes alive at once. releaseCachedCpuMemory() returns the whole cache to the system (the trainer
+// calls it at the end of a run, so the studio gives memory back between runs).
+// PS_CPU_ALLOCATOR=default in the environment keeps LibTorch's allocator.
+#include <cstddef>
+#include <cstdint>
+
+namespace ps::system {
+
+constexpr std::size_t kMinCachedBytes = std::size_t{256} << 10; // 256 KiB
+
+// Installs the allocator as LibTorch's CPU allocator (once; later calls do nothing). Returns
+// false when it is disabled (PS_CPU_ALLOCATOR=default) or the platform has no mmap.
+bool installCachingCpuAllocator();
+
+// The size class a request of `bytes` (>= kMinCachedBytes) is served from.
+std::size_t cpuAllocatorSizeClass(std::size_t bytes);
+
+struct CachingCpuAllocatorStats {
+    std::uint64_t liveBytes = 0;     // in blocks that tensors use (size classes)
+    std::uint64_t peakLiveBytes = 0; // the most ever used at once
+    std::uint64_t cachedBytes = 0;  // in free blocks kept for reuse
+    std::uint64_t mappedBlocks = 0; // blocks mapped from the system so far
+    std::uint64_t reusedBlocks = 0; // requests served from the cache
+};
+CachingCpuAllocatorStats cachingCpuAllocatorStats();
+
+// Unmaps every free block.
+void releaseCachedCpuMemory();
+
+} // namespace ps::system
