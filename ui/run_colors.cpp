@@ -2,11 +2,20 @@
 
 #include <QByteArray>
 
+#include <array>
 #include <cstdint>
 
 namespace ps::ui {
+namespace {
 
-QColor runColor(const QString& runId) {
+// Matplotlib's "tab10": ten hues made to be told apart, mid-luminance so that they read on
+// light and dark chart backgrounds alike.
+const std::array<QColor, 10> kPalette{QColor(0x1F, 0x77, 0xB4), QColor(0xFF, 0x7F, 0x0E), QColor(0x2C, 0xA0, 0x2C),
+                                      QColor(0xD6, 0x27, 0x28), QColor(0x94, 0x67, 0xBD), QColor(0x8C, 0x56, 0x4B),
+                                      QColor(0xE3, 0x77, 0xC2), QColor(0x17, 0xBE, 0xCF), QColor(0xBC, 0xBD, 0x22),
+                                      QColor(0x7F, 0x7F, 0x7F)};
+
+std::size_t preferredSlot(const QString& runId) {
     // FNV-1a rather than qHash: qHash is seeded per process, and the colour must not change
     // between sessions.
     std::uint32_t h = 2166136261u;
@@ -14,11 +23,30 @@ QColor runColor(const QString& runId) {
         h ^= static_cast<unsigned char>(c);
         h *= 16777619u;
     }
-    // Hue from the hash; two lightness steps double the distinct colours. Mid saturation and
-    // lightness read on light and dark chart backgrounds alike.
-    const int hue = static_cast<int>(h % 360u);
-    const int lightness = (h >> 16) % 2 == 0 ? 120 : 145;
-    return QColor::fromHsl(hue, 170, lightness);
+    return h % kPalette.size();
+}
+
+} // namespace
+
+QColor runColor(const QString& runId) {
+    return kPalette[preferredSlot(runId)];
+}
+
+std::map<QString, QColor> assignRunColors(const QStringList& runIds) {
+    QStringList ids = runIds;
+    ids.sort();
+    ids.removeDuplicates();
+    std::array<bool, kPalette.size()> taken{};
+    std::map<QString, QColor> out;
+    for (const QString& id : ids) {
+        std::size_t slot = preferredSlot(id);
+        for (std::size_t tries = 0; tries < kPalette.size() && taken[slot]; ++tries)
+            slot = (slot + 1) % kPalette.size();
+        // More than ten runs: colours repeat (the legend still names every run).
+        taken[slot] = true;
+        out[id] = kPalette[slot];
+    }
+    return out;
 }
 
 } // namespace ps::ui

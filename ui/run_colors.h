@@ -1,12 +1,24 @@
 #pragma once
-// The colour of a run in the comparison chart and the runs table. It is derived from the run's id
-// (its folder name) alone, so a run keeps its colour whatever else is selected, in whichever order,
-// and from one session to the next.
+// The colours of runs in the comparison chart (and their swatches in the runs table and diff).
+//
+// A run's colour depends on the run, never on the order in which runs were selected or listed:
+// each run id (its folder name) hashes to a preferred slot of a 10-colour qualitative palette.
+// Two selected runs that prefer the same slot would be indistinguishable, so the set of shown
+// runs is resolved in id order (ids start with the run's start time, so older runs first): each
+// run takes its preferred slot if free, else the next free one. Selecting a newer run therefore
+// never recolours the runs already shown, and reordering the selection changes nothing.
 #include <QColor>
 #include <QString>
+#include <QStringList>
+
+#include <map>
 
 namespace ps::ui {
 
+// The preferred colour of a run (its palette slot from the id's hash).
 QColor runColor(const QString& runId);
+
+// The colours of the runs shown together, resolved as described above.
+std::map<QString, QColor> assignRunColors(const QStringList& runIds);
 
 } // namespace ps::ui

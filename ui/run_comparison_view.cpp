@@ -53,6 +53,7 @@ RunComparisonView::RunComparisonView(QWidget* parent) : QWidget(parent) {
     // Controls in the chart's header row, where they act.
     axisBox_ = new QComboBox(chart_);
     axisBox_->setObjectName(QStringLiteral("axisBox"));
+    axisBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     axisBox_->setToolTip(tr("What the horizontal axis measures"));
     for (const auto axis : {ComparisonAxis::Step, ComparisonAxis::Epoch, ComparisonAxis::Tokens, ComparisonAxis::Time})
         axisBox_->addItem(axisTitle(axis), static_cast<int>(axis));
@@ -128,6 +129,7 @@ RunComparisonView::RunComparisonView(QWidget* parent) : QWidget(parent) {
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
     split->setChildrenCollapsible(false);
+    split->setSizes({600, 400}); // proportions: the diff needs room for a column per run
 
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(0, 0, 0, 0);
@@ -168,6 +170,10 @@ void RunComparisonView::reload() {
 
 void RunComparisonView::setRuns(std::vector<ComparedRun> runs) {
     runs_ = std::move(runs);
+    QStringList ids;
+    for (const ComparedRun& r : runs_)
+        ids << r.id;
+    colors_ = assignRunColors(ids);
     rebuildChart();
     rebuildDiff();
 }
@@ -202,7 +208,7 @@ void RunComparisonView::rebuildChart() {
     chart_->setXLabel(axisTitle(axis_));
     chart_->setXEnd(axis_ == ComparisonAxis::Step ? 10.0 : 0.0);
     for (const ComparedRun& run : runs_) {
-        const QColor color = runColor(run.id);
+        const QColor color = colors_.at(run.id);
         const Curve train = trainLossCurve(run.samples, axis_);
         const Curve eval = evalLossCurve(run.samples, axis_);
         RunSeries s;
@@ -246,7 +252,7 @@ void RunComparisonView::rebuildDiff() {
     QStringList headers;
     for (int c = 0; c < static_cast<int>(withConfig.size()); ++c) {
         const ComparedRun& r = *withConfig[static_cast<std::size_t>(c)];
-        auto* item = new QTableWidgetItem(colorSwatch(runColor(r.id)), r.name);
+        auto* item = new QTableWidgetItem(colorSwatch(colors_.at(r.id)), r.name);
         item->setToolTip(r.dir);
         diff_->setHorizontalHeaderItem(c, item);
     }

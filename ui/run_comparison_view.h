@@ -5,9 +5,11 @@
 // chart (PNG, SVG) and of the runs' metrics (CSV). Metrics are read on a worker thread.
 #include "run_comparison_data.h"
 
+#include <QColor>
 #include <QString>
 #include <QWidget>
 
+#include <map>
 #include <vector>
 
 class QCheckBox;
@@ -44,6 +46,8 @@ public:
     void setRuns(std::vector<ComparedRun> runs);
     const std::vector<ComparedRun>& runs() const { return runs_; }
     bool isLoading() const { return pending_ > 0; }
+    // The colour of each run on display (run_colors.h: independent of the order of the runs).
+    const std::map<QString, QColor>& colors() const { return colors_; }
 
     void setAxis(ComparisonAxis axis);
     ComparisonAxis axis() const { return axis_; }
@@ -88,6 +92,7 @@ private:
     std::vector<RunRef> refs_;
     std::vector<ComparedRun> runs_;
     std::vector<std::pair<QString, RunSeries>> series_;
+    std::map<QString, QColor> colors_;
     ComparisonAxis axis_ = ComparisonAxis::Step;
     double smoothing_ = 0.9;
     int generation_ = 0; // results of superseded reads are dropped

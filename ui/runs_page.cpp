@@ -79,6 +79,7 @@ RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
     comparison_ = new RunComparisonView(content);
     connect(comparison_, &RunComparisonView::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
     connect(comparison_, &RunComparisonView::statusMessage, this, &RunsPage::statusMessage);
+    connect(comparison_, &RunComparisonView::loaded, this, [this] { model_->setRunColors(comparison_->colors()); });
 
     auto* split = new QSplitter(Qt::Vertical, content);
     split->setObjectName(QStringLiteral("runsSplitter"));
@@ -92,7 +93,10 @@ RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
     v->addWidget(stack_, 1);
 
     // A live run's row (and its curves, when selected) follow its files.
-    connect(model_, &RunsTableModel::dataChanged, this, [this](const QModelIndex& from, const QModelIndex& to) {
+    connect(model_, &RunsTableModel::dataChanged, this,
+            [this](const QModelIndex& from, const QModelIndex& to, const QList<int>& roles) {
+        if (!roles.isEmpty() && !roles.contains(Qt::DisplayRole))
+            return; // a swatch colour, not new run data
         const QStringList selected = selectedRunIds();
         for (int row = from.row(); row <= to.row(); ++row)
             if (selected.contains(model_->index(row, 0).data(RunsTableModel::IdRole).toString())) {
@@ -169,6 +173,7 @@ QWidget* RunsPage::buildToolbar() {
     search_->setObjectName(QStringLiteral("runsSearch"));
     search_->setPlaceholderText(tr("Search name, model, method, dataset, tags, notes"));
     search_->setClearButtonEnabled(true);
+    search_->setMinimumWidth(search_->fontMetrics().horizontalAdvance(search_->placeholderText()) + 48);
     search_->addAction(glyphIcon(Glyph::Search), QLineEdit::LeadingPosition);
     connect(search_, &QLineEdit::textChanged, this, [this](const QString& text) {
         filter_->setSearchText(text);
@@ -196,7 +201,6 @@ QWidget* RunsPage::buildToolbar() {
     h->addWidget(tagBox_);
     countLabel_ = secondaryLabel(QString(), bar);
     h->addWidget(countLabel_);
-    h->addStretch(1);
 
     const auto button = [bar, h](const QString& text, const QString& tip, const char* name) {
         auto* b = new QToolButton(bar);
@@ -273,11 +277,13 @@ void RunsPage::applyRuns(const std::vector<ps::RunRecord>& runs) {
     model_->setRuns(runs);
     stack_->setCurrentIndex(runs.empty() ? 0 : 1);
     updateTagChoices();
+    // No run has tags: the column would only take room from the others.
+    table_->setColumnHidden(RunsTableModel::TagsColumn, model_->allTags().isEmpty());
     countLabel_->setText(tr("%n of %1 runs", nullptr, filter_->rowCount()).arg(model_->rowCount()));
     if (first) {
         table_->resizeColumnsToContents();
         table_->setColumnWidth(RunsTableModel::NameColumn,
-                               std::clamp(table_->columnWidth(RunsTableModel::NameColumn), 160, 320));
+                               std::clamp(table_->columnWidth(RunsTableModel::NameColumn), 140, 280));
     }
     if (first && selectAllOnLoad_)
         table_->selectAll();

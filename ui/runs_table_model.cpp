@@ -1,7 +1,6 @@
 #include "runs_table_model.h"
 
 #include "qt_convert.h"
-#include "run_colors.h"
 
 #include "ps/human_format.h"
 
@@ -13,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <utility>
 
 namespace ps::ui {
 namespace {
@@ -175,7 +175,10 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
         return {};
     case Qt::DecorationRole:
         // The run's chart colour, so a row and its curves are easy to match.
-        return column == NameColumn ? QVariant(runColor(toQ(r.id))) : QVariant();
+        if (column == NameColumn)
+            if (const auto it = colors_.find(toQ(r.id)); it != colors_.end())
+                return it->second;
+        return {};
     case Qt::ForegroundRole:
         if (column == StatusColumn && r.status == ps::RunStatus::Failed)
             return QColor(0xC0, 0x39, 0x2B);
@@ -311,6 +314,18 @@ QStringList RunsTableModel::allTags() const {
         for (const auto& t : r.tags)
             tags.insert(toQ(t));
     return QStringList(tags.begin(), tags.end());
+}
+
+void RunsTableModel::setRunColors(const std::map<QString, QColor>& colors) {
+    const auto previous = std::exchange(colors_, colors);
+    for (int row = 0; row < rowCount(); ++row) {
+        const QString id = toQ(runs_[static_cast<std::size_t>(row)].id);
+        const auto a = previous.find(id);
+        const auto b = colors_.find(id);
+        const bool same = (a == previous.end()) == (b == colors_.end()) && (a == previous.end() || a->second == b->second);
+        if (!same)
+            Q_EMIT dataChanged(index(row, NameColumn), index(row, NameColumn), {Qt::DecorationRole});
+    }
 }
 
 bool RunsTableModel::hasActiveRuns() const {

@@ -5,7 +5,10 @@
 #include "ps/run_catalog.h"
 
 #include <QAbstractTableModel>
+#include <QColor>
 #include <QStringList>
+
+#include <map>
 
 #include <vector>
 
@@ -54,13 +57,17 @@ public:
     int rowForId(const QString& id) const;
     // Every tag of every run, sorted, once each (the tag filter's choices).
     QStringList allTags() const;
-    bool hasActiveRuns() const; // a run whose status is running (its row is polled)
+    bool hasActiveRuns() const;
+    // The swatch in the Name column: the colours of the runs in the comparison (others get none),
+    // so that the table doubles as the chart's legend.
+    void setRunColors(const std::map<QString, QColor>& colors); // a run whose status is running (its row is polled)
 
 private:
     QVariant displayText(const ps::RunRecord& r, int column) const;
     QVariant sortValue(const ps::RunRecord& r, int column) const;
 
     std::vector<ps::RunRecord> runs_;
+    std::map<QString, QColor> colors_;
 };
 
 // Shared with the comparison pane and the CLI's way of writing them.
