@@ -1,6 +1,8 @@
 #include "run_colors.h"
 
 #include <QByteArray>
+#include <QPainter>
+#include <QPixmap>
 
 #include <array>
 #include <cstdint>
@@ -30,6 +32,24 @@ std::size_t preferredSlot(const QString& runId) {
 
 QColor runColor(const QString& runId) {
     return kPalette[preferredSlot(runId)];
+}
+
+QIcon runSwatchIcon(const QColor& color) {
+    QIcon icon;
+    for (const int size : {12, 24}) { // 24: high-density screens
+        QPixmap pm(size, size);
+        pm.fill(Qt::transparent);
+        QPainter p(&pm);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setPen(Qt::NoPen);
+        p.setBrush(color);
+        const qreal m = size / 12.0;
+        p.drawRoundedRect(QRectF(m, m, size - 2 * m, size - 2 * m), 2 * m, 2 * m);
+        p.end();
+        icon.addPixmap(pm, QIcon::Normal);
+        icon.addPixmap(pm, QIcon::Selected);
+    }
+    return icon;
 }
 
 std::map<QString, QColor> assignRunColors(const QStringList& runIds) {

@@ -8,6 +8,7 @@
 // run takes its preferred slot if free, else the next free one. Selecting a newer run therefore
 // never recolours the runs already shown, and reordering the selection changes nothing.
 #include <QColor>
+#include <QIcon>
 #include <QString>
 #include <QStringList>
 
@@ -17,6 +18,10 @@ namespace ps::ui {
 
 // The preferred colour of a run (its palette slot from the id's hash).
 QColor runColor(const QString& runId);
+
+// A small rounded square of `color`, the same in selected rows (no highlight tint: it must match
+// the chart's colour).
+QIcon runSwatchIcon(const QColor& color);
 
 // The colours of the runs shown together, resolved as described above.
 std::map<QString, QColor> assignRunColors(const QStringList& runIds);

@@ -20,6 +20,7 @@
 #include <QSaveFile>
 #include <QSlider>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -28,16 +29,29 @@
 namespace ps::ui {
 namespace {
 
-QIcon colorSwatch(const QColor& color) {
-    QPixmap pm(12, 12);
-    pm.fill(Qt::transparent);
-    QPainter p(&pm);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setPen(Qt::NoPen);
-    p.setBrush(color);
-    p.drawRoundedRect(QRectF(1, 1, 10, 10), 2, 2);
-    return QIcon(pm);
+// A run name for a narrow column header: whole if it fits; else on two lines, broken at the
+// separator nearest the middle (run names like "lora-r16-lr5e-4" differ at the end, so both
+// halves matter); else elided in the middle.
+QString headerLabel(const QString& name, const QFontMetrics& fm, int room) {
+    if (fm.horizontalAdvance(name) <= room)
+        return name;
+    int best = -1;
+    for (int i = 1; i < name.size() - 1; ++i) {
+        const QChar ch = name.at(i);
+        if (ch != QLatin1Char('-') && ch != QLatin1Char('_') && ch != QLatin1Char(' ') && ch != QLatin1Char('.'))
+            continue;
+        if (best < 0 || std::abs(i - name.size() / 2) < std::abs(best - name.size() / 2))
+            best = i;
+    }
+    if (best > 0) {
+        const QString first = name.left(best + (name.at(best) == QLatin1Char(' ') ? 0 : 1)).trimmed();
+        const QString second = name.mid(best + 1).trimmed();
+        return fm.elidedText(first, Qt::ElideMiddle, room) + QLatin1Char('\n') +
+               fm.elidedText(second, Qt::ElideMiddle, room);
+    }
+    return fm.elidedText(name, Qt::ElideMiddle, room);
 }
+
 
 } // namespace
 
@@ -65,7 +79,8 @@ RunComparisonView::RunComparisonView(QWidget* parent) : QWidget(parent) {
     smoothingSlider_->setObjectName(QStringLiteral("smoothingSlider"));
     smoothingSlider_->setRange(0, 99);
     smoothingSlider_->setValue(static_cast<int>(smoothing_ * 100));
-    smoothingSlider_->setFixedWidth(110);
+    smoothingSlider_->setMinimumWidth(50);
+    smoothingSlider_->setMaximumWidth(110);
     smoothingSlider_->setToolTip(tr("Exponential moving average of the training loss, as on the Train page "
                                     "(0: raw values). Validation loss is never smoothed."));
     smoothingLabel->setBuddy(smoothingSlider_);
@@ -104,6 +119,7 @@ RunComparisonView::RunComparisonView(QWidget* parent) : QWidget(parent) {
     cv->addWidget(legendHint);
 
     auto* diffPane = new QWidget(this);
+    diffPane->setMinimumWidth(140);
     auto* dv = new QVBoxLayout(diffPane);
     dv->setContentsMargins(0, 0, 0, 0);
     diffTitle_ = sectionTitle(tr("Settings that differ"), diffPane);
@@ -116,7 +132,18 @@ RunComparisonView::RunComparisonView(QWidget* parent) : QWidget(parent) {
     diff_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     diff_->horizontalHeader()->setStretchLastSection(true);
     diff_->setWordWrap(false);
-    dv->addWidget(diff_, 1);
+    // The header does not elide text next to an icon: names are elided here, in the middle
+    // (run names tend to differ at the end), whenever a column changes width.
+    connect(diff_->horizontalHeader(), &QHeaderView::sectionResized, this, [this] { elideDiffHeaders(); });
+    connect(diff_->horizontalHeader(), &QHeaderView::geometriesChanged, this, [this] { elideDiffHeaders(); });
+    // Fewer than two runs: say what will appear instead of an empty grid.
+    diffStack_ = new QStackedWidget(diffPane);
+    diffHint_ = secondaryLabel(QString(), diffStack_);
+    diffHint_->setWordWrap(true);
+    diffHint_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    diffStack_->addWidget(diffHint_);
+    diffStack_->addWidget(diff_);
+    dv->addWidget(diffStack_, 1);
     problems_ = secondaryLabel(QString(), diffPane);
     problems_->setWordWrap(true);
     problems_->hide();
@@ -126,10 +153,10 @@ RunComparisonView::RunComparisonView(QWidget* parent) : QWidget(parent) {
     split->setObjectName(QStringLiteral("comparisonSplitter"));
     split->addWidget(chartPane);
     split->addWidget(diffPane);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(0, 11);
+    split->setStretchFactor(1, 9);
     split->setChildrenCollapsible(false);
-    split->setSizes({600, 400}); // proportions: the diff needs room for a column per run
+    split->setSizes({550, 450}); // proportions: the diff needs room for a column per run
 
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(0, 0, 0, 0);
@@ -249,11 +276,11 @@ void RunComparisonView::rebuildDiff() {
     const auto diff = configDiff(runs_);
     diff_->clear();
     diff_->setColumnCount(static_cast<int>(withConfig.size()));
-    QStringList headers;
     for (int c = 0; c < static_cast<int>(withConfig.size()); ++c) {
         const ComparedRun& r = *withConfig[static_cast<std::size_t>(c)];
-        auto* item = new QTableWidgetItem(colorSwatch(colors_.at(r.id)), r.name);
-        item->setToolTip(r.dir);
+        auto* item = new QTableWidgetItem(runSwatchIcon(colors_.at(r.id)), r.name);
+        item->setData(Qt::UserRole, r.name);
+        item->setToolTip(QStringLiteral("%1\n%2").arg(r.name, QDir::toNativeSeparators(r.dir)));
         diff_->setHorizontalHeaderItem(c, item);
     }
     diff_->setRowCount(static_cast<int>(diff.size()));
@@ -269,17 +296,39 @@ void RunComparisonView::rebuildDiff() {
             diff_->setItem(row, c, item);
         }
     }
-    diff_->resizeColumnsToContents();
-    for (int c = 0; c < diff_->columnCount(); ++c)
-        diff_->setColumnWidth(c, std::min(diff_->columnWidth(c), 260));
+    // A few runs share the width (names elide, tooltips have them whole); many scroll.
+    if (diff_->columnCount() <= 4) {
+        diff_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    } else {
+        diff_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+        diff_->resizeColumnsToContents();
+        for (int c = 0; c < diff_->columnCount(); ++c)
+            diff_->setColumnWidth(c, std::min(diff_->columnWidth(c), 220));
+    }
 
-    if (withConfig.size() < 2)
-        diffTitle_->setText(runs_.empty() ? tr("Settings that differ")
-                                          : tr("Settings that differ \u2014 select a second run to compare"));
-    else if (diff.empty())
-        diffTitle_->setText(tr("Settings that differ \u2014 none: the runs used identical settings"));
-    else
-        diffTitle_->setText(tr("Settings that differ (%n)", nullptr, static_cast<int>(diff.size())));
+    elideDiffHeaders();
+    // Stretched sections get their final widths at the next layout pass.
+    QMetaObject::invokeMethod(this, &RunComparisonView::elideDiffHeaders, Qt::QueuedConnection);
+    diffTitle_->setText(diff.empty() ? tr("Settings that differ")
+                                     : tr("Settings that differ (%n)", nullptr, static_cast<int>(diff.size())));
+    diffHint_->setText(withConfig.size() < 2
+                           ? tr("Select two or more runs: the settings in which they differ are listed here, one "
+                                "column per run.")
+                           : tr("None: the selected runs used identical settings."));
+    diffStack_->setCurrentIndex(withConfig.size() < 2 || diff.empty() ? 0 : 1);
+}
+
+void RunComparisonView::elideDiffHeaders() {
+    const QFontMetrics fm(diff_->horizontalHeader()->font());
+    for (int c = 0; c < diff_->columnCount(); ++c) {
+        QTableWidgetItem* item = diff_->horizontalHeaderItem(c);
+        if (!item)
+            continue;
+        const int room = std::max(diff_->horizontalHeader()->sectionSize(c) - 30, 24); // padding, swatch
+        const QString text = headerLabel(item->data(Qt::UserRole).toString(), fm, room);
+        if (item->text() != text)
+            item->setText(text);
+    }
 }
 
 QString RunComparisonView::exportChart(const QString& path) const {

@@ -16,6 +16,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QSlider;
+class QStackedWidget;
 class QTableWidget;
 class QToolButton;
 
@@ -51,7 +52,7 @@ public:
 
     void setAxis(ComparisonAxis axis);
     ComparisonAxis axis() const { return axis_; }
-    // 0 (raw) .. 0.99; the Train page draws with 0.9.
+    // 0 (raw) .. 0.99; default 0.6 (the Train page, logging every step, draws with 0.9).
     void setSmoothing(double weight);
     double smoothing() const { return smoothing_; }
 
@@ -77,6 +78,7 @@ Q_SIGNALS:
 private:
     void rebuildChart();
     void rebuildDiff();
+    void elideDiffHeaders();
     void chooseExportFile(bool csv);
 
     LiveChart* chart_ = nullptr;
@@ -87,6 +89,8 @@ private:
     QToolButton* exportButton_ = nullptr;
     QLabel* diffTitle_ = nullptr;
     QTableWidget* diff_ = nullptr;
+    QStackedWidget* diffStack_ = nullptr;
+    QLabel* diffHint_ = nullptr;
     QLabel* problems_ = nullptr;
 
     std::vector<RunRef> refs_;
@@ -94,7 +98,7 @@ private:
     std::vector<std::pair<QString, RunSeries>> series_;
     std::map<QString, QColor> colors_;
     ComparisonAxis axis_ = ComparisonAxis::Step;
-    double smoothing_ = 0.9;
+    double smoothing_ = 0.6; // TensorBoard's default: runs logged every few steps have few points to average
     int generation_ = 0; // results of superseded reads are dropped
     int pending_ = 0;
 };

@@ -10,6 +10,7 @@
 
 #include "ps/run_catalog.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QDir>
 #include <QHBoxLayout>
@@ -22,7 +23,7 @@
 #include <QStackedWidget>
 #include <QTableView>
 #include <QTimer>
-#include <QToolButton>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 namespace ps::ui {
@@ -38,7 +39,7 @@ RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
     filter_->setSourceModel(model_);
 
     auto* v = new QVBoxLayout(this);
-    v->setContentsMargins(24, 18, 24, 12);
+    v->setContentsMargins(20, 18, 20, 12);
     v->setSpacing(8);
     addPageHeader(v,
                   tr("Runs"),
@@ -173,7 +174,7 @@ QWidget* RunsPage::buildToolbar() {
     search_->setObjectName(QStringLiteral("runsSearch"));
     search_->setPlaceholderText(tr("Search name, model, method, dataset, tags, notes"));
     search_->setClearButtonEnabled(true);
-    search_->setMinimumWidth(search_->fontMetrics().horizontalAdvance(search_->placeholderText()) + 48);
+    search_->setMinimumWidth(180);
     search_->addAction(glyphIcon(Glyph::Search), QLineEdit::LeadingPosition);
     connect(search_, &QLineEdit::textChanged, this, [this](const QString& text) {
         filter_->setSearchText(text);
@@ -202,27 +203,37 @@ QWidget* RunsPage::buildToolbar() {
     countLabel_ = secondaryLabel(QString(), bar);
     h->addWidget(countLabel_);
 
-    const auto button = [bar, h](const QString& text, const QString& tip, const char* name) {
-        auto* b = new QToolButton(bar);
-        b->setText(text);
-        b->setToolTip(tip);
-        b->setObjectName(QLatin1String(name));
-        b->setAutoRaise(false);
-        h->addWidget(b);
-        return b;
+    // Actions in a tool bar: when the window is narrow the ones that do not fit move into its
+    // overflow menu instead of widening the page. The same actions make the context menu.
+    auto* tools = new QToolBar(bar);
+    tools->setObjectName(QStringLiteral("runActions"));
+    tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    const auto action = [this, tools](const QString& text, const QString& tip, const char* name) {
+        auto* a = new QAction(text, this);
+        a->setToolTip(tip);
+        a->setObjectName(QLatin1String(name));
+        tools->addAction(a);
+        return a;
     };
-    renameButton_ = button(tr("Rename\u2026"), tr("Change the run's display name (its folder keeps its name)"),
-                           "renameButton");
-    notesButton_ = button(tr("Tags && notes\u2026"), tr("Tag the run and write down what it tried"), "notesButton");
-    openButton_ = button(tr("Open folder"), tr("Show the run folder in the file manager"), "openFolderButton");
-    deleteButton_ = button(tr("Delete\u2026"), tr("Move the selected runs to the trash"), "deleteButton");
-    auto* refreshButton = button(QString(), tr("Re-read the run folders"), "refreshButton");
-    refreshButton->setIcon(glyphIcon(Glyph::Refresh));
-    connect(renameButton_, &QToolButton::clicked, this, &RunsPage::renameCurrent);
-    connect(notesButton_, &QToolButton::clicked, this, &RunsPage::editCurrentNotes);
-    connect(openButton_, &QToolButton::clicked, this, &RunsPage::openCurrentFolder);
-    connect(deleteButton_, &QToolButton::clicked, this, [this] { deleteRuns(selectedRunIds()); });
-    connect(refreshButton, &QToolButton::clicked, this, &RunsPage::refresh);
+    renameAction_ = action(tr("Rename\u2026"), tr("Change the run's display name (its folder keeps its name)"),
+                           "renameAction");
+    notesAction_ = action(tr("Tags && notes\u2026"), tr("Tag the run and write down what it tried"), "notesAction");
+    openAction_ = action(tr("Open folder"), tr("Show the run folder in the file manager"), "openFolderAction");
+    deleteAction_ = action(tr("Delete\u2026"), tr("Move the selected runs to the trash"), "deleteAction");
+    deleteAction_->setShortcut(QKeySequence::Delete);
+    deleteAction_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    addAction(deleteAction_);
+    auto* refreshAction = action(tr("Refresh"), tr("Re-read the run folders"), "refreshAction");
+    refreshAction->setIcon(glyphIcon(Glyph::Refresh));
+    refreshAction->setShortcut(QKeySequence::Refresh);
+    refreshAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    addAction(refreshAction);
+    connect(renameAction_, &QAction::triggered, this, &RunsPage::renameCurrent);
+    connect(notesAction_, &QAction::triggered, this, &RunsPage::editCurrentNotes);
+    connect(openAction_, &QAction::triggered, this, &RunsPage::openCurrentFolder);
+    connect(deleteAction_, &QAction::triggered, this, [this] { deleteRuns(selectedRunIds()); });
+    connect(refreshAction, &QAction::triggered, this, &RunsPage::refresh);
+    h->addWidget(tools, 0);
     return bar;
 }
 
@@ -234,8 +245,22 @@ bool RunsPage::isBusy() const {
     return jobs_ > 0 || comparison_->isLoading() || compareTimer_->isActive();
 }
 
+void RunsPage::fitColumns() {
+    // As wide as the contents and the header text, without QHeaderView's room for a sort arrow
+    // in every column: twelve columns then fit a default-sized window.
+    columnsFitted_ = true;
+    const QFontMetrics fm(table_->horizontalHeader()->font());
+    for (int c = 0; c < RunsTableModel::ColumnCount; ++c) {
+        const QString title = model_->headerData(c, Qt::Horizontal).toString();
+        const int width = std::max(static_cast<const QAbstractItemView*>(table_)->sizeHintForColumn(c), fm.horizontalAdvance(title) + 14);
+        table_->setColumnWidth(c, c == RunsTableModel::NameColumn ? std::clamp(width, 120, 280) : width);
+    }
+}
+
 void RunsPage::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
+    if (!columnsFitted_ && loadedOnce_)
+        fitColumns(); // the first rows arrived while the page was hidden
     if (loadedOnce_ && jobs_ == 0)
         refresh(); // runs made by the CLI meanwhile
 }
@@ -280,11 +305,8 @@ void RunsPage::applyRuns(const std::vector<ps::RunRecord>& runs) {
     // No run has tags: the column would only take room from the others.
     table_->setColumnHidden(RunsTableModel::TagsColumn, model_->allTags().isEmpty());
     countLabel_->setText(tr("%n of %1 runs", nullptr, filter_->rowCount()).arg(model_->rowCount()));
-    if (first) {
-        table_->resizeColumnsToContents();
-        table_->setColumnWidth(RunsTableModel::NameColumn,
-                               std::clamp(table_->columnWidth(RunsTableModel::NameColumn), 140, 280));
-    }
+    if (!columnsFitted_ && table_->isVisible())
+        fitColumns();
     if (first && selectAllOnLoad_)
         table_->selectAll();
     if (model_->hasActiveRuns())

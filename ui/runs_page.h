@@ -19,7 +19,7 @@ class QSplitter;
 class QStackedWidget;
 class QTableView;
 class QTimer;
-class QToolButton;
+class QAction;
 
 namespace ps {
 class RunCatalog;
@@ -91,6 +91,7 @@ private:
     void applyRuns(const std::vector<ps::RunRecord>& runs);
     void jobDone();
     void updateActions();
+    void fitColumns();
     void updateTagChoices();
     void scheduleComparison();
     void showContextMenu(const QPoint& pos);
@@ -111,16 +112,17 @@ private:
     QComboBox* statusBox_ = nullptr;
     QComboBox* tagBox_ = nullptr;
     QLabel* countLabel_ = nullptr;
-    QToolButton* renameButton_ = nullptr;
-    QToolButton* notesButton_ = nullptr;
-    QToolButton* openButton_ = nullptr;
-    QToolButton* deleteButton_ = nullptr;
+    QAction* renameAction_ = nullptr;
+    QAction* notesAction_ = nullptr;
+    QAction* openAction_ = nullptr;
+    QAction* deleteAction_ = nullptr;
     QTimer* pollTimer_ = nullptr;
     QTimer* compareTimer_ = nullptr;
     ConfirmHook confirm_;
     int jobs_ = 0;
     bool loadedOnce_ = false;
     bool selectAllOnLoad_ = false;
+    bool columnsFitted_ = false;
 };
 
 } // namespace ps::ui

@@ -15,7 +15,7 @@
 #include <QInputDialog>
 #include <QMenu>
 #include <QTableView>
-#include <QToolButton>
+#include <QAction>
 #include <QUrl>
 
 #include <filesystem>
@@ -29,21 +29,20 @@ QString RunsPage::currentRunId() const {
 
 void RunsPage::updateActions() {
     const int n = static_cast<int>(table_->selectionModel()->selectedRows().size());
-    renameButton_->setEnabled(n == 1);
-    notesButton_->setEnabled(n == 1);
-    openButton_->setEnabled(n == 1);
-    deleteButton_->setEnabled(n >= 1);
-    deleteButton_->setText(n > 1 ? tr("Delete %1\u2026").arg(n) : tr("Delete\u2026"));
+    renameAction_->setEnabled(n == 1);
+    notesAction_->setEnabled(n == 1);
+    openAction_->setEnabled(n == 1);
+    deleteAction_->setEnabled(n >= 1);
+    deleteAction_->setText(n > 1 ? tr("Delete %1\u2026").arg(n) : tr("Delete\u2026"));
 }
 
 void RunsPage::showContextMenu(const QPoint& pos) {
     if (!table_->indexAt(pos).isValid())
         return;
     QMenu menu(this);
-    for (QToolButton* b : {renameButton_, notesButton_, openButton_, deleteButton_}) {
-        QAction* a = menu.addAction(b->text(), b, &QToolButton::click);
-        a->setEnabled(b->isEnabled());
-    }
+    menu.addActions({renameAction_, notesAction_, openAction_});
+    menu.addSeparator();
+    menu.addAction(deleteAction_);
     menu.exec(table_->viewport()->mapToGlobal(pos));
 }
 

@@ -1,11 +1,13 @@
 #include "runs_table_model.h"
 
 #include "qt_convert.h"
+#include "run_colors.h"
 
 #include "ps/human_format.h"
 
 #include <QDateTime>
 #include <QGuiApplication>
+#include <QLocale>
 #include <QPalette>
 
 #include <algorithm>
@@ -120,7 +122,11 @@ QVariant RunsTableModel::displayText(const ps::RunRecord& r, int column) const {
         return formatRunDuration(r.durationSec);
     case DateColumn: {
         const QDateTime t = startedLocal(r.startedAt);
-        return t.isValid() ? t.toString(QStringLiteral("yyyy-MM-dd HH:mm")) : kNone;
+        if (!t.isValid())
+            return kNone;
+        // This year's runs without the year: the column stays narrow enough for the table to fit.
+        const bool thisYear = t.date().year() == QDate::currentDate().year();
+        return QLocale().toString(t, thisYear ? QStringLiteral("MMM d, HH:mm") : QStringLiteral("yyyy-MM-dd"));
     }
     case TagsColumn:
         return tagList(r).join(QStringLiteral(", "));
@@ -170,14 +176,14 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
                 tip += tr("\nNotes: %1").arg(toQ(r.notes));
             return tip;
         }
-        if (column == DateColumn)
-            return toQ(r.startedAt);
+        if (column == DateColumn) // the full local time; the ISO UTC form is in summary.json
+            return startedLocal(r.startedAt).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
         return {};
     case Qt::DecorationRole:
         // The run's chart colour, so a row and its curves are easy to match.
         if (column == NameColumn)
             if (const auto it = colors_.find(toQ(r.id)); it != colors_.end())
-                return it->second;
+                return runSwatchIcon(it->second);
         return {};
     case Qt::ForegroundRole:
         if (column == StatusColumn && r.status == ps::RunStatus::Failed)

@@ -115,7 +115,9 @@ private Q_SLOTS:
             QCOMPARE(m.index(row, RunsTableModel::DurationColumn).data(RunsTableModel::SortRole).toDouble(),
                      summary.durationSec);
             QCOMPARE(m.index(row, RunsTableModel::DateColumn).data(Qt::ToolTipRole).toString(),
-                     QString::fromStdString(summary.startedAt));
+                     QDateTime::fromString(QString::fromStdString(summary.startedAt), Qt::ISODate)
+                         .toLocalTime()
+                         .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
             QCOMPARE(m.index(row, 0).data(RunsTableModel::PathRole).toString(), QString::fromStdString(dirs_[i]));
         }
         QCOMPARE(cell(m, m.rowForId(idOf(dirs_[1])), RunsTableModel::DurationColumn), QStringLiteral("1h02m05s"));
