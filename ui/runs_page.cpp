@@ -2,6 +2,7 @@
 
 #include "catalog_thread.h"
 #include "glyph_icons.h"
+#include "live_run_metrics.h"
 #include "page_header.h"
 #include "qt_convert.h"
 #include "run_comparison_view.h"
@@ -277,7 +278,7 @@ void RunsPage::postEdit(std::function<void(ps::RunCatalog&)> job, const QString&
             job(catalog);
         else
             catalog.sync();
-        auto runs = catalog.list();
+        auto runs = listRunsLive(catalog);
         QMetaObject::invokeMethod(
             this,
             [this, runs = std::move(runs), doneMessage] {

@@ -1,6 +1,7 @@
 // The Runs page's edits: rename, tags and notes, open folder, delete (to the trash, or permanently
 // after a second question). Each edit runs on the catalog thread; the rows update from the catalog.
 #include "catalog_thread.h"
+#include "live_run_metrics.h"
 #include "qt_convert.h"
 #include "runs_page.h"
 #include "runs_table_model.h"
@@ -152,7 +153,7 @@ void RunsPage::deleteRuns(const QStringList& ids) {
             }
         }
         catalog.sync(); // the trashed folders drop out of the index
-        auto runs = catalog.list();
+        auto runs = listRunsLive(catalog);
         QMetaObject::invokeMethod(
             this,
             [this, runs = std::move(runs), refused, reasons, moved] {

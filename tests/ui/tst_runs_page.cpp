@@ -14,6 +14,7 @@
 #include <QComboBox>
 #include <QItemSelectionModel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -201,24 +202,39 @@ private Q_SLOTS:
         QSignalSpy proxyResets(page.filterModel(), &QAbstractItemModel::modelReset);
         QSignalSpy changed(page.tableModel(), &QAbstractItemModel::dataChanged);
 
-        ps::RunSummary s = ps::readRunSummary(dir);
-        s.finalLoss = 1.5;
-        s.steps = 12;
-        s.durationSec = 90;
-        ps::writeRunSummary(dir, s);
+        // While it runs, the trainer appends to metrics.jsonl (summary.json only changes at the end).
         const int row = page.tableModel()->rowForId(idOf(dir));
+        ps::MetricSample step7 = ps::ui::test::trainPoint(7, 2.25);
+        step7.elapsedSec = 42;
+        step7.peakRssBytes = 700'000'000ull;
+        QFile metrics(QString::fromStdString(ps::runMetricsPath(dir)));
+        QVERIFY(metrics.open(QIODevice::Append));
+        metrics.write(QByteArray::fromStdString(ps::metricSampleToJson(step7) + "\n"));
+        metrics.write("{\"type\":\"train\",\"st"); // the next line, half-written
+        metrics.close();
+        // A metrics line alone does not change the catalog's signature: the poll still shows it.
         QTRY_COMPARE_WITH_TIMEOUT(cell(*page.tableModel(), row, RunsTableModel::FinalLossColumn),
-                                  QStringLiteral("1.5000"), 4 * RunsPage::kPollIntervalMs);
-        QCOMPARE(cell(*page.tableModel(), row, RunsTableModel::DurationColumn), QStringLiteral("1m30s"));
+                                  QStringLiteral("2.2500"), 4 * RunsPage::kPollIntervalMs);
+        QCOMPARE(cell(*page.tableModel(), row, RunsTableModel::DurationColumn), QStringLiteral("42s"));
+        QCOMPARE(cell(*page.tableModel(), row, RunsTableModel::PeakMemoryColumn),
+                 QString::fromStdString(ps::formatByteSize(700'000'000ull)));
         QVERIFY(changed.count() >= 1);
         QCOMPARE(resets.count(), 0);
         QCOMPARE(proxyResets.count(), 0);
         QCOMPARE(page.selectedRunIds(), QStringList{idOf(dir)}); // selection kept
 
+        // The run ends: summary.json has the final figures.
+        ps::RunSummary s = ps::readRunSummary(dir);
         s.status = ps::RunStatus::Completed;
+        s.finalLoss = 1.5;
+        s.durationSec = 90;
         ps::writeRunSummary(dir, s);
         QTRY_COMPARE_WITH_TIMEOUT(cell(*page.tableModel(), row, RunsTableModel::StatusColumn),
                                   QStringLiteral("Completed"), 4 * RunsPage::kPollIntervalMs);
+        QCOMPARE(cell(*page.tableModel(), row, RunsTableModel::FinalLossColumn), QStringLiteral("1.5000"));
+        QCOMPARE(cell(*page.tableModel(), row, RunsTableModel::DurationColumn), QStringLiteral("1m30s"));
+        QCOMPARE(resets.count(), 0);
+        QCOMPARE(page.selectedRunIds(), QStringList{idOf(dir)});
     }
 
     void deleteMovesTheFolderToTheTrash() {
@@ -248,14 +264,52 @@ private Q_SLOTS:
         QCOMPARE(asked.size(), 2); // the trash took it: no second, permanent-delete question
     }
 
+    void deleteWithoutATrashAsksBeforeDeletingForGood() {
+        // XDG_DATA_HOME is a file: no trash can be made on this file system.
+        const QString notADir = tmp_->path() + QStringLiteral("/not-a-folder");
+        QFile block(notADir);
+        QVERIFY(block.open(QIODevice::WriteOnly));
+        block.close();
+        qputenv("XDG_DATA_HOME", QFile::encodeName(notADir));
+        RunsPage page(root_);
+        QTRY_COMPARE(page.tableModel()->rowCount(), 3);
+        QList<DeleteConfirmation> asked;
+        QString permanentText;
+        bool deleteForGood = false;
+        page.setConfirmHook([&](DeleteConfirmation kind, const QString& text) {
+            asked << kind;
+            if (kind == DeleteConfirmation::DeletePermanently)
+                permanentText = text;
+            return kind == DeleteConfirmation::MoveToTrash || deleteForGood;
+        });
+        const QString path = QString::fromStdString(dirs_[0]);
+        page.deleteRuns({idOf(dirs_[0])});
+        QTRY_COMPARE(asked.size(), 2); // declined the second time: the folder stays
+        QCOMPARE(asked.last(), DeleteConfirmation::DeletePermanently);
+        QVERIFY(permanentText.contains(path));
+        QVERIFY(permanentText.contains(QStringLiteral("cannot be undone")));
+        QTRY_VERIFY(!page.isBusy());
+        QVERIFY(QFileInfo(path).isDir());
+        QCOMPARE(page.tableModel()->rowCount(), 3);
+
+        deleteForGood = true;
+        page.deleteRuns({idOf(dirs_[0])});
+        QTRY_COMPARE(page.tableModel()->rowCount(), 2);
+        QCOMPARE(asked.size(), 4);
+        QVERIFY(!QFileInfo::exists(path));
+    }
+
     void emptyRootSaysHowToMakeARun() {
         QTemporaryDir empty;
         RunsPage page(empty.path());
         QSignalSpy refreshed(&page, &RunsPage::refreshed);
         QTRY_COMPARE(refreshed.count(), 1);
         QVERIFY(page.isShowingEmptyState());
-        auto* text = page.findChild<QWidget*>(QStringLiteral("runsEmptyState"));
-        QVERIFY(text);
+        auto* go = page.findChild<QPushButton*>(QStringLiteral("goTrainButton"));
+        QVERIFY(go);
+        QSignalSpy train(&page, &RunsPage::trainRequested);
+        go->click();
+        QCOMPARE(train.count(), 1);
         writeRun(empty.path(), runs_[0]);
         page.refresh();
         QTRY_VERIFY(!page.isShowingEmptyState());
