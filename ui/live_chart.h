@@ -81,7 +81,7 @@ private:
     struct Series {
         QCPGraph* graph = nullptr;
         SeriesStyle style = SeriesStyle::Line;
-        QColor color; // invalid: the palette's
+        QColor color;          // invalid: the palette's
         std::vector<double> x; // last full data, kept to re-decimate on resize
         std::vector<double> y;
         int displayed = 0;

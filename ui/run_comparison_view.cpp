@@ -52,7 +52,6 @@ QString headerLabel(const QString& name, const QFontMetrics& fm, int room) {
     return fm.elidedText(name, Qt::ElideMiddle, room);
 }
 
-
 } // namespace
 
 RunComparisonView::RunComparisonView(QWidget* parent) : QWidget(parent) {
@@ -348,11 +347,10 @@ QString RunComparisonView::exportCsv(const QString& path) const {
 }
 
 void RunComparisonView::chooseExportFile(bool csv) {
-    const QString path =
-        csv ? QFileDialog::getSaveFileName(this, tr("Export metrics"), QStringLiteral("runs-metrics.csv"),
-                                           tr("CSV files (*.csv)"))
-            : QFileDialog::getSaveFileName(this, tr("Export chart"), QStringLiteral("runs-loss.png"),
-                                           tr("PNG image (*.png);;SVG drawing (*.svg)"));
+    const QString path = csv ? QFileDialog::getSaveFileName(this, tr("Export metrics"),
+                                                            QStringLiteral("runs-metrics.csv"), tr("CSV files (*.csv)"))
+                             : QFileDialog::getSaveFileName(this, tr("Export chart"), QStringLiteral("runs-loss.png"),
+                                                            tr("PNG image (*.png);;SVG drawing (*.svg)"));
     if (path.isEmpty())
         return;
     const QString error = csv ? exportCsv(path) : exportChart(path);

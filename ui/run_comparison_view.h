@@ -99,7 +99,7 @@ private:
     std::map<QString, QColor> colors_;
     ComparisonAxis axis_ = ComparisonAxis::Step;
     double smoothing_ = 0.6; // TensorBoard's default: runs logged every few steps have few points to average
-    int generation_ = 0; // results of superseded reads are dropped
+    int generation_ = 0;     // results of superseded reads are dropped
     int pending_ = 0;
 };
 

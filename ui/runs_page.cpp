@@ -42,8 +42,7 @@ RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(20, 18, 20, 12);
     v->setSpacing(8);
-    addPageHeader(v,
-                  tr("Runs"),
+    addPageHeader(v, tr("Runs"),
                   tr("Every training run in %1. Select several to overlay their loss curves and see which "
                      "settings differ.")
                       .arg(QDir::toNativeSeparators(runsRoot)),
@@ -97,15 +96,15 @@ RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
     // A live run's row (and its curves, when selected) follow its files.
     connect(model_, &RunsTableModel::dataChanged, this,
             [this](const QModelIndex& from, const QModelIndex& to, const QList<int>& roles) {
-        if (!roles.isEmpty() && !roles.contains(Qt::DisplayRole))
-            return; // a swatch colour, not new run data
-        const QStringList selected = selectedRunIds();
-        for (int row = from.row(); row <= to.row(); ++row)
-            if (selected.contains(model_->index(row, 0).data(RunsTableModel::IdRole).toString())) {
-                scheduleComparison();
-                break;
-            }
-    });
+                if (!roles.isEmpty() && !roles.contains(Qt::DisplayRole))
+                    return; // a swatch colour, not new run data
+                const QStringList selected = selectedRunIds();
+                for (int row = from.row(); row <= to.row(); ++row)
+                    if (selected.contains(model_->index(row, 0).data(RunsTableModel::IdRole).toString())) {
+                        scheduleComparison();
+                        break;
+                    }
+            });
     pollTimer_ = new QTimer(this);
     pollTimer_->setInterval(kPollIntervalMs);
     connect(pollTimer_, &QTimer::timeout, this, [this] {
@@ -216,8 +215,8 @@ QWidget* RunsPage::buildToolbar() {
         tools->addAction(a);
         return a;
     };
-    renameAction_ = action(tr("Rename\u2026"), tr("Change the run's display name (its folder keeps its name)"),
-                           "renameAction");
+    renameAction_ =
+        action(tr("Rename\u2026"), tr("Change the run's display name (its folder keeps its name)"), "renameAction");
     notesAction_ = action(tr("Tags && notes\u2026"), tr("Tag the run and write down what it tried"), "notesAction");
     openAction_ = action(tr("Open folder"), tr("Show the run folder in the file manager"), "openFolderAction");
     deleteAction_ = action(tr("Delete\u2026"), tr("Move the selected runs to the trash"), "deleteAction");
@@ -253,7 +252,8 @@ void RunsPage::fitColumns() {
     const QFontMetrics fm(table_->horizontalHeader()->font());
     for (int c = 0; c < RunsTableModel::ColumnCount; ++c) {
         const QString title = model_->headerData(c, Qt::Horizontal).toString();
-        const int width = std::max(static_cast<const QAbstractItemView*>(table_)->sizeHintForColumn(c), fm.horizontalAdvance(title) + 14);
+        const int width = std::max(static_cast<const QAbstractItemView*>(table_)->sizeHintForColumn(c),
+                                   fm.horizontalAdvance(title) + 14);
         table_->setColumnWidth(c, c == RunsTableModel::NameColumn ? std::clamp(width, 120, 280) : width);
     }
 }

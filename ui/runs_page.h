@@ -24,7 +24,7 @@ class QAction;
 namespace ps {
 class RunCatalog;
 struct RunRecord;
-}
+} // namespace ps
 
 namespace ps::ui {
 

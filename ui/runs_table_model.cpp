@@ -215,8 +215,9 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
     case TagsRole:
         return tagList(r);
     case SearchTextRole:
-        return QStringList{toQ(r.name), toQ(r.id), toQ(r.model), toQ(r.method), toQ(r.dataset),
-                           tagList(r).join(QLatin1Char(' ')), toQ(r.notes)}
+        return QStringList{toQ(r.name),   toQ(r.id),      toQ(r.model),
+                           toQ(r.method), toQ(r.dataset), tagList(r).join(QLatin1Char(' ')),
+                           toQ(r.notes)}
             .join(QLatin1Char('\n'))
             .toLower();
     }
@@ -328,14 +329,16 @@ void RunsTableModel::setRunColors(const std::map<QString, QColor>& colors) {
         const QString id = toQ(runs_[static_cast<std::size_t>(row)].id);
         const auto a = previous.find(id);
         const auto b = colors_.find(id);
-        const bool same = (a == previous.end()) == (b == colors_.end()) && (a == previous.end() || a->second == b->second);
+        const bool same =
+            (a == previous.end()) == (b == colors_.end()) && (a == previous.end() || a->second == b->second);
         if (!same)
             Q_EMIT dataChanged(index(row, NameColumn), index(row, NameColumn), {Qt::DecorationRole});
     }
 }
 
 bool RunsTableModel::hasActiveRuns() const {
-    return std::any_of(runs_.begin(), runs_.end(), [](const ps::RunRecord& r) { return r.status == ps::RunStatus::Running; });
+    return std::any_of(runs_.begin(), runs_.end(),
+                       [](const ps::RunRecord& r) { return r.status == ps::RunStatus::Running; });
 }
 
 } // namespace ps::ui

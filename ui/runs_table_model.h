@@ -71,8 +71,8 @@ private:
 };
 
 // Shared with the comparison pane and the CLI's way of writing them.
-QString formatRunDuration(double seconds); // "42s", "3m05s", "1h02m03s"; "—" for none
-QString runStatusText(ps::RunStatus status); // "Running", "Completed", ...
+QString formatRunDuration(double seconds);     // "42s", "3m05s", "1h02m03s"; "—" for none
+QString runStatusText(ps::RunStatus status);   // "Running", "Completed", ...
 bool methodHasRank(const std::string& method); // lora, dora, rslora, loha, lokr
 
 } // namespace ps::ui

@@ -30,7 +30,8 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         QCoreApplication::translate("main", "Start training with the run settings at once (e.g. with --demo)."));
     const QCommandLineOption compareAll(
         QStringLiteral("compare-all"),
-        QCoreApplication::translate("main", "Select every run on the Runs page, so that its comparison shows them all."));
+        QCoreApplication::translate("main",
+                                    "Select every run on the Runs page, so that its comparison shows them all."));
     const QCommandLineOption quitWhenDone(QStringLiteral("quit-when-done"),
                                           QCoreApplication::translate("main", "Exit once pending work has finished."));
     const QCommandLineOption settings(

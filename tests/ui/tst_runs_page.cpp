@@ -88,8 +88,10 @@ private Q_SLOTS:
 
     void cellsEqualTheRunFiles() {
         RunsPage page(root_);
-        QAbstractItemModelTester sourceTester(page.tableModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QAbstractItemModelTester proxyTester(page.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester sourceTester(page.tableModel(),
+                                              QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester proxyTester(page.filterModel(),
+                                             QAbstractItemModelTester::FailureReportingMode::QtTest);
         QTRY_COMPARE(page.tableModel()->rowCount(), 3);
         QVERIFY(!page.isShowingEmptyState());
         const RunsTableModel& m = *page.tableModel();
@@ -260,7 +262,8 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(QString::fromStdString(dirs_[1])));
         const QString trashed = tmp_->path() + QStringLiteral("/xdg/Trash/files/") + id;
         QVERIFY2(QFileInfo(trashed + QStringLiteral("/config.yaml")).isFile(), qPrintable(trashed));
-        QVERIFY(QFileInfo::exists(tmp_->path() + QStringLiteral("/xdg/Trash/info/") + id + QStringLiteral(".trashinfo")));
+        QVERIFY(
+            QFileInfo::exists(tmp_->path() + QStringLiteral("/xdg/Trash/info/") + id + QStringLiteral(".trashinfo")));
         QCOMPARE(asked.size(), 2); // the trash took it: no second, permanent-delete question
     }
 
