@@ -9,7 +9,7 @@ build="${1:-$here/build}"
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  qt6-base-dev libqt6sql6-sqlite libqcustomplot-dev
+  qt6-base-dev qt6-svg-dev libqt6sql6-sqlite libqcustomplot-dev
   libtorch-dev libopenblas0-pthread
   nlohmann-json3-dev libpcre2-dev libicu-dev libsentencepiece-dev libsqlite3-dev libyaml-cpp-dev
   xvfb xauth

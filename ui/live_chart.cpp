@@ -84,6 +84,29 @@ int LiveChart::addSeries(const QString& name, SeriesStyle style) {
     return static_cast<int>(series_.size()) - 1;
 }
 
+void LiveChart::setSeriesColor(int series, const QColor& color) {
+    Series& s = series_.at(static_cast<std::size_t>(series));
+    s.color = color;
+    styleSeries(s);
+}
+
+void LiveChart::setSeriesInLegend(int series, bool inLegend) {
+    QCPGraph* graph = series_.at(static_cast<std::size_t>(series)).graph;
+    if (inLegend)
+        graph->addToLegend();
+    else
+        graph->removeFromLegend();
+}
+
+void LiveChart::clearSeries() {
+    plot_->clearGraphs();
+    series_.clear();
+}
+
+void LiveChart::setXLabel(const QString& label) {
+    plot_->xAxis->setLabel(label);
+}
+
 void LiveChart::setYLabel(const QString& label) {
     plot_->yAxis->setLabel(label);
 }
@@ -113,6 +136,11 @@ void LiveChart::setLegendVisible(bool visible) {
         plot_->axisRect()->insetLayout()->addElement(plot_->legend, Qt::AlignTop | Qt::AlignRight);
     }
     plot_->legend->setVisible(visible);
+}
+
+void LiveChart::setLegendWrap(int entriesPerRow) {
+    plot_->legend->setWrap(entriesPerRow);
+    plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void LiveChart::setLogScale(bool on) {
@@ -223,7 +251,8 @@ void LiveChart::refresh() {
 }
 
 void LiveChart::styleSeries(Series& s) {
-    const QColor primary = palette().color(QPalette::Highlight);
+    const QColor primary = s.color.isValid() ? s.color : palette().color(QPalette::Highlight);
+    const QColor accent = s.color.isValid() ? s.color : kAccent;
     QPen pen;
     pen.setCosmetic(true);
     switch (s.style) {
@@ -244,10 +273,10 @@ void LiveChart::styleSeries(Series& s) {
         s.graph->setScatterStyle(QCPScatterStyle::ssNone);
         break;
     case SeriesStyle::Markers:
-        pen.setColor(kAccent);
+        pen.setColor(accent);
         pen.setWidthF(1.5);
         s.graph->setScatterStyle(
-            QCPScatterStyle(QCPScatterStyle::ssCircle, kAccent, palette().color(QPalette::Base), 6));
+            QCPScatterStyle(QCPScatterStyle::ssCircle, accent, palette().color(QPalette::Base), 6));
         break;
     }
     s.graph->setPen(pen);

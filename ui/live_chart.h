@@ -3,6 +3,7 @@
 // of the studio (nothing else includes it), follows the widget palette (light and dark), and
 // draws each series from a decimated copy of its points (plot_decimation.h) so that a long run
 // stays smooth while the caller keeps every point.
+#include <QColor>
 #include <QString>
 #include <QWidget>
 
@@ -33,10 +34,20 @@ public:
     ~LiveChart() override;
 
     int addSeries(const QString& name, SeriesStyle style);
+    // Draws `series` in `color` instead of the palette's (the run comparison's per-run colours).
+    void setSeriesColor(int series, const QColor& color);
+    // Leaves `series` out of the legend (a faint raw curve behind its smoothed twin).
+    void setSeriesInLegend(int series, bool inLegend);
+    // Removes every series (the comparison rebuilds its series when the selection changes).
+    void clearSeries();
+    int seriesCount() const { return static_cast<int>(series_.size()); }
+    void setXLabel(const QString& label);
     void setYLabel(const QString& label);
     QString yLabel() const;
     // Shows the legend, in a row above the axes (charts with more than one series).
     void setLegendVisible(bool visible);
+    // Legend entries per row before it wraps (0: all in one row).
+    void setLegendWrap(int entriesPerRow);
     // A control next to the title (the loss chart's log-scale toggle).
     void addHeaderWidget(QWidget* widget);
     // Logarithmic y axis (loss); non-positive values are left out of the range.
@@ -70,6 +81,7 @@ private:
     struct Series {
         QCPGraph* graph = nullptr;
         SeriesStyle style = SeriesStyle::Line;
+        QColor color;          // invalid: the palette's
         std::vector<double> x; // last full data, kept to re-decimate on resize
         std::vector<double> y;
         int displayed = 0;

@@ -9,11 +9,13 @@
 #include "qt_convert.h"
 #include "run_config_files.h"
 #include "run_draft.h"
+#include "runs_page.h"
 #include "sidebar.h"
 #include "train_page.h"
 
 #include "ps/error.h"
 #include "ps/run_config.h"
+#include "ps/runs.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -64,7 +66,12 @@ MainWindow::MainWindow(AppSettings& settings, QWidget* parent)
     connect(modelPage_, &ModelPage::modelChosen, draft_,
             [this](const QString& dir) { draft_->setValue(QStringLiteral("model_name_or_path"), dir); });
     connect(trainPage_, &TrainPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
+    // A run started or finished on the Train page shows up on the Runs page at once.
+    connect(trainPage_, &TrainPage::busyChanged, runsPage_, &RunsPage::refresh);
+    connect(runsPage_, &RunsPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
+    connect(runsPage_, &RunsPage::trainRequested, this, [this] { setCurrentPage(StudioPage::Train); });
     connect(trainPage_, &TrainPage::runFinished, this, [this] {
+        runsPage_->refresh();
         if (closeWhenStopped_)
             close(); // the checkpoint is written: finish the close the user asked for
     });
@@ -89,7 +96,7 @@ void MainWindow::buildPages() {
     addPage(StudioPage::Data, dataPage_ = new DataPage(*draft_, stack_));
     addPage(StudioPage::Method, methodPage_ = new MethodPage(*draft_, stack_));
     addPage(StudioPage::Train, trainPage_ = new TrainPage(*draft_, stack_));
-    addPage(StudioPage::Runs, placeholder(StudioPage::Runs));
+    addPage(StudioPage::Runs, runsPage_ = new RunsPage(toQ(ps::defaultRunsRoot()), stack_));
     addPage(StudioPage::Playground, placeholder(StudioPage::Playground));
     addPage(StudioPage::Export, placeholder(StudioPage::Export));
 }
@@ -162,7 +169,8 @@ void MainWindow::setPreparing(const QString& message) {
 }
 
 bool MainWindow::isBusy() const {
-    return !preparing_.isEmpty() || modelPage_->isBusy() || dataPage_->isBusy() || methodPage_->isBusy() || trainPage_->isTraining();
+    return !preparing_.isEmpty() || modelPage_->isBusy() || dataPage_->isBusy() || methodPage_->isBusy() ||
+           trainPage_->isTraining() || runsPage_->isBusy();
 }
 
 void MainWindow::restoreFromSettings(bool geometry) {
@@ -208,6 +216,7 @@ void MainWindow::buildFileMenu() {
     const auto showMessage = [this](const QString& message) { statusBar()->showMessage(message, 10000); };
     connect(actions, &RunConfigActions::statusMessage, this, showMessage);
     connect(trainPage_, &TrainPage::statusMessage, this, showMessage);
+    connect(runsPage_, &RunsPage::statusMessage, this, showMessage);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -15,6 +15,7 @@ class DataPage;
 class MethodPage;
 class ModelPage;
 class RunDraft;
+class RunsPage;
 class Sidebar;
 class TrainPage;
 
@@ -35,6 +36,7 @@ public:
     DataPage* dataPage() const { return dataPage_; }
     MethodPage* methodPage() const { return methodPage_; }
     TrainPage* trainPage() const { return trainPage_; }
+    RunsPage* runsPage() const { return runsPage_; }
     Sidebar* sidebar() const { return sidebar_; }
     // The run being set up, shared by the Model, Data, Method and Train pages.
     RunDraft* draft() const { return draft_; }
@@ -67,6 +69,7 @@ private:
     DataPage* dataPage_ = nullptr;
     MethodPage* methodPage_ = nullptr;
     TrainPage* trainPage_ = nullptr;
+    RunsPage* runsPage_ = nullptr;
     bool closeWhenStopped_ = false; // the user closed the window during a run and agreed to stop it
 };
 

@@ -5,6 +5,7 @@
 #include "ps/error.h"
 #include "ps/metrics.h"
 #include "ps/run_catalog.h"
+#include "ps/run_compare.h"
 #include "ps/run_config.h"
 #include "ps/runs.h"
 
@@ -239,15 +240,8 @@ int compareRuns(const std::string& root, const std::vector<std::string>& names, 
         configs.push_back(*c);
     }
     std::vector<std::pair<std::string, std::vector<std::string>>> diff;
-    for (const auto& k : runConfigKeys()) {
-        if (k.name == "run_name") // always differs; the runs are named in the header
-            continue;
-        std::vector<std::string> values;
-        for (const auto& c : configs)
-            values.push_back(runConfigValue(c, k.name));
-        if (std::any_of(values.begin(), values.end(), [&](const std::string& v) { return v != values.front(); }))
-            diff.emplace_back(k.name, values);
-    }
+    for (auto& d : differingConfigKeys(configs))
+        diff.emplace_back(std::move(d.key), std::move(d.values));
     std::vector<std::pair<std::string, std::vector<std::string>>> results;
     auto addResult = [&](const char* label, auto get) {
         std::vector<std::string> v;

@@ -6,6 +6,7 @@
 #include "model_page.h"
 #include "run_config_files.h"
 #include "run_draft.h"
+#include "runs_page.h"
 #include "train_page.h"
 #include "startup_options.h"
 
@@ -85,6 +86,11 @@ int main(int argc, char** argv) {
             return 2;
         }
         window.setCurrentPage(ps::ui::StudioPage::Train);
+    }
+    if (options.compareAll) {
+        window.runsPage()->selectAllWhenLoaded();
+        if (!options.page)
+            window.setCurrentPage(ps::ui::StudioPage::Runs);
     }
     if (options.page)
         window.setCurrentPage(*options.page);

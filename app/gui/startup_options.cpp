@@ -28,13 +28,17 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
     const QCommandLineOption autorun(
         QStringLiteral("autorun"),
         QCoreApplication::translate("main", "Start training with the run settings at once (e.g. with --demo)."));
+    const QCommandLineOption compareAll(
+        QStringLiteral("compare-all"),
+        QCoreApplication::translate("main",
+                                    "Select every run on the Runs page, so that its comparison shows them all."));
     const QCommandLineOption quitWhenDone(QStringLiteral("quit-when-done"),
                                           QCoreApplication::translate("main", "Exit once pending work has finished."));
     const QCommandLineOption settings(
         QStringLiteral("settings"),
         QCoreApplication::translate("main", "Keep settings in the INI file FILE instead of the user's settings."),
         QStringLiteral("FILE"));
-    parser.addOptions({model, page, screenshot, demo, autorun, quitWhenDone, settings});
+    parser.addOptions({model, page, screenshot, demo, autorun, compareAll, quitWhenDone, settings});
     // What the desktop entry (Exec=peft-studio %f) and the file association pass.
     parser.addPositionalArgument(QStringLiteral("CONFIG"),
                                  QCoreApplication::translate("main", "A run configuration (.yaml) to open."),
@@ -62,6 +66,7 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
     out.demo = parser.isSet(demo);
     out.quitWhenDone = parser.isSet(quitWhenDone);
     out.autorun = parser.isSet(autorun);
+    out.compareAll = parser.isSet(compareAll);
     return out;
 }
 

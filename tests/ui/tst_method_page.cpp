@@ -58,6 +58,7 @@ private Q_SLOTS:
         QVERIFY(tmp_.isValid());
         QDir().mkpath(tmp_.path() + QStringLiteral("/empty-cache"));
         qputenv("HF_HUB_CACHE", QFile::encodeName(tmp_.path() + QStringLiteral("/empty-cache")));
+        qputenv("PEFT_STUDIO_RUNS", QFile::encodeName(tmp_.path() + QStringLiteral("/runs"))); // not the user's
     }
 
     void init() {

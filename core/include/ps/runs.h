@@ -89,6 +89,11 @@ std::string runFolderName(const RunConfig& config, std::chrono::system_clock::ti
 std::string createRunFolder(const RunConfig& config, RunConfig* resolved = nullptr,
                             std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
+// Renames a run: sets config.yaml's run_name (the display name; "" shows the folder name again),
+// keeping every other key and the folder itself, which stays the run's id (core/src/runs/run_rename.cpp).
+// Throws ps::Error for an unreadable config.yaml or a name with a line break.
+void setRunDisplayName(const std::string& runDir, const std::string& name);
+
 // Paths inside a run folder.
 std::string runConfigPath(const std::string& runDir);
 std::string runMetricsPath(const std::string& runDir);
