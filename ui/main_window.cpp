@@ -3,9 +3,11 @@
 #include "app_logo.h"
 #include "app_settings.h"
 #include "data_page.h"
+#include "export_page.h"
 #include "method_page.h"
 #include "model_page.h"
 #include "placeholder_page.h"
+#include "playground_page.h"
 #include "qt_convert.h"
 #include "run_config_files.h"
 #include "run_draft.h"
@@ -64,6 +66,8 @@ MainWindow::MainWindow(AppSettings& settings, QWidget* parent)
     connect(modelPage_, &ModelPage::modelChosen, draft_,
             [this](const QString& dir) { draft_->setValue(QStringLiteral("model_name_or_path"), dir); });
     connect(trainPage_, &TrainPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
+    connect(playgroundPage_, &PlaygroundPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
+    connect(exportPage_, &ExportPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
     connect(trainPage_, &TrainPage::runFinished, this, [this] {
         if (closeWhenStopped_)
             close(); // the checkpoint is written: finish the close the user asked for
@@ -89,8 +93,8 @@ void MainWindow::buildPages() {
     addPage(StudioPage::Method, methodPage_ = new MethodPage(*draft_, stack_));
     addPage(StudioPage::Train, trainPage_ = new TrainPage(*draft_, stack_));
     addPage(StudioPage::Runs, placeholder(StudioPage::Runs));
-    addPage(StudioPage::Playground, placeholder(StudioPage::Playground));
-    addPage(StudioPage::Export, placeholder(StudioPage::Export));
+    addPage(StudioPage::Playground, playgroundPage_ = new PlaygroundPage(stack_));
+    addPage(StudioPage::Export, exportPage_ = new ExportPage(stack_));
 }
 
 void MainWindow::addPage(StudioPage page, QWidget* widget) {
@@ -150,7 +154,8 @@ QWidget* MainWindow::pageWidget(StudioPage page) const {
 }
 
 bool MainWindow::isBusy() const {
-    return modelPage_->isBusy() || dataPage_->isBusy() || methodPage_->isBusy() || trainPage_->isTraining();
+    return modelPage_->isBusy() || dataPage_->isBusy() || methodPage_->isBusy() || trainPage_->isTraining() ||
+           playgroundPage_->isBusy() || exportPage_->isBusy();
 }
 
 void MainWindow::restoreFromSettings(bool geometry) {
@@ -196,6 +201,7 @@ void MainWindow::buildFileMenu() {
     const auto showMessage = [this](const QString& message) { statusBar()->showMessage(message, 10000); };
     connect(actions, &RunConfigActions::statusMessage, this, showMessage);
     connect(trainPage_, &TrainPage::statusMessage, this, showMessage);
+    connect(exportPage_, &ExportPage::statusMessage, this, showMessage);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

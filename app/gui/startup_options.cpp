@@ -34,7 +34,21 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         QStringLiteral("settings"),
         QCoreApplication::translate("main", "Keep settings in the INI file FILE instead of the user's settings."),
         QStringLiteral("FILE"));
-    parser.addOptions({model, page, screenshot, demo, autorun, quitWhenDone, settings});
+    const QCommandLineOption adapter(
+        QStringLiteral("adapter"),
+        QCoreApplication::translate("main", "Use the run or adapter folder DIR on the Playground and Export pages."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption base(
+        QStringLiteral("base"),
+        QCoreApplication::translate("main", "The base model folder for --adapter (default: the run's model)."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption prompt(QStringLiteral("prompt"),
+                                    QCoreApplication::translate("main", "Put TEXT in the Playground's prompt."),
+                                    QStringLiteral("TEXT"));
+    const QCommandLineOption generate(
+        QStringLiteral("generate"),
+        QCoreApplication::translate("main", "Generate in the Playground at once, base and adapter side by side."));
+    parser.addOptions({model, page, screenshot, demo, autorun, quitWhenDone, settings, adapter, base, prompt, generate});
     // What the desktop entry (Exec=peft-studio %f) and the file association pass.
     parser.addPositionalArgument(QStringLiteral("CONFIG"),
                                  QCoreApplication::translate("main", "A run configuration (.yaml) to open."),
@@ -62,6 +76,14 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
     out.demo = parser.isSet(demo);
     out.quitWhenDone = parser.isSet(quitWhenDone);
     out.autorun = parser.isSet(autorun);
+    if (parser.isSet(adapter))
+        out.adapter = QFileInfo(parser.value(adapter)).absoluteFilePath();
+    if (parser.isSet(base))
+        out.baseDir = QFileInfo(parser.value(base)).absoluteFilePath();
+    out.prompt = parser.value(prompt);
+    out.generate = parser.isSet(generate);
+    if (out.generate && out.prompt.isEmpty())
+        out.error = QCoreApplication::translate("main", "--generate needs --prompt TEXT");
     return out;
 }
 

@@ -20,6 +20,10 @@ struct StartupOptions {
     bool autorun = false;           // --autorun: start training at once (with --demo)
     bool quitWhenDone = false;      // --quit-when-done: exit once pending work (training too) has finished;
                                     // the exit code is non-zero when the run failed
+    QString adapter;                // --adapter DIR: a run or adapter folder for the Playground and Export pages
+    QString baseDir;                // --base DIR: their base model folder (default: the run's model)
+    QString prompt;                 // --prompt TEXT: the Playground's prompt
+    bool generate = false;          // --generate: generate in the Playground at once (both sides)
     QString error;                  // set when the command line is wrong
 };
 
