@@ -259,7 +259,7 @@ void ExportPage::applyCheck(const SourceCheck& check) {
 }
 
 void ExportPage::updateExportButton() {
-    const bool ready = check_.report && !out_->text().isEmpty() && !exporting_;
+    const bool ready = check_.report && checksRunning_ == 0 && !out_->text().isEmpty() && !exporting_;
     export_->setEnabled(ready);
     export_->setToolTip(ready ? QString() : tr("Choose an adapter and an output path first"));
 }

@@ -1,5 +1,6 @@
 // The export compatibility report: one row per rule, on peft-made fixtures and on adapters
 // written here whose tensors (not their folder names) carry the feature under test.
+#include "ps/error.h"
 #include "ps/export_compat.h"
 #include "ps/safetensors.h"
 #include "util/file_util.h"
