@@ -35,8 +35,7 @@ std::vector<AdapterChoice> listAdapterRuns(const QString& root) {
             if (!r.model.empty())
                 facts << QFileInfo(toQ(r.model)).fileName();
             facts << toQ(ps::runStatusName(r.status));
-            out.push_back({toQ(r.path), label + QStringLiteral("  \u00b7  ") + facts.join(QStringLiteral(" \u00b7 ")),
-                           toQ(r.model)});
+            out.push_back({toQ(r.path), label + QStringLiteral("  \u00b7  ") + facts.join(QStringLiteral(" \u00b7 "))});
         }
     } catch (const ps::Error& e) {
         // No catalog (a read-only or missing root): the list is just empty; a folder still works.
@@ -115,12 +114,6 @@ QString AdapterPicker::currentPath() const {
     return i >= 0 && i < static_cast<int>(choices_.size()) ? choices_[static_cast<std::size_t>(i)].path : QString();
 }
 
-QString AdapterPicker::currentBaseHint() const {
-    const int i = combo_->currentIndex();
-    return i >= 0 && i < static_cast<int>(choices_.size()) ? choices_[static_cast<std::size_t>(i)].baseHint
-                                                             : QString();
-}
-
 void AdapterPicker::setCurrentPath(const QString& path) {
     if (loading_)
         pendingPath_ = path; // applied when the catalog arrives
@@ -132,7 +125,7 @@ void AdapterPicker::setCurrentPath(const QString& path) {
         }
     // Not a listed run: a folder of its own. Whether it is an adapter is checked by the page's
     // job (on a worker), which reports what is wrong with it.
-    AdapterChoice c{clean, QStringLiteral("%1  \u00b7  %2").arg(QFileInfo(clean).fileName(), tr("folder")), {}};
+    AdapterChoice c{clean, QStringLiteral("%1  \u00b7  %2").arg(QFileInfo(clean).fileName(), tr("folder"))};
     folders_.push_back(c);
     addChoice(c);
     combo_->setCurrentIndex(combo_->count() - 1);

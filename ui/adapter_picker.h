@@ -15,8 +15,7 @@ namespace ps::ui {
 
 struct AdapterChoice {
     QString path;     // a run folder or an adapter folder
-    QString label;    // what the list shows
-    QString baseHint; // the run's model_name_or_path ("" for a plain folder)
+    QString label; // what the list shows
 };
 
 // The runs under ROOT ("" = the default runs root) whose adapter/ folder exists. Worker thread.
@@ -33,7 +32,6 @@ public:
     bool isLoading() const { return loading_; }
 
     QString currentPath() const;
-    QString currentBaseHint() const;
     // Selects PATH (a run or adapter folder), adding it to the list when it is not there.
     void setCurrentPath(const QString& path);
     QComboBox* comboBox() const { return combo_; }

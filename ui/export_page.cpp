@@ -77,7 +77,7 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent) {
     connect(export_, &QPushButton::clicked, this, &ExportPage::startExport);
     connect(picker_, &AdapterPicker::currentChanged, this, [this] {
         if (!baseEdited_)
-            base_->setText(picker_->currentBaseHint());
+            base_->clear(); // the check fills in the run's model
         outEdited_ = false; // a new source gets its own default output path
         recheck();
     });

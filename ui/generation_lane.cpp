@@ -30,7 +30,7 @@ void GenerationWorker::run(quint64 job, const GenerationRequest& r) {
             Q_EMIT token(job, id, QString::fromStdString(piece));
         };
         const ps::GenerationResult res =
-            r.chat ? generator_->generateChat(r.messages, r.options, onToken, stop_)
+            r.chat ? generator_->generateChat(r.messages, r.options, onToken, stop_, r.chatFamily)
                    : generator_->generateText(toStd(r.prompt), r.options, onToken, stop_);
         out.ok = true;
         out.ids = res.ids;

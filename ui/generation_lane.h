@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QThread;
@@ -28,6 +29,7 @@ struct GenerationRequest {
     bool chat = false;
     QString prompt;                       // text mode
     std::vector<ps::ChatMessage> messages; // chat mode: the conversation so far, ending with the user turn
+    std::optional<ps::ChatFamily> chatFamily; // chat mode: nullopt = the tokenizer's template
     ps::GenerationOptions options;
 };
 

@@ -10,10 +10,13 @@
 
 #include "ps/error.h"
 #include "ps/export.h"
+#include "ps/run_config.h"
+#include "ps/runs.h"
 
 #include <QCheckBox>
 #include <QDir>
 #include <QFileDialog>
+#include <QFile>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QFutureWatcher>
@@ -40,6 +43,17 @@ PlaygroundSetup resolvePlaygroundSetup(const QString& source, const QString& bas
             s.adapterDir = toQ(src.adapterDir);
             s.name = toQ(src.name);
             s.baseHint = toQ(src.baseHint);
+            if (!src.runDir.empty()) {
+                QFile f(toQ(ps::runConfigPath(src.runDir)));
+                if (f.open(QIODevice::ReadOnly)) {
+                    try {
+                        const ps::RunConfig rc = ps::parseRunConfigYaml(f.readAll().toStdString(), src.runDir);
+                        s.chatFamily = ps::chatFamilyFromName(rc.template_);
+                    } catch (const ps::Error&) {
+                        // An unreadable config only costs the template hint: the tokenizer's is used.
+                    }
+                }
+            }
         }
         s.baseDir = !baseDir.isEmpty() ? baseDir : s.baseHint;
         if (!s.baseDir.isEmpty() && QFileInfo(s.baseDir).isDir())
@@ -249,6 +263,10 @@ void PlaygroundPage::applySetup(const PlaygroundSetup& setup) {
                                                 : tr("Base model \u2014 %1").arg(QFileInfo(setup.baseDir).fileName()));
     if (baseChanged)
         settings_->setDefaults(setup.defaults); // a new model brings its own generation_config.json
+    chat_->setText(setup.chatFamily
+                       ? tr("&Chat (%1 template, as the run trained; each side keeps its own conversation)")
+                             .arg(QString::fromStdString(ps::chatFamilyName(*setup.chatFamily)))
+                       : tr("&Chat (the model's chat template; each side keeps its own conversation)"));
 }
 
 bool PlaygroundPage::generate() {
@@ -282,6 +300,7 @@ void PlaygroundPage::startLanes() {
     r.modelDir = setup_.baseDir;
     r.options = settings_->options();
     r.chat = chat_->isChecked();
+    r.chatFamily = setup_.chatFamily;
     const QString text = prompt_->toPlainText();
     if (r.chat) {
         const ps::ChatMessage user{"user", toStd(text)};

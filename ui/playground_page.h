@@ -9,6 +9,8 @@
 
 #include <QWidget>
 
+#include <optional>
+
 #include <vector>
 
 class QCheckBox;
@@ -33,6 +35,10 @@ struct PlaygroundSetup {
     QString baseHint;   // the run's model
     QString baseDir;    // the base the defaults were read from
     ps::GenerationOptions defaults;
+    // Chat mode renders with the template the run trained with (its `template` setting) when
+    // that is a known family, so the adapter sees the format it learned; otherwise (auto, or a
+    // plain adapter folder) with the tokenizer's own chat template. Both sides use the same.
+    std::optional<ps::ChatFamily> chatFamily;
     QString error;
 };
 PlaygroundSetup resolvePlaygroundSetup(const QString& source, const QString& baseDir);

@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
         window.playgroundPage()->setBaseDir(options.baseDir);
         window.exportPage()->setBaseDir(options.baseDir);
     }
+    if (options.chat)
+        window.playgroundPage()->setChatMode(true);
     if (!options.prompt.isEmpty())
         window.playgroundPage()->setPrompt(options.prompt);
     if (options.page)

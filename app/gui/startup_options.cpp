@@ -48,7 +48,11 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
     const QCommandLineOption generate(
         QStringLiteral("generate"),
         QCoreApplication::translate("main", "Generate in the Playground at once, base and adapter side by side."));
-    parser.addOptions({model, page, screenshot, demo, autorun, quitWhenDone, settings, adapter, base, prompt, generate});
+    const QCommandLineOption chat(
+        QStringLiteral("chat"),
+        QCoreApplication::translate("main", "Start the Playground in chat mode (--prompt is the first message)."));
+    parser.addOptions(
+        {model, page, screenshot, demo, autorun, quitWhenDone, settings, adapter, base, prompt, generate, chat});
     // What the desktop entry (Exec=peft-studio %f) and the file association pass.
     parser.addPositionalArgument(QStringLiteral("CONFIG"),
                                  QCoreApplication::translate("main", "A run configuration (.yaml) to open."),
@@ -82,6 +86,7 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         out.baseDir = QFileInfo(parser.value(base)).absoluteFilePath();
     out.prompt = parser.value(prompt);
     out.generate = parser.isSet(generate);
+    out.chat = parser.isSet(chat);
     if (out.generate && out.prompt.isEmpty())
         out.error = QCoreApplication::translate("main", "--generate needs --prompt TEXT");
     return out;

@@ -24,6 +24,7 @@ struct StartupOptions {
     QString baseDir;                // --base DIR: their base model folder (default: the run's model)
     QString prompt;                 // --prompt TEXT: the Playground's prompt
     bool generate = false;          // --generate: generate in the Playground at once (both sides)
+    bool chat = false;              // --chat: the Playground in chat mode (--prompt is the first message)
     QString error;                  // set when the command line is wrong
 };
 

@@ -8,6 +8,7 @@
 
 #include "ps/adapter.h"
 #include "ps/model_info.h"
+#include "ps/run_config.h"
 #include "ps/safetensors.h"
 
 #include <QDir>
@@ -15,6 +16,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QComboBox>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -66,6 +69,7 @@ private Q_SLOTS:
     void exportedFolderReadsBack_data();
     void exportedFolderReadsBack();
     void refusedExportShowsWhatToDo();
+    void runFromTheCatalogBringsItsBaseModel();
 
 private:
     // Shows SOURCE with BASE on a fresh page and waits for its report.
@@ -218,6 +222,32 @@ void TestExportPage::refusedExportShowsWhatToDo() {
     QVERIFY2(page.errorBanner()->message().contains(QStringLiteral("LOHA")), qPrintable(page.errorBanner()->message()));
     QVERIFY2(page.errorBanner()->advice().contains(QStringLiteral("merged")), qPrintable(page.errorBanner()->advice()));
     QVERIFY(!QFileInfo::exists(out));
+}
+
+void TestExportPage::runFromTheCatalogBringsItsBaseModel() {
+    // A run folder in the runs root: config.yaml naming its model, and its adapter/.
+    const QString run = tmp_.path() + QStringLiteral("/runs/20260101-000000-lora-tiny");
+    QDir().mkpath(run + QStringLiteral("/adapter"));
+    ps::RunConfig config;
+    config.run_name = "tiny-run";
+    config.model_name_or_path = fixture("models/tiny-llama").toStdString();
+    QFile yaml(run + QStringLiteral("/config.yaml"));
+    QVERIFY(yaml.open(QIODevice::WriteOnly));
+    yaml.write(QByteArray::fromStdString(ps::runConfigToYaml(config)));
+    yaml.close();
+    for (const char* f : {"/adapter_config.json", "/adapter_model.safetensors"})
+        QVERIFY(QFile::copy(fixture("adapters/lora-r4-qv") + QLatin1String(f), run + QStringLiteral("/adapter") + QLatin1String(f)));
+
+    ExportPage page;
+    QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 30000);
+    // The catalog lists it, and choosing it (the first entry) fills in the run's model.
+    QVERIFY(page.picker()->comboBox()->count() >= 1);
+    QCOMPARE(QDir::cleanPath(page.picker()->currentPath()), QDir::cleanPath(run));
+    QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy() && page.reportView()->hasReport(), 30000);
+    QCOMPARE(QDir::fromNativeSeparators(page.baseEdit()->text()), fixture("models/tiny-llama"));
+    // The base was found, so llama.cpp's verdict is a real one, not "not checked".
+    QCOMPARE(page.reportView()->verdictText(ExportRuntime::LlamaCpp), QStringLiteral("ok"));
+    QVERIFY(page.outputEdit()->text().startsWith(QDir::toNativeSeparators(run)));
 }
 
 QTEST_MAIN(TestExportPage)
