@@ -22,6 +22,7 @@
 #include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QLocale>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -163,9 +164,14 @@ QWidget* PlaygroundPage::buildInput() {
     auto* v = new QVBoxLayout(box);
     v->setContentsMargins(0, 6, 0, 0);
     auto* top = new QHBoxLayout;
-    chat_ = new QCheckBox(tr("&Chat (the model's chat template; each side keeps its own conversation)"), box);
+    chat_ = new QCheckBox(tr("&Chat"), box);
+    chat_->setToolTip(tr("Render a conversation with a chat template; each side keeps its own conversation"));
+    chatInfo_ = secondaryLabel(QString(), box);
+    chatInfo_->setWordWrap(true); // long template notes must not widen the window
+    chatInfo_->setText(tr("the model's own chat template"));
     newChat_ = new QPushButton(tr("New conversation"), box);
-    top->addWidget(chat_, 1);
+    top->addWidget(chat_);
+    top->addWidget(chatInfo_, 1);
     top->addWidget(newChat_);
     v->addLayout(top);
     prompt_ = new QPlainTextEdit(box);
@@ -263,10 +269,9 @@ void PlaygroundPage::applySetup(const PlaygroundSetup& setup) {
                                                 : tr("Base model \u2014 %1").arg(QFileInfo(setup.baseDir).fileName()));
     if (baseChanged)
         settings_->setDefaults(setup.defaults); // a new model brings its own generation_config.json
-    chat_->setText(setup.chatFamily
-                       ? tr("&Chat (%1 template, as the run trained; each side keeps its own conversation)")
-                             .arg(QString::fromStdString(ps::chatFamilyName(*setup.chatFamily)))
-                       : tr("&Chat (the model's chat template; each side keeps its own conversation)"));
+    chatInfo_->setText(setup.chatFamily ? tr("%1 template, as the run was trained")
+                                              .arg(QString::fromStdString(ps::chatFamilyName(*setup.chatFamily)))
+                                        : tr("the model's own chat template"));
 }
 
 bool PlaygroundPage::generate() {

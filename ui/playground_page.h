@@ -14,6 +14,7 @@
 #include <vector>
 
 class QCheckBox;
+class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
@@ -97,6 +98,7 @@ private:
     GenerationPane* adapterPane_ = nullptr;
     GenerationSettingsForm* settings_ = nullptr;
     QCheckBox* chat_ = nullptr;
+    QLabel* chatInfo_ = nullptr;
     QPushButton* newChat_ = nullptr;
     QPlainTextEdit* prompt_ = nullptr;
     QPushButton* generate_ = nullptr;
