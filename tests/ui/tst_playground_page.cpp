@@ -10,6 +10,7 @@
 #include "ps/generate.h"
 #include "ps/model_info.h"
 #include "ps/model_presets.h"
+#include "ps/run_config.h"
 #include "ps/safetensors.h"
 
 #include <QDir>
@@ -85,6 +86,7 @@ private Q_SLOTS:
     void panesStreamTheGeneratorsGreedyIds();
     void stopEndsBothSides();
     void chatKeepsAConversationPerSide();
+    void runFolderBringsBaseAndTemplate();
 
 private:
     void prepare(PlaygroundPage& page);
@@ -174,6 +176,32 @@ void TestPlaygroundPage::chatKeepsAConversationPerSide() {
     }
     page.newConversation();
     QVERIFY(page.basePane()->view()->toPlainText().isEmpty());
+}
+
+void TestPlaygroundPage::runFolderBringsBaseAndTemplate() {
+    const QString run = tmp_.path() + QStringLiteral("/runs/20260101-000000-lora");
+    QDir().mkpath(run + QStringLiteral("/adapter"));
+    ps::RunConfig config;
+    config.model_name_or_path = model_.toStdString();
+    config.template_ = "alpaca";
+    QFile yaml(run + QStringLiteral("/config.yaml"));
+    QVERIFY(yaml.open(QIODevice::WriteOnly));
+    yaml.write(QByteArray::fromStdString(ps::runConfigToYaml(config)));
+    yaml.close();
+    for (const char* f : {"/adapter_config.json", "/adapter_model.safetensors"})
+        QVERIFY(QFile::copy(adapter_ + QLatin1String(f), run + QStringLiteral("/adapter") + QLatin1String(f)));
+
+    const PlaygroundSetup s = resolvePlaygroundSetup(run, QString());
+    QVERIFY2(s.error.isEmpty(), qPrintable(s.error));
+    QCOMPARE(s.baseDir, model_);
+    QCOMPARE(QDir::cleanPath(s.adapterDir), QDir::cleanPath(run + QStringLiteral("/adapter")));
+    QVERIFY(s.chatFamily.has_value());
+    QCOMPARE(*s.chatFamily, ps::ChatFamily::Alpaca);
+    // An explicit base wins over the run's; a plain folder has no template hint.
+    QCOMPARE(resolvePlaygroundSetup(run, QStringLiteral("/elsewhere")).baseDir, QStringLiteral("/elsewhere"));
+    QVERIFY(!resolvePlaygroundSetup(adapter_, model_).chatFamily.has_value());
+    // Not an adapter: an error naming it.
+    QVERIFY(resolvePlaygroundSetup(tmp_.path() + QStringLiteral("/nope"), QString()).error.contains(QStringLiteral("nope")));
 }
 
 QTEST_MAIN(TestPlaygroundPage)
