@@ -21,6 +21,9 @@ GenerationPane::GenerationPane(const QString& title, QWidget* parent) : QWidget(
     view_->setAccessibleName(title);
     status_ = secondaryLabel(QString(), this);
     status_->setWordWrap(true);
+    // Two lines always, so that the two panes' text areas stay level when one status wraps.
+    status_->setMinimumHeight(status_->fontMetrics().lineSpacing() * 2);
+    status_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     v->addWidget(title_);
     v->addWidget(view_, 1);
     v->addWidget(status_);

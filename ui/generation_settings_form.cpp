@@ -32,7 +32,7 @@ GenerationSettingsForm::GenerationSettingsForm(QWidget* parent) : QWidget(parent
     v->setContentsMargins(0, 0, 0, 0);
     v->addWidget(sectionTitle(tr("Settings"), this));
     auto* form = new QFormLayout;
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->setFieldGrowthPolicy(QFormLayout::FieldsStayAtSizeHint);
     maxNew_ = new QSpinBox(this);
     maxNew_->setRange(1, 32768);
     maxNew_->setToolTip(tr("Generation stops after this many new tokens"));
@@ -52,6 +52,7 @@ GenerationSettingsForm::GenerationSettingsForm(QWidget* parent) : QWidget(parent
     stops_->setPlaceholderText(tr("One per line"));
     stops_->setToolTip(tr("Generation ends when the output contains one of these"));
     stops_->setMaximumHeight(stops_->fontMetrics().lineSpacing() * 4 + 10);
+    stops_->setMaximumWidth(stops_->fontMetrics().averageCharWidth() * 24); // its size hint would widen the column
     form->addRow(tr("Max new tokens:"), maxNew_);
     form->addRow(tr("Temperature:"), temperature_);
     form->addRow(tr("Top-k:"), topK_);

@@ -94,12 +94,14 @@ PlaygroundPage::PlaygroundPage(QWidget* parent) : QWidget(parent) {
     settingsScroll->setFrameShape(QFrame::NoFrame);
     settings_ = new GenerationSettingsForm(settingsScroll);
     settingsScroll->setWidget(settings_);
-    settingsScroll->setMinimumWidth(settings_->sizeHint().width() + 16);
+    settingsScroll->setMinimumWidth(settings_->minimumSizeHint().width() + 16);
     split->addWidget(left);
     split->addWidget(settingsScroll);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 0);
     split->setChildrenCollapsible(false);
+    // The panes are what the page is for: the settings column starts at its natural width.
+    split->setSizes({4000, settingsScroll->minimumWidth()});
     v->addWidget(split, 1);
 
     baseLane_ = new GenerationLane(QStringLiteral("playground-base"), this);
