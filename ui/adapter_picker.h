@@ -14,7 +14,7 @@ class QToolButton;
 namespace ps::ui {
 
 struct AdapterChoice {
-    QString path;     // a run folder or an adapter folder
+    QString path;  // a run folder or an adapter folder
     QString label; // what the list shows
 };
 

@@ -98,10 +98,11 @@ ExportOutcome runExport(const ExportRequest& r) {
             const auto rep = ps::exportPeftAdapter(source, base, path, o);
             out.outDir = r.outPath;
             out.files = absolute(r.outPath, rep.files);
-            out.summary = QObject::tr("%1 adapter: %2 tensors, %3 parameters, loaded back onto the base model to check it")
-                              .arg(toQ(rep.method))
-                              .arg(rep.numTensors)
-                              .arg(rep.numParameters);
+            out.summary =
+                QObject::tr("%1 adapter: %2 tensors, %3 parameters, loaded back onto the base model to check it")
+                    .arg(toQ(rep.method))
+                    .arg(rep.numTensors)
+                    .arg(rep.numParameters);
             break;
         }
         case ExportFormat::Merged: {

@@ -52,8 +52,7 @@ ExportOutcome runExport(const ExportRequest& request);
 
 // Where an export goes by default: next to the adapter, "<run>/export/<format>" for a run
 // (".../<name>.gguf" for gguf), "<adapter>-<format>" beside a plain adapter folder.
-QString defaultExportPath(const QString& runDir, const QString& adapterDir, const QString& name,
-                          ExportFormat format);
+QString defaultExportPath(const QString& runDir, const QString& adapterDir, const QString& name, ExportFormat format);
 
 // True when PATH is a non-empty folder or an existing file: exporting there replaces it.
 bool exportTargetExists(const QString& path, ExportFormat format, const QString& name);

@@ -68,11 +68,10 @@ ExportPage::ExportPage(QWidget* parent) : QWidget(parent) {
     v->addStretch(1);
 
     confirm_ = [this](const QString& path) {
-        return QMessageBox::question(this, tr("Replace existing export?"),
-                                     tr("%1 already exists. Replace it with this export?")
-                                         .arg(QDir::toNativeSeparators(path)),
-                                     QMessageBox::Yes | QMessageBox::Cancel,
-                                     QMessageBox::Cancel) == QMessageBox::Yes;
+        return QMessageBox::question(
+                   this, tr("Replace existing export?"),
+                   tr("%1 already exists. Replace it with this export?").arg(QDir::toNativeSeparators(path)),
+                   QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Yes;
     };
     connect(export_, &QPushButton::clicked, this, &ExportPage::startExport);
     connect(picker_, &AdapterPicker::currentChanged, this, [this] {
@@ -126,19 +125,19 @@ QWidget* ExportPage::buildForm() {
                  }));
     format_ = new QComboBox(box);
     format_->addItem(tr("PEFT adapter \u2014 peft, transformers, vLLM"), static_cast<int>(ExportFormat::Peft));
-    format_->addItem(tr("Merged model \u2014 a full Hugging Face model folder"), static_cast<int>(ExportFormat::Merged));
+    format_->addItem(tr("Merged model \u2014 a full Hugging Face model folder"),
+                     static_cast<int>(ExportFormat::Merged));
     format_->addItem(tr("GGUF LoRA \u2014 llama.cpp and Ollama"), static_cast<int>(ExportFormat::Gguf));
     form->addRow(tr("&Format:"), format_);
     dtype_ = new QComboBox(box);
     form->addRow(tr("&Data type:"), dtype_);
     out_ = new QLineEdit(box);
-    form->addRow(tr("&Output:"), pathRow(out_, tr("Choose where to write the export"), [this] {
-                     if (currentFormat() == ExportFormat::Gguf)
-                         return QFileDialog::getSaveFileName(this, tr("GGUF file"), out_->text(),
-                                                             tr("GGUF files (*.gguf)"));
-                     return QFileDialog::getExistingDirectory(this, tr("Output folder"),
-                                                              QFileInfo(out_->text()).absolutePath());
-                 }));
+    form->addRow(
+        tr("&Output:"), pathRow(out_, tr("Choose where to write the export"), [this] {
+            if (currentFormat() == ExportFormat::Gguf)
+                return QFileDialog::getSaveFileName(this, tr("GGUF file"), out_->text(), tr("GGUF files (*.gguf)"));
+            return QFileDialog::getExistingDirectory(this, tr("Output folder"), QFileInfo(out_->text()).absolutePath());
+        }));
     return box;
 }
 
@@ -318,9 +317,9 @@ void ExportPage::applyOutcome(const ExportOutcome& outcome) {
         return;
     }
     lastOutDir_ = outcome.outDir;
-    resultTitle_->setText(tr("<b>Exported</b> %1 to %2")
-                              .arg(outcome.summary.toHtmlEscaped(),
-                                   QDir::toNativeSeparators(outcome.outDir).toHtmlEscaped()));
+    resultTitle_->setText(
+        tr("<b>Exported</b> %1 to %2")
+            .arg(outcome.summary.toHtmlEscaped(), QDir::toNativeSeparators(outcome.outDir).toHtmlEscaped()));
     files_->clear();
     for (const auto& f : outcome.files)
         files_->addItem(QDir::toNativeSeparators(f));

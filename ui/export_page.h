@@ -89,12 +89,12 @@ private:
     QPushButton* openFolder_ = nullptr;
 
     std::function<bool(const QString&)> confirm_;
-    SourceCheck check_;          // the last completed check
-    int checkSerial_ = 0;        // a newer check makes older results stale
+    SourceCheck check_;   // the last completed check
+    int checkSerial_ = 0; // a newer check makes older results stale
     int checksRunning_ = 0;
     bool exporting_ = false;
-    bool outEdited_ = false;     // the user typed an output path: stop proposing one
-    bool baseEdited_ = false;    // the user chose a base: keep it over source changes
+    bool outEdited_ = false;  // the user typed an output path: stop proposing one
+    bool baseEdited_ = false; // the user chose a base: keep it over source changes
     QString lastOutDir_;
 };
 

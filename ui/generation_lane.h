@@ -27,8 +27,8 @@ struct GenerationRequest {
     QString modelDir;
     QString adapterDir; // "" = the base model alone
     bool chat = false;
-    QString prompt;                       // text mode
-    std::vector<ps::ChatMessage> messages; // chat mode: the conversation so far, ending with the user turn
+    QString prompt;                           // text mode
+    std::vector<ps::ChatMessage> messages;    // chat mode: the conversation so far, ending with the user turn
     std::optional<ps::ChatFamily> chatFamily; // chat mode: nullopt = the tokenizer's template
     ps::GenerationOptions options;
 };
@@ -60,8 +60,8 @@ public:
     bool isRunning() const { return running_; }
 
 Q_SIGNALS:
-    void loadingModel();                                 // the generator is being (re)loaded
-    void token(qint32 id, const QString& piece);         // one per generated token
+    void loadingModel();                         // the generator is being (re)loaded
+    void token(qint32 id, const QString& piece); // one per generated token
     void finished(const ps::ui::GenerationOutcome& outcome);
 
 private:

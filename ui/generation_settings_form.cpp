@@ -42,8 +42,10 @@ GenerationSettingsForm::GenerationSettingsForm(QWidget* parent) : QWidget(parent
     topK_->setRange(0, 100000);
     topK_->setSpecialValueText(tr("off"));
     topK_->setToolTip(tr("Sample only from the k most likely tokens; 0 = off"));
-    topP_ = doubleBox(this, 0.0, 1.0, 0.05, 2, tr("Sample from the smallest set of tokens whose probability reaches p; 1 = off"));
-    minP_ = doubleBox(this, 0.0, 1.0, 0.01, 2, tr("Drop tokens less likely than min-p \u00d7 the top token's probability; 0 = off"));
+    topP_ = doubleBox(this, 0.0, 1.0, 0.05, 2,
+                      tr("Sample from the smallest set of tokens whose probability reaches p; 1 = off"));
+    minP_ = doubleBox(this, 0.0, 1.0, 0.01, 2,
+                      tr("Drop tokens less likely than min-p \u00d7 the top token's probability; 0 = off"));
     repetition_ = doubleBox(this, 0.5, 3.0, 0.05, 2, tr("Above 1 discourages repeating tokens; 1 = off"));
     seed_ = new QSpinBox(this);
     seed_->setRange(0, INT_MAX);

@@ -113,9 +113,8 @@ PlaygroundPage::PlaygroundPage(QWidget* parent) : QWidget(parent) {
                 pane->setStatus(tr("Generating\u2026"));
             pane->appendToken(id, piece);
         });
-        connect(lane, &GenerationLane::finished, this, [this, pane, history](const GenerationOutcome& o) {
-            onLaneFinished(pane, history, o);
-        });
+        connect(lane, &GenerationLane::finished, this,
+                [this, pane, history](const GenerationOutcome& o) { onLaneFinished(pane, history, o); });
     };
     wire(baseLane_, basePane_, &baseChat_);
     wire(adapterLane_, adapterPane_, &adapterChat_);

@@ -87,8 +87,7 @@ private:
     void resolve();
     void applySetup(const PlaygroundSetup& setup);
     void startLanes();
-    void onLaneFinished(GenerationPane* pane, std::vector<ps::ChatMessage>* history,
-                        const GenerationOutcome& outcome);
+    void onLaneFinished(GenerationPane* pane, std::vector<ps::ChatMessage>* history, const GenerationOutcome& outcome);
     void updateButtons();
 
     AdapterPicker* picker_ = nullptr;

@@ -96,11 +96,18 @@ void TestExportPage::reportWarnsBeforeExporting_data() {
     QTest::addColumn<QString>("transformers");
     QTest::addColumn<QString>("llamaCpp");
     QTest::addColumn<QString>("reason");
-    QTest::newRow("DoRA") << tmp_.path() + QStringLiteral("/dora") << "unsupported" << "ok" << "unsupported"
+    QTest::newRow("DoRA") << tmp_.path() + QStringLiteral("/dora") << "unsupported"
+                          << "ok"
+                          << "unsupported"
                           << "DoRA magnitude vectors";
-    QTest::newRow("LoHa") << fixture("adapters/loha") << "unsupported" << "warning" << "unsupported"
+    QTest::newRow("LoHa") << fixture("adapters/loha") << "unsupported"
+                          << "warning"
+                          << "unsupported"
                           << "transformers 4.x";
-    QTest::newRow("plain LoRA") << fixture("adapters/lora-r4-qv") << "ok" << "ok" << "ok" << "";
+    QTest::newRow("plain LoRA") << fixture("adapters/lora-r4-qv") << "ok"
+                                << "ok"
+                                << "ok"
+                                << "";
 }
 
 void TestExportPage::reportWarnsBeforeExporting() {
@@ -236,7 +243,8 @@ void TestExportPage::runFromTheCatalogBringsItsBaseModel() {
     yaml.write(QByteArray::fromStdString(ps::runConfigToYaml(config)));
     yaml.close();
     for (const char* f : {"/adapter_config.json", "/adapter_model.safetensors"})
-        QVERIFY(QFile::copy(fixture("adapters/lora-r4-qv") + QLatin1String(f), run + QStringLiteral("/adapter") + QLatin1String(f)));
+        QVERIFY(QFile::copy(fixture("adapters/lora-r4-qv") + QLatin1String(f),
+                            run + QStringLiteral("/adapter") + QLatin1String(f)));
 
     ExportPage page;
     QTRY_VERIFY_WITH_TIMEOUT(!page.isBusy(), 30000);

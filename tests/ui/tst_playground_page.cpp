@@ -35,12 +35,13 @@ namespace {
 // LoRA r=4 on every layer's q_proj and o_proj (hidden -> hidden), factors ~ U(-0.5, 0.5).
 void writeLoraAdapter(const QString& dir, const ps::ModelInfo& model) {
     QDir().mkpath(dir);
-    const QJsonObject c{{QStringLiteral("peft_type"), QStringLiteral("LORA")},
-                        {QStringLiteral("r"), 4},
-                        {QStringLiteral("lora_alpha"), 16},
-                        {QStringLiteral("target_modules"), QJsonArray{QStringLiteral("q_proj"), QStringLiteral("o_proj")}},
-                        {QStringLiteral("task_type"), QStringLiteral("CAUSAL_LM")},
-                        {QStringLiteral("base_model_name_or_path"), QStringLiteral("model")}};
+    const QJsonObject c{
+        {QStringLiteral("peft_type"), QStringLiteral("LORA")},
+        {QStringLiteral("r"), 4},
+        {QStringLiteral("lora_alpha"), 16},
+        {QStringLiteral("target_modules"), QJsonArray{QStringLiteral("q_proj"), QStringLiteral("o_proj")}},
+        {QStringLiteral("task_type"), QStringLiteral("CAUSAL_LM")},
+        {QStringLiteral("base_model_name_or_path"), QStringLiteral("model")}};
     QFile f(dir + QStringLiteral("/adapter_config.json"));
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(QJsonDocument(c).toJson());
@@ -59,8 +60,8 @@ void writeLoraAdapter(const QString& dir, const ps::ModelInfo& model) {
                 for (auto& x : data.back())
                     x = u(rng);
                 const bool isA = std::string(ab) == ".lora_A.weight";
-                tensors.push_back({m + ab, ps::DType::F32, isA ? std::vector<std::int64_t>{r, h}
-                                                               : std::vector<std::int64_t>{h, r},
+                tensors.push_back({m + ab, ps::DType::F32,
+                                   isA ? std::vector<std::int64_t>{r, h} : std::vector<std::int64_t>{h, r},
                                    data.back().data()});
             }
         }
@@ -201,7 +202,8 @@ void TestPlaygroundPage::runFolderBringsBaseAndTemplate() {
     QCOMPARE(resolvePlaygroundSetup(run, QStringLiteral("/elsewhere")).baseDir, QStringLiteral("/elsewhere"));
     QVERIFY(!resolvePlaygroundSetup(adapter_, model_).chatFamily.has_value());
     // Not an adapter: an error naming it.
-    QVERIFY(resolvePlaygroundSetup(tmp_.path() + QStringLiteral("/nope"), QString()).error.contains(QStringLiteral("nope")));
+    QVERIFY(resolvePlaygroundSetup(tmp_.path() + QStringLiteral("/nope"), QString())
+                .error.contains(QStringLiteral("nope")));
 }
 
 QTEST_MAIN(TestPlaygroundPage)

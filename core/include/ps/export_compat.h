@@ -29,8 +29,8 @@ struct RuntimeCompat {
 
 struct CompatReport {
     std::string adapterDir;
-    std::string baseDir;  // the base model folder checked ("" when none was available)
-    std::string method;   // what the adapter is, in words: "LoRA r=8", "DoRA r=4", "IA3", ...
+    std::string baseDir;                 // the base model folder checked ("" when none was available)
+    std::string method;                  // what the adapter is, in words: "LoRA r=8", "DoRA r=4", "IA3", ...
     std::vector<RuntimeCompat> runtimes; // peft, transformers, vLLM, llama.cpp / Ollama, in that order
 
     const RuntimeCompat& at(ExportRuntime runtime) const;

@@ -39,11 +39,11 @@ struct AdapterFacts {
     PeftMethod method = PeftMethod::Lora;
     bool dora = false;
     std::int64_t maxRank = 0;
-    std::set<std::string> loraModules;     // module paths with lora_A / lora_B (or embedding) tensors
-    std::set<std::string> embeddingLora;   // LoRA on a token embedding
-    std::set<std::string> headLora;        // LoRA on lm_head
-    std::set<std::string> savedModules;    // modules_to_save: whole weights stored in the adapter
-    std::set<std::string> trainedBiases;   // bias vectors stored in the adapter
+    std::set<std::string> loraModules;   // module paths with lora_A / lora_B (or embedding) tensors
+    std::set<std::string> embeddingLora; // LoRA on a token embedding
+    std::set<std::string> headLora;      // LoRA on lm_head
+    std::set<std::string> savedModules;  // modules_to_save: whole weights stored in the adapter
+    std::set<std::string> trainedBiases; // bias vectors stored in the adapter
 };
 
 const std::string kPrefix = "base_model.model.";
@@ -249,9 +249,10 @@ RuntimeCompat checkVllm(const AdapterFacts& f, const std::string& bias) {
                 need = r;
                 break;
             }
-        v.warn("rank " + std::to_string(f.maxRank) + " is above vLLM's default --max-lora-rank 16: start vLLM with "
-               "--max-lora-rank " + std::to_string(need) +
-               (need > 256 ? " (vLLM before 0.14 stops at 256)" : ""));
+        v.warn("rank " + std::to_string(f.maxRank) +
+               " is above vLLM's default --max-lora-rank 16: start vLLM with "
+               "--max-lora-rank " +
+               std::to_string(need) + (need > 256 ? " (vLLM before 0.14 stops at 256)" : ""));
     }
     return v.take();
 }
@@ -264,9 +265,9 @@ RuntimeCompat checkLlamaCpp(const AdapterInfo& info, const AdapterFacts& f, cons
         return v.take();
     }
     if (f.method != PeftMethod::Lora) {
-        v.reject(std::string("llama.cpp and Ollama load LoRA adapters only, not ") + peftMethodName(f.method) +
-                 (peftMethodCanMerge(f.method) ? "; export a merged model and convert it with convert_hf_to_gguf.py"
-                                               : ""));
+        v.reject(
+            std::string("llama.cpp and Ollama load LoRA adapters only, not ") + peftMethodName(f.method) +
+            (peftMethodCanMerge(f.method) ? "; export a merged model and convert it with convert_hf_to_gguf.py" : ""));
         return v.take();
     }
     if (f.dora)
@@ -291,8 +292,8 @@ RuntimeCompat checkLlamaCpp(const AdapterInfo& info, const AdapterFacts& f, cons
         std::string known;
         for (const auto& t : gguf::supportedModelTypes())
             known += (known.empty() ? "" : ", ") + t;
-        v.reject("GGUF LoRA export supports llama-family and gpt2 bases (" + known + "), not model_type '" +
-                 modelType + "'");
+        v.reject("GGUF LoRA export supports llama-family and gpt2 bases (" + known + "), not model_type '" + modelType +
+                 "'");
         return v.take();
     }
     if (!f.headLora.empty() && base->tieWordEmbeddings)

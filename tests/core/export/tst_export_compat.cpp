@@ -43,8 +43,13 @@ void writeAdapter(const std::string& dir, const Json& config, const std::vector<
 }
 
 Json loraConfig(std::int64_t r, const std::vector<std::string>& targets) {
-    return Json{{"peft_type", "LORA"}, {"r", r},   {"lora_alpha", 2 * r}, {"target_modules", targets},
-                {"bias", "none"},      {"task_type", "CAUSAL_LM"}, {"base_model_name_or_path", "tiny-llama"}};
+    return Json{{"peft_type", "LORA"},
+                {"r", r},
+                {"lora_alpha", 2 * r},
+                {"target_modules", targets},
+                {"bias", "none"},
+                {"task_type", "CAUSAL_LM"},
+                {"base_model_name_or_path", "tiny-llama"}};
 }
 
 // LoRA on layer 0's q_proj of tiny-llama (hidden 64) with rank r.
@@ -130,53 +135,92 @@ void TestExportCompat::initTestCase() {
 }
 
 void TestExportCompat::rules_data() {
-    QTest::addColumn<QString>("adapter"); // fixture "adapters/x" or a crafted name
-    QTest::addColumn<QString>("base");    // fixture "models/x" or ""
+    QTest::addColumn<QString>("adapter");  // fixture "adapters/x" or a crafted name
+    QTest::addColumn<QString>("base");     // fixture "models/x" or ""
     QTest::addColumn<QString>("expected"); // peft,transformers,vLLM,llama.cpp
     QTest::addColumn<QString>("reason");   // a substring of some reason ("" = none needed)
 
-    QTest::newRow("plain LoRA on llama: loads everywhere")
-        << "adapters/lora-r4-qv" << "models/tiny-llama" << "ok,ok,ok,ok" << "";
-    QTest::newRow("LoRA on gpt2 Conv1D: GGUF has attn_qkv")
-        << "adapters/lora-gpt2" << "models/tiny-gpt2" << "ok,ok,ok,ok" << "";
-    QTest::newRow("DoRA: vLLM and llama.cpp refuse the magnitude vectors")
-        << "dora" << "models/tiny-llama" << "ok,ok,unsupported,unsupported" << "DoRA magnitude vectors";
-    QTest::newRow("DoRA seen in the tensors although the config omits use_dora")
-        << "dora-tensors-only" << "models/tiny-llama" << "ok,ok,unsupported,unsupported" << "peft 0.9";
-    QTest::newRow("LoHa: peft only, transformers 5 with a warning")
-        << "adapters/loha" << "models/tiny-llama" << "ok,warning,unsupported,unsupported" << "transformers 4.x";
-    QTest::newRow("LoKr: peft only, transformers 5 with a warning")
-        << "adapters/lokr" << "models/tiny-llama" << "ok,warning,unsupported,unsupported" << "LOKR";
+    QTest::newRow("plain LoRA on llama: loads everywhere") << "adapters/lora-r4-qv"
+                                                           << "models/tiny-llama"
+                                                           << "ok,ok,ok,ok"
+                                                           << "";
+    QTest::newRow("LoRA on gpt2 Conv1D: GGUF has attn_qkv") << "adapters/lora-gpt2"
+                                                            << "models/tiny-gpt2"
+                                                            << "ok,ok,ok,ok"
+                                                            << "";
+    QTest::newRow("DoRA: vLLM and llama.cpp refuse the magnitude vectors") << "dora"
+                                                                           << "models/tiny-llama"
+                                                                           << "ok,ok,unsupported,unsupported"
+                                                                           << "DoRA magnitude vectors";
+    QTest::newRow("DoRA seen in the tensors although the config omits use_dora") << "dora-tensors-only"
+                                                                                 << "models/tiny-llama"
+                                                                                 << "ok,ok,unsupported,unsupported"
+                                                                                 << "peft 0.9";
+    QTest::newRow("LoHa: peft only, transformers 5 with a warning") << "adapters/loha"
+                                                                    << "models/tiny-llama"
+                                                                    << "ok,warning,unsupported,unsupported"
+                                                                    << "transformers 4.x";
+    QTest::newRow("LoKr: peft only, transformers 5 with a warning") << "adapters/lokr"
+                                                                    << "models/tiny-llama"
+                                                                    << "ok,warning,unsupported,unsupported"
+                                                                    << "LOKR";
     QTest::newRow("IA3: transformers' PEFT integration loads it, vLLM and llama.cpp do not")
-        << "adapters/ia3" << "models/tiny-llama" << "ok,ok,unsupported,unsupported" << "LoRA adapters only, not IA3";
-    QTest::newRow("prompt tuning: peft only")
-        << "adapters/prompt-tuning" << "models/tiny-llama" << "ok,unsupported,unsupported,unsupported"
-        << "virtual tokens";
-    QTest::newRow("prefix tuning: peft only")
-        << "adapters/prefix-tuning" << "models/tiny-gpt2" << "ok,unsupported,unsupported,unsupported"
-        << "PeftModel.from_pretrained";
-    QTest::newRow("modules_to_save lm_head: vLLM and llama.cpp refuse")
-        << "adapters/lora-modules-to-save" << "models/tiny-llama" << "ok,ok,unsupported,unsupported"
-        << "modules_to_save (lm_head)";
-    QTest::newRow("bias=all: vLLM needs --enable-lora-bias, GGUF cannot")
-        << "adapters/lora-bias-all" << "models/tiny-gpt2" << "ok,ok,warning,unsupported" << "--enable-lora-bias";
-    QTest::newRow("embedding LoRA: vLLM and llama.cpp refuse")
-        << "embedding-lora" << "models/tiny-llama" << "ok,ok,unsupported,unsupported" << "model.embed_tokens";
-    QTest::newRow("lm_head LoRA on an untied model: llama.cpp has output.weight")
-        << "head-lora" << "models/tiny-llama" << "ok,ok,unsupported,ok" << "output head (lm_head)";
-    QTest::newRow("lm_head LoRA on a tied model: no llama.cpp output tensor")
-        << "head-lora" << "models/tiny-llama-tied" << "ok,ok,unsupported,unsupported" << "tied embeddings";
-    QTest::newRow("rank 16: vLLM's default max rank") << "rank16" << "models/tiny-llama" << "ok,ok,ok,ok" << "";
-    QTest::newRow("rank 32 from the tensors: vLLM needs --max-lora-rank 32")
-        << "rank32" << "models/tiny-llama" << "ok,ok,warning,ok" << "--max-lora-rank 32";
-    QTest::newRow("rank 600: above vLLM's largest max rank")
-        << "rank600" << "models/tiny-llama" << "ok,ok,unsupported,ok" << "above vLLM's largest";
-    QTest::newRow("absolute base path: not portable")
-        << "absolute-base" << "models/tiny-llama" << "warning,warning,ok,ok" << "/home/someone/models/tiny-llama";
-    QTest::newRow("Windows absolute base path: not portable")
-        << "windows-absolute-base" << "models/tiny-llama" << "warning,warning,ok,ok" << "only exists on this machine";
-    QTest::newRow("no base model: llama.cpp architecture unchecked")
-        << "adapters/lora-r4-qv" << "" << "ok,ok,ok,warning" << "not checked";
+        << "adapters/ia3"
+        << "models/tiny-llama"
+        << "ok,ok,unsupported,unsupported"
+        << "LoRA adapters only, not IA3";
+    QTest::newRow("prompt tuning: peft only") << "adapters/prompt-tuning"
+                                              << "models/tiny-llama"
+                                              << "ok,unsupported,unsupported,unsupported"
+                                              << "virtual tokens";
+    QTest::newRow("prefix tuning: peft only") << "adapters/prefix-tuning"
+                                              << "models/tiny-gpt2"
+                                              << "ok,unsupported,unsupported,unsupported"
+                                              << "PeftModel.from_pretrained";
+    QTest::newRow("modules_to_save lm_head: vLLM and llama.cpp refuse") << "adapters/lora-modules-to-save"
+                                                                        << "models/tiny-llama"
+                                                                        << "ok,ok,unsupported,unsupported"
+                                                                        << "modules_to_save (lm_head)";
+    QTest::newRow("bias=all: vLLM needs --enable-lora-bias, GGUF cannot") << "adapters/lora-bias-all"
+                                                                          << "models/tiny-gpt2"
+                                                                          << "ok,ok,warning,unsupported"
+                                                                          << "--enable-lora-bias";
+    QTest::newRow("embedding LoRA: vLLM and llama.cpp refuse") << "embedding-lora"
+                                                               << "models/tiny-llama"
+                                                               << "ok,ok,unsupported,unsupported"
+                                                               << "model.embed_tokens";
+    QTest::newRow("lm_head LoRA on an untied model: llama.cpp has output.weight") << "head-lora"
+                                                                                  << "models/tiny-llama"
+                                                                                  << "ok,ok,unsupported,ok"
+                                                                                  << "output head (lm_head)";
+    QTest::newRow("lm_head LoRA on a tied model: no llama.cpp output tensor") << "head-lora"
+                                                                              << "models/tiny-llama-tied"
+                                                                              << "ok,ok,unsupported,unsupported"
+                                                                              << "tied embeddings";
+    QTest::newRow("rank 16: vLLM's default max rank") << "rank16"
+                                                      << "models/tiny-llama"
+                                                      << "ok,ok,ok,ok"
+                                                      << "";
+    QTest::newRow("rank 32 from the tensors: vLLM needs --max-lora-rank 32") << "rank32"
+                                                                             << "models/tiny-llama"
+                                                                             << "ok,ok,warning,ok"
+                                                                             << "--max-lora-rank 32";
+    QTest::newRow("rank 600: above vLLM's largest max rank") << "rank600"
+                                                             << "models/tiny-llama"
+                                                             << "ok,ok,unsupported,ok"
+                                                             << "above vLLM's largest";
+    QTest::newRow("absolute base path: not portable") << "absolute-base"
+                                                      << "models/tiny-llama"
+                                                      << "warning,warning,ok,ok"
+                                                      << "/home/someone/models/tiny-llama";
+    QTest::newRow("Windows absolute base path: not portable") << "windows-absolute-base"
+                                                              << "models/tiny-llama"
+                                                              << "warning,warning,ok,ok"
+                                                              << "only exists on this machine";
+    QTest::newRow("no base model: llama.cpp architecture unchecked") << "adapters/lora-r4-qv"
+                                                                     << ""
+                                                                     << "ok,ok,ok,warning"
+                                                                     << "not checked";
 }
 
 void TestExportCompat::rules() {
