@@ -3,9 +3,11 @@
 #include "app_logo.h"
 #include "app_settings.h"
 #include "data_page.h"
+#include "export_page.h"
 #include "method_page.h"
 #include "model_page.h"
 #include "placeholder_page.h"
+#include "playground_page.h"
 #include "qt_convert.h"
 #include "run_config_files.h"
 #include "run_draft.h"
@@ -70,6 +72,8 @@ MainWindow::MainWindow(AppSettings& settings, QWidget* parent)
     connect(trainPage_, &TrainPage::busyChanged, runsPage_, &RunsPage::refresh);
     connect(runsPage_, &RunsPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
     connect(runsPage_, &RunsPage::trainRequested, this, [this] { setCurrentPage(StudioPage::Train); });
+    connect(playgroundPage_, &PlaygroundPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
+    connect(exportPage_, &ExportPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
     connect(trainPage_, &TrainPage::runFinished, this, [this] {
         runsPage_->refresh();
         if (closeWhenStopped_)
@@ -97,8 +101,8 @@ void MainWindow::buildPages() {
     addPage(StudioPage::Method, methodPage_ = new MethodPage(*draft_, stack_));
     addPage(StudioPage::Train, trainPage_ = new TrainPage(*draft_, stack_));
     addPage(StudioPage::Runs, runsPage_ = new RunsPage(toQ(ps::defaultRunsRoot()), stack_));
-    addPage(StudioPage::Playground, placeholder(StudioPage::Playground));
-    addPage(StudioPage::Export, placeholder(StudioPage::Export));
+    addPage(StudioPage::Playground, playgroundPage_ = new PlaygroundPage(stack_));
+    addPage(StudioPage::Export, exportPage_ = new ExportPage(stack_));
 }
 
 void MainWindow::addPage(StudioPage page, QWidget* widget) {
@@ -170,7 +174,7 @@ void MainWindow::setPreparing(const QString& message) {
 
 bool MainWindow::isBusy() const {
     return !preparing_.isEmpty() || modelPage_->isBusy() || dataPage_->isBusy() || methodPage_->isBusy() ||
-           trainPage_->isTraining() || runsPage_->isBusy();
+           trainPage_->isTraining() || runsPage_->isBusy() || playgroundPage_->isBusy() || exportPage_->isBusy();
 }
 
 void MainWindow::restoreFromSettings(bool geometry) {
@@ -217,6 +221,7 @@ void MainWindow::buildFileMenu() {
     connect(actions, &RunConfigActions::statusMessage, this, showMessage);
     connect(trainPage_, &TrainPage::statusMessage, this, showMessage);
     connect(runsPage_, &RunsPage::statusMessage, this, showMessage);
+    connect(exportPage_, &ExportPage::statusMessage, this, showMessage);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -12,8 +12,10 @@ namespace ps::ui {
 
 class AppSettings;
 class DataPage;
+class ExportPage;
 class MethodPage;
 class ModelPage;
+class PlaygroundPage;
 class RunDraft;
 class RunsPage;
 class Sidebar;
@@ -37,6 +39,8 @@ public:
     MethodPage* methodPage() const { return methodPage_; }
     TrainPage* trainPage() const { return trainPage_; }
     RunsPage* runsPage() const { return runsPage_; }
+    PlaygroundPage* playgroundPage() const { return playgroundPage_; }
+    ExportPage* exportPage() const { return exportPage_; }
     Sidebar* sidebar() const { return sidebar_; }
     // The run being set up, shared by the Model, Data, Method and Train pages.
     RunDraft* draft() const { return draft_; }
@@ -70,6 +74,8 @@ private:
     MethodPage* methodPage_ = nullptr;
     TrainPage* trainPage_ = nullptr;
     RunsPage* runsPage_ = nullptr;
+    PlaygroundPage* playgroundPage_ = nullptr;
+    ExportPage* exportPage_ = nullptr;
     bool closeWhenStopped_ = false; // the user closed the window during a run and agreed to stop it
 };
 

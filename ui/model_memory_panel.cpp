@@ -1,6 +1,7 @@
 #include "model_memory_panel.h"
 
 #include "memory_estimate_view.h"
+#include "method_catalog.h"
 #include "method_jobs.h"
 #include "page_header.h"
 #include "qt_convert.h"
@@ -55,15 +56,11 @@ ModelMemoryPanel::ModelMemoryPanel(RunDraft& draft, QWidget* parent)
 
 QString ModelMemoryPanel::settingsText() const {
     const ps::RunConfig& c = draft_.config();
-    QString method = toQ(c.finetuning_type);
-    if (c.finetuning_type == "lora" || c.finetuning_type == "dora" || c.finetuning_type == "rslora" ||
-        c.finetuning_type == "loha" || c.finetuning_type == "lokr")
-        method += tr(" r=%1").arg(c.lora_rank);
-    return tr("With the run's settings: %1, batches of %2 \u00D7 %3 tokens. Change them on the Method and Train "
-              "pages.")
-        .arg(method)
-        .arg(c.per_device_train_batch_size)
-        .arg(c.cutoff_len);
+    const MethodDescription* method = findMethod(toQ(c.finetuning_type));
+    QString name = method ? method->title : toQ(c.finetuning_type);
+    if (method && method->rank)
+        name += tr(" rank %1").arg(c.lora_rank);
+    return tr("Fine-tuning with %1, as set on the Method and Train pages.").arg(name);
 }
 
 void ModelMemoryPanel::setModelPath(const QString& path) {

@@ -9,6 +9,7 @@
 #include "ps/adapter.h"
 #include "ps/error.h"
 #include "ps/export.h"
+#include "ps/export_compat.h"
 #include "ps/model_info.h"
 
 #include <cctype>
@@ -107,17 +108,22 @@ int exportMergedModel(const CliArgs& a, const ExportSource& src, const std::stri
 
 int runExport(const Args& args) {
     CliArgs a(args, {"base", "format", "out", "dtype", "max-shard-size", "ollama-from", "template"},
-              {"force", "no-modelfile"});
+              {"force", "no-modelfile", "check"});
     if (a.positionals().size() != 1)
         throw Error("export needs exactly one ADAPTER_DIR or run folder");
     const std::string source = a.positionals()[0];
+    // A run folder knows its base model; --base overrides it.
+    const ExportSource src = resolveExportSource(source);
+    const std::string base = a.value("base").value_or(src.baseHint);
+    // The report comes first, so that what a runtime will refuse is known before anything is
+    // written; --check stops there.
+    std::cout << formatCompatReport(exportCompatibility(source, base)) << std::flush;
+    if (a.flag("check"))
+        return 0;
     const std::string format = a.require("format");
     if (format != "peft" && format != "merged" && format != "gguf")
         throw Error("--format must be peft, merged or gguf (got '" + format + "')");
     const std::string out = a.require("out");
-    // A run folder knows its base model; --base overrides it.
-    const ExportSource src = resolveExportSource(source);
-    const std::string base = a.value("base").value_or(src.baseHint);
     if (base.empty())
         throw Error("missing required option --base (the base model folder the adapter was trained on)");
     if (format == "peft")
@@ -129,11 +135,13 @@ int runExport(const Args& args) {
 
 const CommandRegistration reg{
     {"export",
-     "export ADAPTER_OR_RUN_DIR --format peft|merged|gguf --out PATH [--base MODEL_DIR] [--dtype f32|f16|bf16] "
-     "[--max-shard-size 2GB] [--ollama-from NAME] [--template FAMILY] [--no-modelfile] [--force]",
+     "export ADAPTER_OR_RUN_DIR (--check | --format peft|merged|gguf --out PATH) [--base MODEL_DIR] "
+     "[--dtype f32|f16|bf16] [--max-shard-size 2GB] [--ollama-from NAME] [--template FAMILY] [--no-modelfile] [--force]",
      "Export an adapter: peft = a clean Hugging Face PEFT folder with a model card; merged = base + adapter as a "
      "standalone model folder (sharded above --max-shard-size); gguf = a llama.cpp/Ollama LoRA file (PATH.gguf, or a "
-     "folder) plus an Ollama Modelfile. --base defaults to a run's model; --force replaces existing output.",
+     "folder) plus an Ollama Modelfile. --base defaults to a run's model; --force replaces existing output. A "
+     "compatibility report (peft, transformers, vLLM, llama.cpp/Ollama: ok / warning / unsupported, with reasons) is "
+     "printed first; --check prints it and writes nothing.",
      &runExport}};
 
 } // namespace

@@ -2,8 +2,10 @@
 #include "app_settings.h"
 #include "demo_setup.h"
 #include "error_banner.h"
+#include "export_page.h"
 #include "main_window.h"
 #include "model_page.h"
+#include "playground_page.h"
 #include "run_config_files.h"
 #include "run_draft.h"
 #include "runs_page.h"
@@ -92,9 +94,25 @@ int main(int argc, char** argv) {
         if (!options.page)
             window.setCurrentPage(ps::ui::StudioPage::Runs);
     }
+    if (!options.adapter.isEmpty()) {
+        window.playgroundPage()->setAdapterSource(options.adapter);
+        window.exportPage()->setSource(options.adapter);
+    }
+    if (!options.baseDir.isEmpty()) {
+        window.playgroundPage()->setBaseDir(options.baseDir);
+        window.exportPage()->setBaseDir(options.baseDir);
+    }
+    if (options.chat)
+        window.playgroundPage()->setChatMode(true);
+    if (!options.prompt.isEmpty())
+        window.playgroundPage()->setPrompt(options.prompt);
     if (options.page)
         window.setCurrentPage(*options.page);
+    else if (options.generate)
+        window.setCurrentPage(ps::ui::StudioPage::Playground);
     window.show();
+    if (options.generate)
+        window.playgroundPage()->generate(); // deferred by the page until the adapter is resolved
 
     int exitCode = 0;
     const auto autorun = [&window, &exitCode, &options] {

@@ -38,7 +38,26 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         QStringLiteral("settings"),
         QCoreApplication::translate("main", "Keep settings in the INI file FILE instead of the user's settings."),
         QStringLiteral("FILE"));
-    parser.addOptions({model, page, screenshot, demo, autorun, compareAll, quitWhenDone, settings});
+    const QCommandLineOption adapter(
+        QStringLiteral("adapter"),
+        QCoreApplication::translate("main", "Use the run or adapter folder DIR on the Playground and Export pages."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption base(
+        QStringLiteral("base"),
+        QCoreApplication::translate("main", "The base model folder for --adapter (default: the run's model)."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption prompt(QStringLiteral("prompt"),
+                                    QCoreApplication::translate("main", "Put TEXT in the Playground's prompt."),
+                                    QStringLiteral("TEXT"));
+    const QCommandLineOption generate(
+        QStringLiteral("generate"),
+        QCoreApplication::translate("main", "Generate in the Playground at once, base and adapter side by side."));
+    const QCommandLineOption chat(
+        QStringLiteral("chat"),
+        QCoreApplication::translate("main", "Start the Playground in chat mode (--prompt is the first message)."));
+    parser.addOptions(
+        {model, page, screenshot, demo, autorun, compareAll, quitWhenDone, settings, adapter, base, prompt, generate,
+         chat});
     // What the desktop entry (Exec=peft-studio %f) and the file association pass.
     parser.addPositionalArgument(QStringLiteral("CONFIG"),
                                  QCoreApplication::translate("main", "A run configuration (.yaml) to open."),
@@ -67,6 +86,15 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
     out.quitWhenDone = parser.isSet(quitWhenDone);
     out.autorun = parser.isSet(autorun);
     out.compareAll = parser.isSet(compareAll);
+    if (parser.isSet(adapter))
+        out.adapter = QFileInfo(parser.value(adapter)).absoluteFilePath();
+    if (parser.isSet(base))
+        out.baseDir = QFileInfo(parser.value(base)).absoluteFilePath();
+    out.prompt = parser.value(prompt);
+    out.generate = parser.isSet(generate);
+    out.chat = parser.isSet(chat);
+    if (out.generate && out.prompt.isEmpty())
+        out.error = QCoreApplication::translate("main", "--generate needs --prompt TEXT");
     return out;
 }
 

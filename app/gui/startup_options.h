@@ -21,6 +21,11 @@ struct StartupOptions {
     bool compareAll = false;        // --compare-all: select every run on the Runs page (its comparison shows them all)
     bool quitWhenDone = false;      // --quit-when-done: exit once pending work (training too) has finished;
                                     // the exit code is non-zero when the run failed
+    QString adapter;                // --adapter DIR: a run or adapter folder for the Playground and Export pages
+    QString baseDir;                // --base DIR: their base model folder (default: the run's model)
+    QString prompt;                 // --prompt TEXT: the Playground's prompt
+    bool generate = false;          // --generate: generate in the Playground at once (both sides)
+    bool chat = false;              // --chat: the Playground in chat mode (--prompt is the first message)
     QString error;                  // set when the command line is wrong
 };
 
