@@ -95,7 +95,11 @@ void checkYamlNesting(const std::string& yaml, const std::string& what) {
                                    "(refused before parsing)");
         }
         if (quote) {
-            if (c == quote)
+            if (quote == '"' && c == '\\')
+                ++i; // an escaped byte in a double-quoted scalar
+            else if (quote == '\'' && c == '\'' && i + 1 < yaml.size() && yaml[i + 1] == '\'')
+                ++i; // '' is a quote inside a single-quoted scalar
+            else if (c == quote)
                 quote = 0;
             continue;
         }
