@@ -61,7 +61,7 @@ private Q_SLOTS:
         TrainPage page(draft);
         page.show();
         ps::RunConfig diverging = env_->config(6);
-        diverging.learning_rate = 1e9; // the loss overflows after the first updates
+        diverging.learning_rate = 1e30; // the weights overflow float32 after the first update: NaN loss
         diverging.max_grad_norm = 0;
         const ps::RunSummary failed = runToEnd(page, draft, diverging);
         QCOMPARE(ps::runStatusName(failed.status), "failed");
