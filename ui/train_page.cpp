@@ -138,8 +138,14 @@ bool TrainPage::isTraining() const {
 }
 
 bool TrainPage::start() {
-    if (controller_->isActive())
+    // One run at a time, refused rather than queued: a CPU run already uses every core, so a
+    // second one would only halve both, and a queue would hide a run the user forgot.
+    if (controller_->isActive()) {
+        error_->showError(tr("A run is already in progress"),
+                          tr("This window is already training; a second run cannot start at the same time."),
+                          tr("Wait for it to finish, or press Stop (a checkpoint is kept), then start again."));
         return false;
+    }
     // The line edit being edited commits on focus out; make sure its value is in the draft.
     if (QWidget* focused = focusWidget())
         focused->clearFocus();

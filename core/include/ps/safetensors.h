@@ -33,6 +33,14 @@ struct TensorInfo {
     std::int64_t numel() const;
 };
 
+// Only safetensors weights are ever loaded: PyTorch's pickled checkpoints (pytorch_model.bin,
+// adapter_model.bin, *.pt, *.pth, *.ckpt) can run arbitrary code when unpickled.
+// True for such a file name.
+bool isPickleWeightsName(const std::string& fileName);
+// "<path>: a pickled PyTorch checkpoint; ... convert it once with: python -c ..." — the refusal
+// for one pickle file, with a one-line conversion command for it.
+std::string pickleRefusalMessage(const std::string& path);
+
 class SafetensorsFile final {
 public:
     // Largest header we accept (the reference implementation uses 100 MB too).

@@ -38,6 +38,12 @@ int defaultThreadCount(bool lowPrecisionWeights);
 std::uint64_t currentRssBytes();
 std::uint64_t peakRssBytes();
 
+// Memory the system can still give a process without swapping (Linux: MemAvailable from
+// /proc/meminfo; Windows: available physical memory), in bytes; 0 when unknown. The environment
+// variable PEFT_STUDIO_AVAILABLE_MEMORY (a byte count) overrides it: tests use it, and so can a
+// user who knows the machine better (e.g. with a large swap file).
+std::uint64_t availableMemoryBytes();
+
 // The CUDA caching allocator's figures for one GPU (LibTorch's torch.cuda.memory_allocated /
 // memory_reserved / max_memory_allocated). `available` is false when this build has no CUDA or no
 // GPU is present; the numbers are 0 then.

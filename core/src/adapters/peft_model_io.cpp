@@ -50,8 +50,8 @@ std::unique_ptr<PeftModel> PeftModel::load(const std::string& dir, model::Causal
         throw Error(dir + ": no " + std::string(kAdapterConfig) + " (not a PEFT adapter folder)");
     if (!isRegularFile(weightsPath)) {
         if (isRegularFile(joinPath(dir, "adapter_model.bin")))
-            throw Error(dir + ": adapter_model.bin (pickle) is not supported; save the adapter with safetensors "
-                              "(peft's default, safe_serialization=True)");
+            throw Error(pickleRefusalMessage(joinPath(dir, "adapter_model.bin")) +
+                        "; or save the adapter again with peft's default safe_serialization=True");
         throw Error(dir + ": no " + std::string(kAdapterWeights));
     }
     const AdapterSpec spec = adapterSpecFromJson(parseJsonFile(configPath), configPath);

@@ -1,5 +1,7 @@
 #include "data/format_common.h"
 
+#include "util/json_util.h"
+
 namespace ps::data {
 
 std::string jsonKind(const RecordJson& v) {
@@ -67,6 +69,9 @@ std::optional<RecordJson> listField(const RecordJson& object, const std::string&
     if (it->is_array())
         return *it;
     if (ctx.cellsAreText && it->is_string()) {
+        if (findJsonNestingOverflow(it->get_ref<const std::string&>()) != std::string::npos)
+            throw RecordError("field '" + name + "' nests JSON deeper than " + std::to_string(kMaxJsonDepth) +
+                              " levels (refused)");
         try {
             RecordJson parsed = RecordJson::parse(it->get_ref<const std::string&>());
             if (parsed.is_array())

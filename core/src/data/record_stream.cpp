@@ -2,6 +2,7 @@
 
 #include "tokenize/utf8.h"
 #include "util/file_util.h"
+#include "util/json_util.h"
 
 #include <cstdio>
 
@@ -173,6 +174,12 @@ RecordJson RecordStream::parse(const RawRecord& r) const {
         return object;
     }
     checkUtf8(r);
+    if (const std::size_t deep = findJsonNestingOverflow(r.text); deep != std::string::npos) {
+        const auto [line, col] = locate(r, deep);
+        throw RecordError("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels at column " +
+                              std::to_string(col) + " (refused)",
+                          line);
+    }
     RecordJson value;
     try {
         value = RecordJson::parse(r.text);

@@ -6,6 +6,7 @@
 #include "util/mapped_file.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <cstring>
 #include <limits>
 
@@ -156,6 +157,15 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
     auto impl = std::make_unique<Impl>();
     impl->map = MappedFile::open(path);
     const std::uint64_t size = impl->map->size();
+    // A safetensors header (8-byte length, then '{') is what we load; anything else named like a
+    // PyTorch checkpoint, or starting like one (torch.save's zip "PK\3\4", a raw pickle 0x80 with
+    // protocol 2-5), is refused with the conversion command rather than "bad header length".
+    const unsigned char* head = impl->map->data();
+    const bool safetensorsLike = size >= 9 && head[8] == '{';
+    const bool zip = size >= 4 && std::memcmp(head, "PK\3\4", 4) == 0;
+    const bool pickle = size >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5;
+    if (!safetensorsLike && (zip || pickle || isPickleWeightsName(path)))
+        throw Error(pickleRefusalMessage(path));
     if (size < 8)
         throw Error(path + ": file is " + std::to_string(size) + " bytes, too short for a safetensors header");
     const std::uint64_t headerLen = readLe64(impl->map->data());
@@ -166,6 +176,7 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
         throw Error(path + ": header length " + std::to_string(headerLen) + " runs past the end of the file (" +
                     std::to_string(size) + " bytes; truncated?)");
     const std::string headerText(reinterpret_cast<const char*>(impl->map->data() + 8), headerLen);
+    checkJsonNesting(headerText, path + ": header");
     Json header;
     try {
         header = Json::parse(headerText);
@@ -244,12 +255,17 @@ std::shared_ptr<SafetensorsCheckpoint> SafetensorsCheckpoint::open(const std::st
         return ckpt;
     }
     if (!isRegularFile(indexPath)) {
-        std::string hint;
-        if (isRegularFile(joinPath(dirOrFile, "pytorch_model.bin")) ||
-            isRegularFile(joinPath(dirOrFile, "pytorch_model.bin.index.json")))
-            hint = " It has pytorch_model.bin: pickled checkpoints are not loaded for safety; convert it once with "
-                   "`python -c \"from transformers import AutoModelForCausalLM as M; "
-                   "M.from_pretrained('DIR').save_pretrained('DIR', safe_serialization=True)\"`.";
+        std::string hint, pickles;
+        std::error_code ec;
+        for (std::filesystem::directory_iterator it(dirOrFile, ec), end; !ec && it != end; it.increment(ec))
+            if (isPickleWeightsName(it->path().filename().string()))
+                pickles += (pickles.empty() ? "" : ", ") + it->path().filename().string();
+        if (!pickles.empty())
+            hint = " It has " + pickles +
+                   ": pickled PyTorch checkpoints are never loaded (unpickling can run arbitrary code); convert the "
+                   "folder once with `python -c \"from transformers import AutoModelForCausalLM as M; "
+                   "M.from_pretrained('" + dirOrFile + "').save_pretrained('" + dirOrFile +
+                   "', safe_serialization=True)\"`.";
         throw Error(dirOrFile + ": no model.safetensors or model.safetensors.index.json found." + hint);
     }
     const Json index = parseJsonFile(indexPath, 64ull << 20);

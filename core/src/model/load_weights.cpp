@@ -6,6 +6,9 @@
 #include "io/torch_tensors.h"
 #include "ps/error.h"
 #include "ps/safetensors.h"
+#include "ps/system_info.h"
+
+#include <cstdio>
 
 #include <set>
 
@@ -45,6 +48,32 @@ Located locate(const SafetensorsCheckpoint& ckpt, const std::string& name, const
     return out;
 }
 
+// Decimal gigabytes, as formatByteSize() (ps/human_format.h) writes them elsewhere.
+std::string byteSize(std::uint64_t bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f GB", static_cast<double>(bytes) / 1e9);
+    return buf;
+}
+
+// The weights as they will sit in memory (floating tensors converted to `dtype`) against what
+// the system can still give: a model that cannot fit is refused from the headers alone, before
+// the module is built, rather than ending in an allocation failure or the OOM killer.
+void checkWeightsFitInMemory(const std::string& dir, const SafetensorsCheckpoint& ckpt, torch::Dtype dtype) {
+    const std::uint64_t available = availableMemoryBytes();
+    if (available == 0)
+        return;
+    const std::uint64_t target = static_cast<std::uint64_t>(torch::elementSize(dtype));
+    std::uint64_t needed = 0;
+    for (const auto& file : ckpt.files())
+        for (const auto& t : file->tensors())
+            needed += isFloating(t.dtype) ? static_cast<std::uint64_t>(t.numel()) * target : t.nbytes;
+    if (needed > available)
+        throw Error(dir + ": the weights need about " + byteSize(needed) + " of memory as " +
+                    std::string(c10::toString(dtype)) + " but only " + byteSize(available) +
+                    " is available: refused before loading. Use a smaller model or bfloat16, or close other "
+                    "programs (PEFT_STUDIO_AVAILABLE_MEMORY=<bytes> overrides the available figure)");
+}
+
 } // namespace
 
 CausalLM loadCausalLM(const std::string& dir, const LoadOptions& options, LoadReport* report) {
@@ -68,6 +97,8 @@ CausalLM loadCausalLM(const std::string& dir, const LoadOptions& options, LoadRe
         throw Error(dir + ": tensor '" + embeddingName + "' has dtype " + dtypeName(embedding.info->dtype) +
                     ", expected a floating-point type");
     const torch::Dtype dtype = options.dtype ? *options.dtype : toTorchDtype(embedding.info->dtype);
+    if (options.device.is_cpu())
+        checkWeightsFitInMemory(dir, *ckpt, dtype);
 
     CausalLM model(config);
     std::set<std::string> used;

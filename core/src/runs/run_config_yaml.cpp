@@ -63,9 +63,66 @@ std::string scalarText(const std::string& key, const YAML::Node& value, const st
     throw Error(where + ": " + key + " must be a single value, found a " + (value.IsSequence() ? "list" : "mapping"));
 }
 
+// yaml-cpp parses recursively, one C++ frame per nesting level, so a hostile file nested 10^5
+// deep ("[[[[..." or "- - - - ...") would overflow the stack. A run config is flat (key: value,
+// at most a short list), so anything nested deeper than this is refused before yaml-cpp sees it.
+constexpr int kMaxYamlDepth = 32;
+constexpr std::size_t kMaxYamlIndent = 256;
+
+void checkYamlNesting(const std::string& yaml, const std::string& what) {
+    int flow = 0, line = 1;
+    std::size_t lineStart = 0;
+    char quote = 0;
+    for (std::size_t i = 0; i <= yaml.size(); ++i) {
+        const char c = i < yaml.size() ? yaml[i] : '\n';
+        if (c == '\n' || i == lineStart) {
+            if (c == '\n') {
+                ++line;
+                lineStart = i + 1;
+                continue;
+            }
+            // Start of a line: its indentation plus any "- " / "? " indicators are block nesting.
+            std::size_t j = i;
+            int indicators = 0;
+            while (j < yaml.size() && (yaml[j] == ' ' || yaml[j] == '\t' ||
+                                       ((yaml[j] == '-' || yaml[j] == '?') && j + 1 < yaml.size() &&
+                                        (yaml[j + 1] == ' ' || yaml[j + 1] == '\t')))) {
+                indicators += yaml[j] == ' ' || yaml[j] == '\t' ? 0 : 1;
+                ++j;
+            }
+            if (j - i > kMaxYamlIndent || indicators > kMaxYamlDepth)
+                throw Error(what + " line " + std::to_string(line) + ": nested deeper than a run configuration can be "
+                                   "(refused before parsing)");
+        }
+        if (quote) {
+            if (quote == '"' && c == '\\')
+                ++i; // an escaped byte in a double-quoted scalar
+            else if (quote == '\'' && c == '\'' && i + 1 < yaml.size() && yaml[i + 1] == '\'')
+                ++i; // '' is a quote inside a single-quoted scalar
+            else if (c == quote)
+                quote = 0;
+            continue;
+        }
+        if (c == '#' && (i == lineStart || yaml[i - 1] == ' ')) { // comment: skip to the end of the line
+            while (i + 1 < yaml.size() && yaml[i + 1] != '\n')
+                ++i;
+        } else if ((c == '"' || c == '\'') &&
+                   (i == lineStart || std::string(" \t[{,:-").find(yaml[i - 1]) != std::string::npos)) {
+            quote = c; // a quote only starts a scalar at a token's start ("don't" is plain text)
+        } else if (c == '[' || c == '{') {
+            if (++flow > kMaxYamlDepth)
+                throw Error(what + " line " + std::to_string(line) + ": nested deeper than " +
+                            std::to_string(kMaxYamlDepth) + " levels (refused before parsing)");
+        } else if ((c == ']' || c == '}') && flow > 0) {
+            --flow;
+        }
+    }
+}
+
 } // namespace
 
 RunConfig parseRunConfigYaml(const std::string& yaml, const std::string& what, std::map<std::string, int>* keyLines) {
+    checkYamlNesting(yaml, what);
     YAML::Node root;
     try {
         root = YAML::Load(yaml);

@@ -150,13 +150,15 @@ std::string createRunFolder(const RunConfig& config, RunConfig* resolvedOut,
     resolved.output_dir = absoluteIfExists(root);
     if (resolved.run_name.empty())
         resolved.run_name = fileName(dir);
-    saveRunConfig(resolved, runConfigPath(dir));
 
+    // summary.json first, config.yaml last: config.yaml is what makes a folder a run
+    // (isRunFolder), so a crash in between never leaves a run without its summary.
     RunSummary summary;
     summary.status = RunStatus::Running;
     summary.startedAt = isoTimestampUtc(now);
     summary.updatedAt = summary.startedAt;
     writeRunSummary(dir, summary);
+    saveRunConfig(resolved, runConfigPath(dir));
     if (resolvedOut)
         *resolvedOut = resolved;
     return dir;

@@ -5,6 +5,9 @@
 #include "util/json_util.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -54,6 +57,18 @@ std::int64_t stepOfName(const std::string& name) {
         v = v * 10 + (name[i] - '0');
     }
     return v;
+}
+
+// Test hook for the kill -9 crash test (tests/reliability): PEFT_STUDIO_TEST_CHECKPOINT_DELAY_MS
+// pauses between the files of a checkpoint so that a kill can land inside the write. Unset
+// in normal use; read once.
+void testDelayBetweenFiles() {
+    static const int ms = [] {
+        const char* v = std::getenv("PEFT_STUDIO_TEST_CHECKPOINT_DELAY_MS");
+        return v ? std::atoi(v) : 0;
+    }();
+    if (ms > 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
 void removeStaleTemporaries(const fs::path& checkpointsDir) {
@@ -175,10 +190,13 @@ std::string writeCheckpoint(const std::string& checkpointsDir, const Checkpoint&
         throw Error(tmpDir.string() + ": cannot create the checkpoint folder (" + ec.message() + ")");
     try {
         saveTensors((tmpDir / kTrainable).string(), ckpt.trainable);
+        testDelayBetweenFiles();
         saveTensors((tmpDir / kOptimizer).string(), ckpt.optimizerState, ckpt.optimizerMetadata);
+        testDelayBetweenFiles();
         saveTensors((tmpDir / kRng).string(), ckpt.rngState);
         if (extraFiles)
             extraFiles(tmpDir.string());
+        testDelayBetweenFiles();
         Json files = Json::object();
         for (const char* f : {kTrainable, kOptimizer, kRng})
             files[f] = fileSize((tmpDir / f).string());

@@ -12,6 +12,7 @@
 #include "ps/system_info.h"
 #include "ps/tokenizer.h"
 #include "runs/append_only_file.h"
+#include "runs/run_lock.h"
 #include "ps/run_method.h"
 #include "system/caching_cpu_allocator.h"
 #include "train/batch_plan.h"
@@ -19,6 +20,7 @@
 #include "train/grad_clip.h"
 #include "train/loss_scaler.h"
 #include "train/lr_schedule.h"
+#include "train/memory_check.h"
 #include "train/optimizer.h"
 #include "train/param_groups.h"
 #include "train/rng_state.h"
@@ -92,6 +94,7 @@ private:
     std::unique_ptr<train::BatchPlanner> planner_;
     train::TrainerState state_;
     RunSummary summary_;
+    std::unique_ptr<runs::RunLock> lock_; // held from the folder's creation (or resume) to the end
     std::unique_ptr<runs::AppendOnlyFile> metricsFile_;
     std::unique_ptr<runs::AppendOnlyFile> logFile_;
     Clock::time_point segmentStart_ = Clock::now();
@@ -136,6 +139,8 @@ void RunSession::prepare() {
         throw Error(config_.dataset + ": no training examples after tokenization");
     split_ = splitTrainValidation(data_.size(), config_.val_size, static_cast<std::uint64_t>(config_.seed));
 
+    if (!device_.is_cuda())
+        train::checkMemoryBeforeLoading(modelDir_, config_);
     observer_.onLog(LogLevel::Info, "Loading model " + modelDir_);
     model::LoadOptions load;
     load.dtype = config_.bf16 ? torch::kBFloat16 : config_.fp16 ? torch::kFloat16 : torch::kFloat32;
@@ -275,27 +280,34 @@ void RunSession::finish(RunStatus status, const std::string& error) {
 }
 
 RunSummary RunSession::execute() {
-    if (!resumeDir_.empty())
+    if (!resumeDir_.empty()) {
+        lock_ = std::make_unique<runs::RunLock>(resumeDir_); // before anything is read or loaded
         config_ = loadRunConfig(runConfigPath(resumeDir_));
+    }
     prepare();
     if (resumeDir_.empty()) {
         RunConfig resolved;
         runDir_ = createRunFolder(config_, &resolved);
+        lock_ = std::make_unique<runs::RunLock>(runDir_);
         summary_.startedAt = isoTimestampUtc(std::chrono::system_clock::now());
     } else {
         runDir_ = resumeDir_;
-        summary_ = readRunSummary(runDir_);
+        // Run folders get summary.json before config.yaml; one made by an older version may lack it.
+        if (isRegularFile(runSummaryPath(runDir_)))
+            summary_ = readRunSummary(runDir_);
         summary_.finishedAt.clear();
-        auto latest = train::latestCheckpoint(runCheckpointsDir(runDir_));
-        if (!latest)
-            throw Error(runDir_ + ": no complete checkpoint to resume from");
-        auto ckpt = train::readCheckpoint(*latest);
-        peft_->loadTensors(ckpt.trainable, *latest);
-        optimizer_->loadStateTensors(ckpt.optimizerState, ckpt.optimizerMetadata, *latest);
-        train::restoreTorchRngState(ckpt.rngState, *latest);
-        const auto total = state_.totalSteps;
-        state_ = ckpt.state;
-        state_.totalSteps = total;
+        summary_.error.clear();
+        // A run killed before its first checkpoint starts again from step 0 in the same folder
+        // (the model and adapter are initialised from the same seed as the first time).
+        if (auto latest = train::latestCheckpoint(runCheckpointsDir(runDir_))) {
+            auto ckpt = train::readCheckpoint(*latest);
+            peft_->loadTensors(ckpt.trainable, *latest);
+            optimizer_->loadStateTensors(ckpt.optimizerState, ckpt.optimizerMetadata, *latest);
+            train::restoreTorchRngState(ckpt.rngState, *latest);
+            const auto total = state_.totalSteps;
+            state_ = ckpt.state;
+            state_.totalSteps = total;
+        }
         truncateMetricsAfterStep(runMetricsPath(runDir_), state_.globalStep);
     }
     metricsFile_ = std::make_unique<runs::AppendOnlyFile>(runMetricsPath(runDir_));

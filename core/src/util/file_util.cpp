@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +52,7 @@ public:
         if (!committed_) {
             std::error_code ec;
             fs::remove(temp_, ec);
+            gBytesWritten -= written_; // the simulated disk gets the space back, as a real one would
         }
     }
 
@@ -58,8 +60,11 @@ public:
         if (size == 0)
             return;
         const std::int64_t limit = gFailAfterBytes.load();
-        if (limit > 0 && gBytesWritten.fetch_add(static_cast<std::int64_t>(size)) + static_cast<std::int64_t>(size) > limit)
-            throw Error(target_.string() + ": write failed (No space left on device)");
+        if (limit > 0) {
+            written_ += static_cast<std::int64_t>(size);
+            if (gBytesWritten.fetch_add(static_cast<std::int64_t>(size)) + static_cast<std::int64_t>(size) > limit)
+                throw Error(target_.string() + ": write failed (No space left on device)");
+        }
         if (std::fwrite(data, 1, size, file_) != size)
             throw Error(target_.string() + ": write failed (" + std::strerror(errno) + ")");
     }
@@ -96,6 +101,7 @@ private:
     std::string temp_;
     std::FILE* file_ = nullptr;
     bool committed_ = false;
+    std::int64_t written_ = 0; // bytes counted against the simulated disk (test hook)
 };
 
 } // namespace
@@ -135,6 +141,16 @@ void setWriteFailureAfterBytesForTesting(std::int64_t bytes) {
     gBytesWritten = 0;
     gFailAfterBytes = bytes;
 }
+
+namespace {
+// PEFT_STUDIO_TEST_DISK_FREE_BYTES: the same simulated disk for a whole process (the CLI in
+// tests), set before main() runs.
+[[maybe_unused]] const bool gDiskFreeFromEnvironment = [] {
+    if (const char* v = std::getenv("PEFT_STUDIO_TEST_DISK_FREE_BYTES"))
+        setWriteFailureAfterBytesForTesting(std::atoll(v));
+    return true;
+}();
+} // namespace
 
 bool isDirectory(const std::string& path) {
     std::error_code ec;

@@ -22,8 +22,10 @@ void writeFileAtomic(const std::string& path, const std::string& data);
 using ByteSink = std::function<void(const void* data, std::size_t size)>;
 void writeFileAtomicStreamed(const std::string& path, const std::function<void(const ByteSink&)>& writer);
 
-// Test hook: when set (> 0), atomic writes fail with a "no space left" error after this
-// many bytes have been written in total. Used to simulate a full disk.
+// Test hook simulating a disk with `bytes` free from now on (0 = off): the atomic writes that
+// follow fail with "<file>: write failed (No space left on device)" once they have written more
+// than that in total; a temporary file removed after a failure gives its bytes back, as on a
+// real disk. The environment variable PEFT_STUDIO_TEST_DISK_FREE_BYTES sets it for a process.
 void setWriteFailureAfterBytesForTesting(std::int64_t bytes);
 
 // Removes a file or a folder tree, like std::filesystem::remove_all(path, ec): a missing path is

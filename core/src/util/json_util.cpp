@@ -34,7 +34,39 @@ std::string preview(const Json& j) {
 
 } // namespace
 
+std::size_t findJsonNestingOverflow(const std::string& text, int maxDepth) {
+    int depth = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\')
+                ++i; // the escaped byte cannot end the string
+            else if (c == '"')
+                inString = false;
+            continue;
+        }
+        if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > maxDepth)
+                return i;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return std::string::npos;
+}
+
+void checkJsonNesting(const std::string& text, const std::string& what, int maxDepth) {
+    const std::size_t at = findJsonNestingOverflow(text, maxDepth);
+    if (at != std::string::npos)
+        throw Error(what + ": JSON nested deeper than " + std::to_string(maxDepth) + " levels at " +
+                    lineColumn(text, at) + " (refused: no real file of this kind nests that deep)");
+}
+
 Json parseJson(const std::string& text, const std::string& what) {
+    checkJsonNesting(text, what);
     try {
         return Json::parse(text);
     } catch (const Json::parse_error& e) {
