@@ -42,16 +42,18 @@ Shape shapeOf(const ModelInfo& m) {
 double layerBytesPerToken(const Shape& s, const RunConfig& c, double keys, double act) {
     const double H = s.hidden, I = s.inter;
     double bytes = 0;
+    // Attention keeps only q, k and v (and with dropout a one-byte keep mask per score) and
+    // recomputes the scores in backward (core/src/model/attention_recompute.h).
     if (s.gpt2) {
         // ln_1 in and out, q/k/v (one fused output), attention out, ln_2 in and out = 8H; c_fc out
-        // (gelu's input) and gelu out = 2I; softmax output heads x keys.
-        bytes = act * (8 * H + 2 * I + s.heads * keys);
-        // Attention dropout keeps its mask and the dropped copy; residual dropout two masks.
-        bytes += (act + 1) * s.heads * keys + 2 * H;
+        // (gelu's input) and gelu out = 2I; attention dropout's keep mask (0.1 by default) and
+        // residual dropout's two masks.
+        bytes = act * (8 * H + 2 * I) + s.heads * keys + 2 * H;
     } else {
         // x and the normed input, q after rope, attention out, residual h and its norm = 6H;
-        // k, v = 2 kv dims; gate out, silu out, up out, their product = 4I; softmax output.
-        bytes = act * (6 * H + 2 * s.kvDim + 4 * I + s.heads * keys);
+        // k, v = 2 kv dims; gate out, up out and their gated product = 3I (silu(gate) is
+        // recomputed in backward: model::gatedActivation).
+        bytes = act * (6 * H + 2 * s.kvDim + 3 * I);
     }
     if (isLoraFamily(c.finetuning_type)) {
         const double adapted = s.gpt2 ? 4 : 7;                   // projections per layer ("all" targets: upper bound)
@@ -101,9 +103,9 @@ TrainingMemoryEstimate estimateTrainingMemory(const ModelInfo& model, const RunC
     e.trainableBytes = bytes(trainable * ((full ? 0 : 4) + optimizerBytesPerParameter(c)));
 
     const double layer = tokens * layerBytesPerToken(s, c, keys, act);
-    // In backward one layer's gradients exist at once, and softmax's backward holds the gradients
-    // of the attention probabilities and of the scores together (float32).
-    const double backward = layer + tokens * s.heads * keys * 4;
+    // In backward one layer's gradients exist at once, and the attention's backward holds the
+    // recomputed probabilities, their gradient and the scores' gradient together (float32).
+    const double backward = layer + 3 * tokens * s.heads * keys * 4;
     // Gradient checkpointing keeps only each layer's input and recomputes one layer at a time.
     e.activationBytes = bytes(c.gradient_checkpointing ? s.layers * tokens * s.hidden * act + layer + backward
                                                        : s.layers * layer + backward);
