@@ -3,6 +3,7 @@
 #include "ps/error.h"
 
 #include <cstring>
+#include <limits>
 #include <set>
 
 namespace ps::gguf {
@@ -69,9 +70,17 @@ void GgufWriter::addTensor(TensorToWrite tensor) {
     const GgmlTypeInfo* info = ggmlTypeInfo(tensor.type);
     if (!info || info->blockSize != 1)
         throw Error("GGUF writer: tensor '" + tensor.name + "': only unquantized types are written");
+    // The element count must fit in int64, as the reader requires (it used to wrap around, so a
+    // huge shape with few bytes was written and then refused on reading; found by fuzz_gguf).
+    constexpr auto kMaxElements = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     std::uint64_t numel = 1;
-    for (const auto d : tensor.ne)
+    for (const auto d : tensor.ne) {
+        if (d > kMaxElements || (d != 0 && numel > kMaxElements / d))
+            throw Error("GGUF writer: tensor '" + tensor.name + "' has an impossible shape (element count overflows)");
         numel *= d;
+    }
+    if (numel > kMaxElements / info->bytesPerBlock)
+        throw Error("GGUF writer: tensor '" + tensor.name + "' is too large");
     if (tensor.bytes.size() != numel * info->bytesPerBlock)
         throw Error("GGUF writer: tensor '" + tensor.name + "' has " + std::to_string(tensor.bytes.size()) +
                     " bytes, expected " + std::to_string(numel * info->bytesPerBlock));
