@@ -13,6 +13,8 @@ using Json = nlohmann::json;
 
 // Parses `text`; `what` (usually the file path) prefixes any error, with the line and column.
 Json parseJson(const std::string& text, const std::string& what);
+// nlohmann's exception text without its "[json.exception.<kind>.<id>] " prefix.
+std::string jsonExceptionDetail(const std::string& what);
 Json parseJsonFile(const std::string& path, std::uint64_t maxBytes = 256ull << 20);
 
 // "string", "integer", "number", "boolean", "array", "object", "null".
