@@ -29,6 +29,16 @@ std::uint64_t alignUp(std::uint64_t v) {
 } // namespace
 
 void GgufWriter::addEntry(const std::string& key, GgufValueType type, std::string payload) {
+    // The writer always aligns to 32 bytes; a general.alignment saying otherwise (or of another
+    // type) makes a file that readers refuse or misread (found by tests/fuzz/fuzz_gguf).
+    if (key == "general.alignment") {
+        std::uint32_t value = 0;
+        if (type == GgufValueType::Uint32)
+            std::memcpy(&value, payload.data(), sizeof value);
+        if (type != GgufValueType::Uint32 || value != kAlignment)
+            throw Error("GGUF writer: general.alignment must be the uint32 " + std::to_string(kAlignment) +
+                        " (the writer aligns tensors to 32 bytes)");
+    }
     for (const auto& e : entries_)
         if (e.key == key)
             throw Error("GGUF writer: metadata key '" + key + "' added twice");

@@ -69,6 +69,17 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(Error, w.addTensor(std::move(t)));
     }
 
+    // general.alignment must agree with the writer's 32-byte packing: another value or type made
+    // a file the reader refuses (a string) or misreads (another number).
+    void writerRefusesAnotherAlignment() {
+        gguf::GgufWriter w;
+        QVERIFY_THROWS_EXCEPTION(Error, w.addString("general.alignment", "32"));
+        QVERIFY_THROWS_EXCEPTION(Error, w.addUint32("general.alignment", 64));
+        QVERIFY_THROWS_EXCEPTION(Error, w.addFloat32("general.alignment", 32.0f));
+        w.addUint32("general.alignment", 32);
+        QCOMPARE(GgufFile::fromBytes(w.serialize(), "aligned.gguf")->alignment(), std::uint32_t(32));
+    }
+
     // What the writer accepts reads back as written, zero-element tensors included.
     void writerOutputReadsBack() {
         gguf::GgufWriter w;

@@ -55,6 +55,9 @@ private Q_SLOTS:
         QTest::newRow("eval event") << 1;
         QTest::newRow("NaN loss and infinite grad norm") << 2;
         QTest::newRow("CUDA memory") << 3;
+        // The file accepts "nan" for every number; a sample once did not equal its own round
+        // trip when epoch / tokens_per_sec / elapsed_sec was NaN (found by fuzz_metrics).
+        QTest::newRow("NaN epoch, throughput and elapsed time") << 4;
     }
     void sampleRoundTrip() {
         QFETCH(int, which);
@@ -72,6 +75,10 @@ private Q_SLOTS:
             s.cudaAllocatedBytes = 1ull << 33;
             s.cudaReservedBytes = 1ull << 34;
             s.cudaPeakBytes = (1ull << 34) + 1;
+        } else if (which == 4) {
+            s.epoch = std::numeric_limits<double>::quiet_NaN();
+            s.tokensPerSec = std::numeric_limits<double>::quiet_NaN();
+            s.elapsedSec = std::numeric_limits<double>::infinity();
         }
         const std::string line = metricSampleToJson(s);
         QVERIFY(line.find('\n') == std::string::npos);
