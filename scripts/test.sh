@@ -7,3 +7,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here/build"
 export QT_QPA_PLATFORM=offscreen
 ctest --output-on-failure -j "$(nproc)" "$@"
+# ASan + UBSan build of the torch-free core suites and the fuzz smoke runs (skips without clang).
+# PS_SKIP_SANITIZE=1 leaves them out (e.g. when running a single suite).
+if [ -z "${PS_SKIP_SANITIZE:-}" ]; then
+  "$here/scripts/test_sanitize.sh"
+fi

@@ -8,23 +8,10 @@
 #include "util/file_util.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 namespace ps {
 namespace {
-
-struct MethodName {
-    PeftMethod method;
-    const char* name;
-};
-const MethodName kMethods[] = {{PeftMethod::Lora, "LORA"},
-                               {PeftMethod::Ia3, "IA3"},
-                               {PeftMethod::Loha, "LOHA"},
-                               {PeftMethod::Lokr, "LOKR"},
-                               {PeftMethod::PromptTuning, "PROMPT_TUNING"},
-                               {PeftMethod::PrefixTuning, "PREFIX_TUNING"},
-                               {PeftMethod::Full, "FULL"}};
 
 bool isFullModelDir(const std::string& dir) {
     return !isRegularFile(joinPath(dir, "adapter_config.json")) && isRegularFile(joinPath(dir, "config.json"));
@@ -67,34 +54,6 @@ std::vector<std::pair<std::string, std::vector<std::int64_t>>> headerOf(const Sa
 }
 
 } // namespace
-
-const char* peftMethodName(PeftMethod method) {
-    for (const auto& m : kMethods)
-        if (m.method == method)
-            return m.name;
-    return "?";
-}
-
-PeftMethod parsePeftMethod(const std::string& name) {
-    std::string upper;
-    for (const char c : name)
-        upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (upper == "PROMPT")
-        upper = "PROMPT_TUNING";
-    if (upper == "PREFIX")
-        upper = "PREFIX_TUNING";
-    for (const auto& m : kMethods)
-        if (upper == m.name)
-            return m.method;
-    std::string known;
-    for (const auto& m : kMethods)
-        known += (known.empty() ? "" : ", ") + std::string(m.name);
-    throw Error("unknown PEFT method '" + name + "' (supported: " + known + ")");
-}
-
-bool peftMethodCanMerge(PeftMethod method) {
-    return method != PeftMethod::PromptTuning && method != PeftMethod::PrefixTuning;
-}
 
 std::vector<std::string> defaultTargetModules(const std::string& modelType, PeftMethod method) {
     const Defaults& d = defaultsFor(modelType);

@@ -77,7 +77,7 @@ std::optional<RecordJson> listField(const RecordJson& object, const std::string&
             if (parsed.is_array())
                 return parsed;
             throw RecordError("field '" + name + "' must hold a JSON list, found " + jsonKind(parsed));
-        } catch (const RecordJson::parse_error&) {
+        } catch (const RecordJson::exception&) { // parse_error, or out_of_range for "1e999"
             throw RecordError("field '" + name + "' must hold a JSON list; its text is not valid JSON");
         }
     }

@@ -187,6 +187,10 @@ RecordJson RecordStream::parse(const RawRecord& r) const {
         const std::size_t at = e.byte ? static_cast<std::size_t>(e.byte - 1) : 0;
         const auto [line, col] = locate(r, at);
         throw RecordError("invalid JSON at column " + std::to_string(col) + ": " + parseDetail(e.what()), line);
+    } catch (const RecordJson::exception& e) {
+        // A number beyond double's range ("1e999") is out_of_range, not parse_error (found by
+        // tests/fuzz/fuzz_data_jsonl: it escaped as a non-ps exception and ended the process).
+        throw RecordError("invalid JSON: " + jsonExceptionDetail(e.what()));
     }
     if (!value.is_object())
         throw RecordError("expected a JSON object, found " + jsonKind(value));

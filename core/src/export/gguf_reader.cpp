@@ -374,7 +374,8 @@ std::vector<float> GgufFile::floatValues(const GgufTensorInfo& info) const {
     const std::uint64_t n = info.numel();
     std::vector<float> out(static_cast<std::size_t>(n));
     if (info.type == kGgmlTypeF32) {
-        std::memcpy(out.data(), p, static_cast<std::size_t>(n) * 4);
+        if (n) // a tensor with a zero dimension: out.data() may be null, which memcpy must not get
+            std::memcpy(out.data(), p, static_cast<std::size_t>(n) * 4);
     } else if (info.type == kGgmlTypeF16 || info.type == kGgmlTypeBF16) {
         for (std::uint64_t k = 0; k < n; ++k) {
             std::uint16_t h;

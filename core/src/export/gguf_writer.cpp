@@ -3,6 +3,7 @@
 #include "ps/error.h"
 
 #include <cstring>
+#include <limits>
 #include <set>
 
 namespace ps::gguf {
@@ -28,6 +29,16 @@ std::uint64_t alignUp(std::uint64_t v) {
 } // namespace
 
 void GgufWriter::addEntry(const std::string& key, GgufValueType type, std::string payload) {
+    // The writer always aligns to 32 bytes; a general.alignment saying otherwise (or of another
+    // type) makes a file that readers refuse or misread (found by tests/fuzz/fuzz_gguf).
+    if (key == "general.alignment") {
+        std::uint32_t value = 0;
+        if (type == GgufValueType::Uint32)
+            std::memcpy(&value, payload.data(), sizeof value);
+        if (type != GgufValueType::Uint32 || value != kAlignment)
+            throw Error("GGUF writer: general.alignment must be the uint32 " + std::to_string(kAlignment) +
+                        " (the writer aligns tensors to 32 bytes)");
+    }
     for (const auto& e : entries_)
         if (e.key == key)
             throw Error("GGUF writer: metadata key '" + key + "' added twice");
@@ -69,9 +80,17 @@ void GgufWriter::addTensor(TensorToWrite tensor) {
     const GgmlTypeInfo* info = ggmlTypeInfo(tensor.type);
     if (!info || info->blockSize != 1)
         throw Error("GGUF writer: tensor '" + tensor.name + "': only unquantized types are written");
+    // The element count must fit in int64, as the reader requires (it used to wrap around, so a
+    // huge shape with few bytes was written and then refused on reading; found by fuzz_gguf).
+    constexpr auto kMaxElements = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     std::uint64_t numel = 1;
-    for (const auto d : tensor.ne)
+    for (const auto d : tensor.ne) {
+        if (d > kMaxElements || (d != 0 && numel > kMaxElements / d))
+            throw Error("GGUF writer: tensor '" + tensor.name + "' has an impossible shape (element count overflows)");
         numel *= d;
+    }
+    if (numel > kMaxElements / info->bytesPerBlock)
+        throw Error("GGUF writer: tensor '" + tensor.name + "' is too large");
     if (tensor.bytes.size() != numel * info->bytesPerBlock)
         throw Error("GGUF writer: tensor '" + tensor.name + "' has " + std::to_string(tensor.bytes.size()) +
                     " bytes, expected " + std::to_string(numel * info->bytesPerBlock));

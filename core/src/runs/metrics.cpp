@@ -44,10 +44,17 @@ std::uint64_t unsignedField(const Json& obj, const char* key, const std::string&
     return static_cast<std::uint64_t>(v);
 }
 
+// Bitwise or equal: a NaN read back from "nan" equals itself (the file accepts non-finite
+// values for every number; epoch / tokens_per_sec / elapsed_sec once compared with ==, so a
+// sample did not equal its own round trip; found by tests/fuzz/fuzz_metrics).
+bool sameDouble(double a, double b) {
+    return std::memcmp(&a, &b, sizeof(double)) == 0 || a == b;
+}
+
 bool sameOptional(const std::optional<double>& a, const std::optional<double>& b) {
     if (a.has_value() != b.has_value())
         return false;
-    return !a || std::memcmp(&*a, &*b, sizeof(double)) == 0 || *a == *b;
+    return !a || sameDouble(*a, *b);
 }
 
 } // namespace
@@ -59,10 +66,11 @@ std::optional<double> MetricSample::evalPerplexity() const {
 }
 
 bool operator==(const MetricSample& a, const MetricSample& b) {
-    return a.kind == b.kind && a.step == b.step && a.totalSteps == b.totalSteps && a.epoch == b.epoch &&
+    return a.kind == b.kind && a.step == b.step && a.totalSteps == b.totalSteps && sameDouble(a.epoch, b.epoch) &&
            sameOptional(a.loss, b.loss) && sameOptional(a.evalLoss, b.evalLoss) &&
            sameOptional(a.learningRate, b.learningRate) && sameOptional(a.gradNorm, b.gradNorm) &&
-           a.tokensPerSec == b.tokensPerSec && a.tokensSeen == b.tokensSeen && a.elapsedSec == b.elapsedSec &&
+           sameDouble(a.tokensPerSec, b.tokensPerSec) && a.tokensSeen == b.tokensSeen &&
+           sameDouble(a.elapsedSec, b.elapsedSec) &&
            sameOptional(a.etaSec, b.etaSec) && a.rssBytes == b.rssBytes && a.peakRssBytes == b.peakRssBytes &&
            a.cudaAllocatedBytes == b.cudaAllocatedBytes && a.cudaReservedBytes == b.cudaReservedBytes &&
            a.cudaPeakBytes == b.cudaPeakBytes && a.timestampMs == b.timestampMs;

@@ -212,6 +212,11 @@ void setRunConfigValue(RunConfig& config, const std::string& key, const std::str
             auto& v = config.*member;
             using V = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<V, std::string>) {
+                // config.yaml is UTF-8 text: other bytes could not be written back (yaml-cpp's
+                // emitter turns them into U+FFFD), so a saved config would differ from the one
+                // used. Found by tests/fuzz/fuzz_run_config.
+                if (!runs::isValidUtf8(text))
+                    throw Error(prefix + key + " is not valid UTF-8 text");
                 const auto& choices = b->key.choices;
                 if (!choices.empty() && std::find(choices.begin(), choices.end(), text) == choices.end()) {
                     std::string list;

@@ -138,8 +138,11 @@ RunConfig parseRunConfigYaml(const std::string& yaml, const std::string& what, s
     const RunConfig defaults;
     std::map<std::string, int> seen;
     for (auto it = root.begin(); it != root.end(); ++it) {
-        const YAML::Node& keyNode = it->first;
-        const YAML::Node& value = it->second;
+        // Copies, not references: yaml-cpp's iterator hands out a temporary pair, so a reference to
+        // it->first dangles at the end of the statement (ASan: stack-use-after-scope, found by
+        // tests/fuzz/fuzz_run_config). A Node is a cheap handle.
+        const YAML::Node keyNode = it->first;
+        const YAML::Node value = it->second;
         const std::string where = lineOf(what, keyNode);
         if (!keyNode.IsScalar())
             throw Error(where + ": keys must be names, found a " + (keyNode.IsSequence() ? "list" : "mapping"));

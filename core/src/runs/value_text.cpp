@@ -111,4 +111,38 @@ std::string trim(const std::string& text) {
     return text.substr(first, last - first + 1);
 }
 
+bool isValidUtf8(const std::string& text) {
+    static const std::uint32_t kMinimum[] = {0, 0x80, 0x800, 0x10000}; // smallest code point per extra byte count
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        std::size_t extra = 0;
+        std::uint32_t cp = 0;
+        if (lead < 0x80) {
+            ++i;
+            continue;
+        }
+        if ((lead & 0xE0) == 0xC0)
+            extra = 1, cp = lead & 0x1F;
+        else if ((lead & 0xF0) == 0xE0)
+            extra = 2, cp = lead & 0x0F;
+        else if ((lead & 0xF8) == 0xF0)
+            extra = 3, cp = lead & 0x07;
+        else
+            return false;
+        if (text.size() - i <= extra)
+            return false;
+        for (std::size_t k = 1; k <= extra; ++k) {
+            const auto c = static_cast<unsigned char>(text[i + k]);
+            if ((c & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (c & 0x3F);
+        }
+        if (cp < kMinimum[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
 } // namespace ps::runs

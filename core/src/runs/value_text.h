@@ -21,4 +21,7 @@ bool isYamlNull(const std::string& text);
 
 std::string trim(const std::string& text);
 
+// Well-formed UTF-8: shortest forms, no surrogates, nothing above U+10FFFF.
+bool isValidUtf8(const std::string& text);
+
 } // namespace ps::runs

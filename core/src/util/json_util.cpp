@@ -65,6 +65,12 @@ void checkJsonNesting(const std::string& text, const std::string& what, int maxD
                     lineColumn(text, at) + " (refused: no real file of this kind nests that deep)");
 }
 
+std::string jsonExceptionDetail(const std::string& what) {
+    // "[json.exception.out_of_range.406] number overflow parsing '1e999'" -> "number overflow ..."
+    const auto close = what.find("] ");
+    return what.rfind("[json.exception.", 0) == 0 && close != std::string::npos ? what.substr(close + 2) : what;
+}
+
 Json parseJson(const std::string& text, const std::string& what) {
     checkJsonNesting(text, what);
     try {
@@ -75,6 +81,10 @@ Json parseJson(const std::string& text, const std::string& what) {
         const auto colon = msg.find(": ", msg.find("parse error"));
         const std::string detail = colon == std::string::npos ? msg : msg.substr(colon + 2);
         throw Error(what + ": invalid JSON at " + lineColumn(text, e.byte ? e.byte - 1 : 0) + ": " + detail);
+    } catch (const Json::exception& e) {
+        // A number beyond double's range ("1e999") is out_of_range.406, not a parse_error (found
+        // by tests/fuzz). It carries no position; the message quotes the number.
+        throw Error(what + ": invalid JSON: " + jsonExceptionDetail(e.what()));
     }
 }
 

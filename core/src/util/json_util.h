@@ -28,6 +28,8 @@ void checkJsonNesting(const std::string& text, const std::string& what, int maxD
 // Parses `text`; `what` (usually the file path) prefixes any error, with the line and column.
 // Nesting deeper than kMaxJsonDepth is refused (checkJsonNesting).
 Json parseJson(const std::string& text, const std::string& what);
+// nlohmann's exception text without its "[json.exception.<kind>.<id>] " prefix.
+std::string jsonExceptionDetail(const std::string& what);
 Json parseJsonFile(const std::string& path, std::uint64_t maxBytes = 256ull << 20);
 
 // "string", "integer", "number", "boolean", "array", "object", "null".

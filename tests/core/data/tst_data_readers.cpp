@@ -145,6 +145,17 @@ private Q_SLOTS:
         QTest::newRow("jsonl invalid utf-8")
             << "u.jsonl" << QByteArray("{\"text\": \"ok\"}\n{\"text\": \"caf\xC3\x28\"}\n")
             << "P:2: invalid UTF-8 (byte 0xC3 at column 14)";
+        // nlohmann reports a number beyond double's range as out_of_range, not parse_error: it
+        // used to escape as a non-ps exception and end the process (found by fuzz_data_jsonl).
+        QTest::newRow("jsonl number out of range")
+            << "o.jsonl" << QByteArray("{\"text\": \"ok\"}\n{\"text\": \"a\", \"score\": 1e999}\n")
+            << "P:2: invalid JSON: number overflow parsing '1e999'";
+        QTest::newRow("json number out of range")
+            << "o.json" << QByteArray("[{\"text\": \"ok\"},\n {\"text\": \"a\", \"score\": -1E400}]")
+            << "P:2: invalid JSON: number overflow parsing '-1E400'";
+        QTest::newRow("csv cell list with a number out of range")
+            << "o.csv" << QByteArray("conversations\n\"[{\"\"from\"\": \"\"human\"\", \"\"value\"\": 1e999}]\"\n")
+            << "P:2: field 'conversations' must hold a JSON list; its text is not valid JSON";
         QTest::newRow("jsonl record that is not an object")
             << "n.jsonl" << QByteArray("[1, 2]\n") << "P:1: expected a JSON object, found array";
         QTest::newRow("jsonl record too large")

@@ -208,6 +208,20 @@ private Q_SLOTS:
         QVERIFY(std::memcmp(&back.learning_rate, &value, sizeof value) == 0);
     }
 
+    // The line of every key, as the GUI uses it to point at a problem. The key nodes are read
+    // after the statement that took them from the YAML iterator: that once read a dead
+    // temporary (ASan stack-use-after-scope under PS_SANITIZE, found by tests/fuzz/fuzz_run_config).
+    void keyLinesAreTheLinesOfTheKeys() {
+        std::map<std::string, int> lines;
+        const RunConfig c = parseRunConfigYaml("# comment\n\nseed: 7\nlora_rank: 4\n\n\nlearning_rate: 0.5\n",
+                                               "lines.yaml", &lines);
+        QCOMPARE(c.seed, std::int64_t(7));
+        QCOMPARE(c.lora_rank, std::int64_t(4));
+        QCOMPARE(c.learning_rate, 0.5);
+        const std::map<std::string, int> expected{{"seed", 3}, {"lora_rank", 4}, {"learning_rate", 7}};
+        QVERIFY(lines == expected);
+    }
+
     void readsLlamaFactoryStyleYaml() {
         const RunConfig c = parseRunConfigYaml("### model\n"
                                                "model_name_or_path: /m/Qwen2.5-0.5B\n"
@@ -278,6 +292,22 @@ private Q_SLOTS:
         QVERIFY2(error.contains(expected), qPrintable(error));
         if (!expected.contains(QStringLiteral("did you mean")))
             QVERIFY2(!error.contains(QStringLiteral("did you mean")), qPrintable(error));
+    }
+
+    // A string value that is not UTF-8 is refused: YAML cannot hold it, so the saved config.yaml
+    // would name another file (the bytes came back as U+FFFD; found by tests/fuzz/fuzz_run_config).
+    // Non-ASCII UTF-8 round-trips exactly.
+    void invalidUtf8IsRefused() {
+        const std::string bad = "seed: 1\ndataset: \"data/tr\x92\xaain.jsonl\"\n";
+        const QString error = errorOf([&] { parseRunConfigYaml(bad, "config.yaml"); });
+        QVERIFY2(error.contains(QStringLiteral("config.yaml line 2: dataset is not valid UTF-8 text")), qPrintable(error));
+        RunConfig c;
+        const QString overrideError = errorOf([&] { applyRunConfigOverride(c, "output_dir=/runs/\xc3("); });
+        QVERIFY2(overrideError.contains(QStringLiteral("output_dir is not valid UTF-8 text")), qPrintable(overrideError));
+        const RunConfig good = parseRunConfigYaml("dataset: \"donn\xc3\xa9" "es/\xe6\x95\xb0\xe6\x8d\xae \xf0\x9f\x98\x80.jsonl\"\n",
+                                                  "utf8.yaml");
+        QCOMPARE(good.dataset, std::string("donn\xc3\xa9" "es/\xe6\x95\xb0\xe6\x8d\xae \xf0\x9f\x98\x80.jsonl"));
+        QVERIFY(parseRunConfigYaml(runConfigToYaml(good), "again.yaml") == good);
     }
 
     void rangeErrorsNameTheLineOrTheOverride_data() {
