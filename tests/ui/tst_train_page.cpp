@@ -8,8 +8,12 @@
 #include "hyperparameter_form.h"
 #include "live_chart.h"
 #include "main_window.h"
+#include "data_page.h"
+#include "method_page.h"
 #include "model_page.h"
 #include "run_draft.h"
+#include "runs_page.h"
+#include "runs_table_model.h"
 #include "train_page.h"
 #include "training_controller.h"
 #include "training_dashboard.h"
@@ -19,6 +23,7 @@
 #include "ps/runs.h"
 
 #include <QAbstractButton>
+#include <QRadioButton>
 #include <QCheckBox>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -136,6 +141,62 @@ private Q_SLOTS:
         QVERIFY(record);
         QCOMPARE(ps::runStatusName(record->status), "completed");
         QCOMPARE(record->steps, std::int64_t(8));
+    }
+
+    // The whole new-run flow through the pages' own widgets: the model opened on the Model page,
+    // the data file on the Data page, LoRA and its rank picked on the Method page, Start on the
+    // Train page; the run completes and the Runs page lists it from the catalog.
+    void wholeFlowThroughThePages() {
+        AppSettings settings(env_->path() + QStringLiteral("/whole-flow.ini"));
+        MainWindow window(settings);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const ps::RunConfig demo = env_->config(6, 3);
+
+        window.setCurrentPage(StudioPage::Model);
+        window.modelPage()->openFolder(env_->setup().modelDir);
+        QTRY_COMPARE(QString::fromStdString(window.draft()->config().model_name_or_path), env_->setup().modelDir);
+
+        window.setCurrentPage(StudioPage::Data);
+        window.dataPage()->openFile(env_->setup().dataset);
+        QTRY_VERIFY(!window.isBusy());
+        QCOMPARE(QString::fromStdString(window.draft()->config().dataset), env_->setup().dataset);
+        QVERIFY(window.dataPage()->records()->rowCount() > 0);
+
+        window.setCurrentPage(StudioPage::Method);
+        auto* lora = window.methodPage()->findChild<QRadioButton*>(QStringLiteral("method_lora"));
+        QVERIFY(lora);
+        QTest::mouseClick(lora, Qt::LeftButton);
+        auto* rank = window.methodPage()->findChild<QSpinBox*>(QStringLiteral("lora_rank"));
+        QVERIFY(rank);
+        rank->setValue(4);
+        QCOMPARE(window.draft()->config().finetuning_type, std::string("lora"));
+        QCOMPARE(window.draft()->config().lora_rank, std::int64_t(4));
+        QTRY_VERIFY(!window.isBusy());
+
+        // A short schedule (what the Train page's form writes into the draft).
+        for (const auto& [key, value] : {std::pair{"max_steps", "6"}, {"eval_steps", "3"}, {"logging_steps", "1"},
+                                         {"save_steps", "1000"}, {"template", demo.template_.c_str()}})
+            QCOMPARE(window.draft()->setValue(QString::fromLatin1(key), QString::fromStdString(value)), QString());
+        window.setCurrentPage(StudioPage::Train);
+        TrainPage* page = window.trainPage();
+        QSignalSpy finished(page, &TrainPage::runFinished);
+        QTest::mouseClick(page->startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
+        const ps::RunSummary summary = lastSummary(finished);
+        QCOMPARE(ps::runStatusName(summary.status), "completed");
+        QCOMPARE(page->dashboard()->history().sampleCount(), std::size_t(metricsLines(QString::fromStdString(summary.runDir))));
+
+        window.setCurrentPage(StudioPage::Runs);
+        RunsTableModel* runs = window.runsPage()->tableModel();
+        const QString id = QFileInfo(QString::fromStdString(summary.runDir)).fileName();
+        QTRY_VERIFY_WITH_TIMEOUT(runs->rowCount() >= 1 && [&] {
+            for (int r = 0; r < runs->rowCount(); ++r)
+                if (QString::fromStdString(runs->runAt(r).id) == id)
+                    return runs->runAt(r).status == ps::RunStatus::Completed && runs->runAt(r).rank == 4;
+            return false;
+        }(), 20000);
+        QTRY_VERIFY(!window.isBusy());
     }
 
     void logScaleToggleSwitchesTheLossAxis() {
