@@ -9,6 +9,7 @@
 #include "live_chart.h"
 #include "main_window.h"
 #include "data_page.h"
+#include "record_table_model.h"
 #include "method_page.h"
 #include "model_page.h"
 #include "run_draft.h"
