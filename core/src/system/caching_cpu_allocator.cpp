@@ -39,6 +39,9 @@ public:
     // LibTorch 2.x declares allocate() non-const and copy_data() pure virtual; 1.13 has neither.
     c10::DataPtr allocate(std::size_t bytes) { return take(bytes); }
     void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+    // raw_allocate() / raw_deallocate() (used by oneDNN's bf16 kernels) need a plain deleter:
+    // release() frees our blocks and hands anything else to the fallback's deleter.
+    c10::DeleterFnPtr raw_deleter() const { return &CachingCpuAllocator::release; }
 
     CachingCpuAllocatorStats stats() {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -97,10 +100,15 @@ private:
 
     static void release(void* p);
     void give(void* p) {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::unique_lock<std::mutex> lock(mutex_);
         const auto it = live_.find(p);
-        if (it == live_.end())
-            return; // not ours (cannot happen: only our DataPtrs carry this deleter)
+        if (it == live_.end()) {
+            // A small block from the fallback, freed through raw_deallocate().
+            lock.unlock();
+            if (const c10::DeleterFnPtr deleter = fallback->raw_deleter())
+                deleter(p);
+            return;
+        }
         const std::size_t size = it->second;
         live_.erase(it);
         stats_.liveBytes -= size;

@@ -11,7 +11,7 @@ namespace {
 constexpr double kHeadChunkRows = 1024;
 // Per chunk it holds the logits and their softmax / gradient, [rows, vocab] float32 each, plus
 // temporaries: 2.25 such buffers fit the measured peaks (docs/TRAINING.md).
-constexpr double kHeadChunkBuffers = 2.25;
+constexpr double kHeadChunkBuffers = 2.0;
 // The process with LibTorch loaded and its BLAS buffers, measured as the peak RSS of a step of a
 // tiny model minus the model's own terms (docs/TRAINING.md).
 constexpr std::uint64_t kRuntimeBytes = 175'000'000;
@@ -104,8 +104,9 @@ TrainingMemoryEstimate estimateTrainingMemory(const ModelInfo& model, const RunC
 
     const double layer = tokens * layerBytesPerToken(s, c, keys, act);
     // In backward one layer's gradients exist at once, and the attention's backward holds the
-    // recomputed probabilities, their gradient and the scores' gradient together (float32).
-    const double backward = layer + 3 * tokens * s.heads * keys * 4;
+    // recomputed probabilities and their gradient together (float32; the scores' gradient
+    // reuses the latter's block through the caching allocator).
+    const double backward = layer + 2 * tokens * s.heads * keys * 4;
     // Gradient checkpointing keeps only each layer's input and recomputes one layer at a time.
     e.activationBytes = bytes(c.gradient_checkpointing ? s.layers * tokens * s.hidden * act + layer + backward
                                                        : s.layers * layer + backward);
