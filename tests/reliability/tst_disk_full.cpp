@@ -3,6 +3,7 @@
 // run marked failed with that message (and resumable once there is space again). Simulated with
 // the write-failure hook (util/file_util.h) and, where this process may mount, with a real tmpfs
 // filled up while the run trains.
+#include "reliability_test_util.h"
 #include "core/train/trainer_test_util.h"
 #include "ps/adapter.h"
 #include "ps/export.h"
@@ -37,14 +38,7 @@ std::vector<std::string> leftovers(const std::string& dir) {
     return out;
 }
 
-std::string errorOf(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return {};
-}
+using ps::test::errorOf;
 
 } // namespace
 

@@ -2,6 +2,7 @@
 // overflow), a 1 GB single line in a JSONL file is refused naming the file and the line (read
 // with bounded memory), pickled PyTorch checkpoints are refused with a conversion command, and a
 // tokenizer.json with 10^6 merges loads and encodes correctly.
+#include "reliability_test_util.h"
 #include "ps/dataset.h"
 #include "ps/error.h"
 #include "ps/model_info.h"
@@ -33,14 +34,7 @@ void writeText(const std::string& path, const std::string& text) {
     out << text;
 }
 
-std::string errorOf(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return {};
-}
+using ps::test::errorOf;
 
 // A safetensors file whose header is `header` followed by `dataBytes` zero bytes.
 void writeSafetensors(const std::string& path, const std::string& header, std::size_t dataBytes = 0) {

@@ -1,5 +1,6 @@
 // Resource limits: a model that cannot fit in memory is refused before any weight is loaded,
 // with the estimate in the message; a ~200 MB dataset is read and tokenized with bounded memory.
+#include "reliability_test_util.h"
 #include "core/train/trainer_test_util.h"
 #include "ps/dataset.h"
 #include "ps/error.h"
@@ -76,14 +77,7 @@ std::string makeHugeSparseModel(const std::string& dir) {
     return dir;
 }
 
-std::string errorOf(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return {};
-}
+using ps::test::errorOf;
 
 } // namespace
 
