@@ -6,7 +6,6 @@
 #include "export_page.h"
 #include "method_page.h"
 #include "model_page.h"
-#include "placeholder_page.h"
 #include "playground_page.h"
 #include "qt_convert.h"
 #include "run_config_files.h"
@@ -92,8 +91,7 @@ MainWindow::MainWindow(AppSettings& settings, QWidget* parent)
 MainWindow::~MainWindow() = default;
 
 void MainWindow::buildPages() {
-    // One line per page, in sidebar order (StudioPage). A page that is not built yet is a
-    // PlaceholderPage saying what it will do.
+    // One line per page, in sidebar order (StudioPage).
     modelPage_ = new ModelPage(settings_, stack_);
     modelPage_->attachMemoryEstimate(draft_);
     addPage(StudioPage::Model, modelPage_);
@@ -110,43 +108,6 @@ void MainWindow::addPage(StudioPage page, QWidget* widget) {
     if (widget->objectName().isEmpty())
         widget->setObjectName(pageName(page) + QStringLiteral("Page"));
     stack_->addWidget(widget);
-}
-
-QWidget* MainWindow::placeholder(StudioPage page) {
-    QString promise;
-    Glyph glyph = Glyph::Model;
-    switch (page) {
-    case StudioPage::Model:
-        break;
-    case StudioPage::Data:
-        glyph = Glyph::Data;
-        promise = tr("Open a dataset, see the format PEFT Studio detected and why, map its columns, preview "
-                     "examples through the chat template, and split off a validation set.");
-        break;
-    case StudioPage::Method:
-        glyph = Glyph::Method;
-        promise = tr("Choose LoRA, DoRA, IA3 or another method with its rank and targets, and see how many "
-                     "parameters you will train and how big the adapter will be.");
-        break;
-    case StudioPage::Train:
-        glyph = Glyph::Train;
-        promise = tr("Start, pause and stop training and watch loss, learning rate, memory and speed update live.");
-        break;
-    case StudioPage::Runs:
-        glyph = Glyph::Runs;
-        promise = tr("Compare your training runs side by side and pick up where one stopped.");
-        break;
-    case StudioPage::Playground:
-        glyph = Glyph::Playground;
-        promise = tr("Chat with the base model and your adapter, side by side, to see what training changed.");
-        break;
-    case StudioPage::Export:
-        glyph = Glyph::Export;
-        promise = tr("Save the adapter for Hugging Face PEFT, a merged model, or a GGUF LoRA for llama.cpp and "
-                     "Ollama.");
-        break;
-    }
-    return new PlaceholderPage(glyph, pageTitle(page), promise, stack_);
 }
 
 StudioPage MainWindow::currentPage() const {

@@ -61,7 +61,6 @@ protected:
 private:
     void buildPages();
     void addPage(StudioPage page, QWidget* widget);
-    QWidget* placeholder(StudioPage page);
     void buildFileMenu();
 
     AppSettings& settings_;
