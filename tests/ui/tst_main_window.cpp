@@ -2,7 +2,13 @@
 // window state saved to and restored from settings.
 #include "app_settings.h"
 #include "main_window.h"
+#include "data_page.h"
+#include "export_page.h"
+#include "method_page.h"
 #include "model_page.h"
+#include "playground_page.h"
+#include "runs_page.h"
+#include "train_page.h"
 #include "sidebar.h"
 #include "studio_pages.h"
 
@@ -56,18 +62,24 @@ private Q_SLOTS:
         QTRY_VERIFY(!window.isBusy());
     }
 
-    void placeholdersSayWhatIsComing() {
-        AppSettings settings(tmp_.path() + QStringLiteral("/placeholders.ini"));
+    // Every sidebar entry opens its own page (no page is a stand-in), and the sidebar row, the
+    // stacked page and setCurrentPage() agree for each of them.
+    void everySidebarEntryOpensItsPage() {
+        AppSettings settings(tmp_.path() + QStringLiteral("/pages.ini"));
         MainWindow window(settings);
-        for (int i = 1; i < kStudioPageCount; ++i) {
-            QWidget* page = window.pageWidget(static_cast<StudioPage>(i));
-            if (!page->inherits("ps::ui::PlaceholderPage"))
-                continue; // built already
-            auto* badge = page->findChild<QLabel*>(QStringLiteral("comingSoon"));
-            QVERIFY2(badge, qPrintable(pageName(static_cast<StudioPage>(i))));
-            QVERIFY(badge->text().contains(QStringLiteral("next version")));
+        const QWidget* expected[kStudioPageCount] = {window.modelPage(), window.dataPage(),   window.methodPage(),
+                                                     window.trainPage(), window.runsPage(),   window.playgroundPage(),
+                                                     window.exportPage()};
+        QSet<const QWidget*> distinct;
+        for (int i = 0; i < kStudioPageCount; ++i) {
+            const auto page = static_cast<StudioPage>(i);
+            QVERIFY2(expected[i], qPrintable(pageName(page)));
+            QCOMPARE(static_cast<const QWidget*>(window.pageWidget(page)), expected[i]);
+            distinct.insert(expected[i]);
+            window.setCurrentPage(page);
+            QCOMPARE(window.currentPage(), page);
         }
-        QCOMPARE(window.pageWidget(StudioPage::Model), static_cast<QWidget*>(window.modelPage()));
+        QCOMPARE(distinct.size(), kStudioPageCount);
         QTRY_VERIFY(!window.isBusy());
     }
 

@@ -13,6 +13,8 @@
 #include "method_page.h"
 #include "model_page.h"
 #include "run_draft.h"
+#include "runs_page.h"
+#include "runs_table_model.h"
 #include "train_page.h"
 #include "training_controller.h"
 #include "training_dashboard.h"
@@ -30,6 +32,8 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStatusBar>
+#include <QTableView>
 #include <QThreadPool>
 #include <QtTest>
 
@@ -192,9 +196,16 @@ private Q_SLOTS:
         const auto record = catalog.find(id.toStdString());
         QVERIFY(record);
         QCOMPARE(record->rank, std::int64_t(4));
-        // Not asserted yet: in this test the Runs page of the same window does not list the run
-        // even after refresh() (docs/STATUS.md, next steps 3) although the catalog has it.
         QTRY_VERIFY(!window.isBusy());
+        // The Runs page of the same window lists it (its catalog connection outlived the catalog
+        // file that the trainer's catalog rebuilt; it must reopen it, not fail as "readonly").
+        RunsPage* runs = window.runsPage();
+        QCOMPARE(runs->runsRoot(), env_->runsRoot());
+        QTRY_VERIFY(runs->tableModel()->rowForId(id) >= 0);
+        const ps::RunRecord& row = runs->tableModel()->runAt(runs->tableModel()->rowForId(id));
+        QCOMPARE(row.rank, std::int64_t(4));
+        QCOMPARE(ps::runStatusName(row.status), "completed");
+        QVERIFY(!window.statusBar()->currentMessage().startsWith(QStringLiteral("Runs:")));
     }
 
     void logScaleToggleSwitchesTheLossAxis() {

@@ -237,14 +237,25 @@ struct RunCatalog::Impl {
         tx.commit();
     }
 
-    // Runs `op`; a corruption found on the way rebuilds the catalog and runs it once more.
+    // True when another catalog (another thread, the CLI, a second window) rebuilt the file and
+    // renamed it over the one this connection has open. This connection's reads would then see
+    // the old, unlinked file and its writes fail with "attempt to write a readonly database".
+    bool replacedUnderneath() const { return db && db->path() == dbPath && db->hasMoved(); }
+
+    // Runs `op`; a catalog file replaced by another instance is reopened first, and a corruption
+    // (or a replacement) found on the way reopens or rebuilds the catalog and runs it once more.
     template <typename Op> auto guarded(Op op) {
+        if (replacedUnderneath())
+            open();
         try {
             return op();
         } catch (const runs::SqliteError& e) {
-            if (!isCorruption(e.code()))
+            if (replacedUnderneath())
+                open();
+            else if (isCorruption(e.code()))
+                rebuild();
+            else
                 throw;
-            rebuild();
             return op();
         }
     }

@@ -22,6 +22,13 @@ SqliteDb::~SqliteDb() {
     sqlite3_close(db_);
 }
 
+bool SqliteDb::hasMoved() const {
+    int moved = 0;
+    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK)
+        return false; // in-memory databases have no file
+    return moved != 0;
+}
+
 void SqliteDb::fail(const std::string& what, int rc) const {
     throw SqliteError(path_ + ": " + what + " (" + sqlite3_errmsg(db_) + ")", rc & 0xff);
 }

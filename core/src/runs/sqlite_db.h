@@ -34,6 +34,9 @@ public:
     void exec(const std::string& sql);
     const std::string& path() const { return path_; }
     sqlite3* handle() const { return db_; }
+    // True when the file this connection has open was deleted or replaced (renamed over) since it
+    // was opened: writes then fail with "readonly database" and reads see the old file.
+    bool hasMoved() const;
     [[noreturn]] void fail(const std::string& what, int rc) const;
 
 private:

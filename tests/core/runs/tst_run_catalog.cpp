@@ -109,6 +109,29 @@ private Q_SLOTS:
         QVERIFY(!reopened.find("run-a"));
     }
 
+    // Two catalogs on one root (the GUI's catalog thread and the trainer, or the GUI and the CLI):
+    // when one rebuilds the file and renames it into place, the other's open connection points at
+    // the old, unlinked file. It must notice, reopen, and keep listing and writing.
+    void aCatalogReplacedByAnotherInstanceIsReopened() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        makeRun(root, "run-a", "m", 1e-4, RunStatus::Completed, 1.0, "2025-01-01T10:00:00Z");
+        RunCatalog first(root);
+        QCOMPARE(first.list().size(), std::size_t(1));
+        {
+            RunCatalog second(root);
+            second.rebuild(); // a new file renamed over the one `first` has open
+        }
+        makeRun(root, "run-b", "m", 1e-4, RunStatus::Completed, 2.0, "2025-01-02T10:00:00Z");
+        first.sync(); // writes: failed with "attempt to write a readonly database" before
+        QCOMPARE(ids(first.list()), (std::vector<std::string>{"run-b", "run-a"}));
+        first.setTags("run-a", {"kept"});
+        RunCatalog third(root); // what `first` wrote is in the file on disk now
+        QVERIFY(!third.wasRebuilt());
+        QCOMPARE(third.find("run-a")->tags, (std::vector<std::string>{"kept"}));
+        QVERIFY(third.find("run-b"));
+    }
+
     void corruptCatalogIsRebuilt_data() {
         QTest::addColumn<int>("damage");
         QTest::newRow("garbage bytes") << 0;
