@@ -11,7 +11,7 @@ namespace ps::cli {
 namespace {
 
 int runBench(const Args& args) {
-    CliArgs a(args, {"preset", "method", "rank", "batch", "seq", "steps", "dtype", "threads", "device"},
+    CliArgs a(args, {"preset", "method", "rank", "batch", "seq", "steps", "dtype", "threads", "device", "profile"},
               {"gradient-checkpointing", "verbose"});
     TrainBenchOptions o;
     o.preset = a.value("preset").value_or(o.preset);
@@ -24,6 +24,7 @@ int runBench(const Args& args) {
     o.threads = static_cast<int>(a.intValue("threads", 0));
     o.device = a.value("device").value_or(o.device);
     o.gradientCheckpointing = a.flag("gradient-checkpointing");
+    o.profileTrace = a.value("profile").value_or("");
     const bool verbose = a.flag("verbose");
     auto r = runTrainBenchmark(o, [verbose](const std::string& s) {
         if (verbose)
@@ -46,8 +47,9 @@ int runBench(const Args& args) {
 const CommandRegistration reg{
     {"bench",
      "bench [--preset gpt2-124m|llama-135m] [--method lora] [--rank 16] [--batch 4] [--seq 256] [--steps N] "
-     "[--dtype fp32|bf16] [--threads N] [--device cpu|cuda|auto] [--gradient-checkpointing]",
-     "Training-step throughput of a random model of that shape (PEFT on all linear layers, random tokens).",
+     "[--dtype fp32|bf16] [--threads N] [--device cpu|cuda|auto] [--gradient-checkpointing] [--profile TRACE.json]",
+     "Training-step throughput of a random model of that shape (PEFT on all linear layers, random tokens); "
+     "--profile writes one more step's operator trace (Chrome trace format).",
      &runBench}};
 
 } // namespace

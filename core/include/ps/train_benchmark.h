@@ -18,6 +18,7 @@ struct TrainBenchOptions {
     int threads = 0;                  // LibTorch intra-op threads; 0 = default policy (by dtype)
     std::string device = "cpu";       // cpu | cuda | auto (CUDA when usable)
     bool gradientCheckpointing = false;
+    std::string profileTrace;         // non-empty: one extra step profiled into this Chrome trace
 };
 
 struct TrainBenchResult {

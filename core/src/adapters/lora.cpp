@@ -1,5 +1,7 @@
 #include "adapters/lora.h"
 
+#include "model/fast_dropout.h"
+
 #include <cmath>
 
 namespace ps::adapters {
@@ -48,7 +50,14 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x, model::LinearImpl&
     auto xa = x.to(loraA.scalar_type());
     const bool dropping = is_training() && dropout > 0.0;
     if (dropping)
-        xa = torch::dropout(xa, dropout, true);
+        xa = model::dropout(xa, dropout, true);
+    if (!dora && result.scalar_type() == loraB.scalar_type()) {
+        // result + scaling * (xa A^T) B^T as one GEMM that accumulates into a copy of result
+        // (addmm, beta 1): no separate scaled [tokens, out] tensor and sum, forward or backward.
+        const auto out = loraB.size(0);
+        const auto xaA = torch::linear(xa, loraA).reshape({-1, loraA.size(0)});
+        return torch::addmm(result.reshape({-1, out}), xaA, loraB.t(), 1.0, scaling).view(result.sizes());
+    }
     const auto lora = torch::linear(torch::linear(xa, loraA), loraB);
     if (!dora)
         return result + (lora * scaling).to(result.scalar_type());

@@ -1,6 +1,7 @@
 #include "model/attention.h"
 
 #include "model/attention_recompute.h"
+#include "model/fast_dropout.h"
 
 #include "ps/error.h"
 
@@ -129,7 +130,7 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
     if (dtype != torch::kFloat32)
         probs = probs.to(dtype);
     if (training && dropout > 0.0)
-        probs = torch::dropout(probs, dropout, true);
+        probs = model::dropout(probs, dropout, true);
     auto out = torch::matmul(groups == 1 ? probs : probs.view({B, KV, groups * T, S}), v);
     return out.view({B, H, T, D}).transpose(1, 2).reshape({B, T, H * D});
 }

@@ -1,5 +1,7 @@
 #include "model/attention_recompute.h"
 
+#include "model/fast_dropout.h"
+
 #include <torch/autograd.h>
 
 namespace ps::model {
@@ -46,10 +48,11 @@ public:
         auto probs = probabilities(groupQueries(q, s), k, mask, divisor, s);
         torch::Tensor keep;
         if (dropout > 0.0) {
-            // torch::dropout's draw: bernoulli(1 - p) on a tensor of the input's shape and dtype.
-            auto noise = torch::empty(probs.sizes(), probs.options().dtype(dtype)).bernoulli_(1.0 - dropout);
-            keep = noise.to(torch::kBool);
-            probs.mul_(keep).div_(1.0 - dropout);
+            // The same draw as attend()'s dropout (model::dropout) on this device.
+            keep = probs.device().is_cpu()
+                       ? dropoutKeepMask(probs.sizes(), dropout)
+                       : torch::empty(probs.sizes(), probs.options().dtype(dtype)).bernoulli_(1.0 - dropout).to(torch::kBool);
+            applyKeepMask_(probs, keep, 1.0 / (1.0 - dropout));
         }
         const auto out = torch::matmul(probs.to(dtype), v); // [B, KV, groups*T, D]
         ctx->save_for_backward({q, k, v, mask.defined() ? mask : torch::Tensor(), keep});
@@ -71,16 +74,19 @@ public:
         const auto gOut = grads[0].reshape({s.B, s.T, s.H, s.D}).transpose(1, 2).reshape(
             {s.B, s.KV, s.groups * s.T, s.D});
         torch::Tensor dropped = probs;
-        if (keep.defined())
-            dropped = probs * keep / (1.0 - dropout);
+        if (keep.defined()) {
+            dropped = probs.clone();
+            applyKeepMask_(dropped, keep, 1.0 / (1.0 - dropout));
+        }
         const auto dV = torch::matmul(dropped.to(dtype).transpose(-1, -2), gOut);
         auto dP = torch::matmul(gOut, v.transpose(-1, -2));
         if (dP.scalar_type() != torch::kFloat32)
             dP = dP.to(torch::kFloat32);
         if (keep.defined())
-            dP.mul_(keep).div_(1.0 - dropout);
+            applyKeepMask_(dP, keep, 1.0 / (1.0 - dropout));
         // softmax backward: dS = P * (dP - sum(dP * P)), then the 1 / divisor of the scores.
-        auto dS = (dP - (dP * probs).sum(-1, /*keepdim=*/true)).mul_(probs);
+        const auto rowDot = (dP * probs).sum(-1, /*keepdim=*/true);
+        auto& dS = dP.sub_(rowDot).mul_(probs);
         if (divisor != 1.0)
             dS.div_(divisor);
         const auto dS_ = dS.to(dtype);

@@ -11,8 +11,8 @@ namespace ps::model {
 
 // Same contract and numbers as attend() (attention.h): q [B, H, T, D], k/v [B, KV, S, D],
 // additive float32 mask (no gradient) or undefined; returns [B, T, H * D] contiguous. Dropout
-// draws its keep mask as torch::dropout does (bernoulli(1 - p) on a float tensor of the scores'
-// shape), so a seeded run drops the same entries with either implementation.
+// draws its keep mask as attend()'s does (model::dropout: fast_dropout.h on the CPU, bernoulli
+// on CUDA), so a seeded run drops the same entries with either implementation.
 torch::Tensor attendRecompute(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& mask, double divisor, double dropout);
 

@@ -2,6 +2,7 @@
 // Conv1D c_attn, gelu_new MLP. Module paths: transformer.{wte, wpe, h.N.{ln_1, attn.{c_attn,
 // c_proj}, ln_2, mlp.{c_fc, c_proj}}, ln_f}.
 #include "model/decoder.h"
+#include "model/fast_dropout.h"
 #include "model/layers.h"
 
 #include "ps/error.h"
@@ -34,7 +35,7 @@ public:
         // GPT-2's causal mask replaces masked scores by finfo.min (masked_bias); the additive
         // lowest-valued mask gives the same probabilities.
         const auto out = attend(split(0), k, v, in.masks.full, divisor_, dropout_, is_training());
-        return torch::dropout(c_proj(out), residDropout_, is_training());
+        return model::dropout(c_proj(out), residDropout_, is_training());
     }
 
     Linear c_attn, c_proj;
@@ -54,7 +55,7 @@ public:
         register_module("c_proj", c_proj);
     }
     torch::Tensor forward(const torch::Tensor& x) {
-        return torch::dropout(c_proj(activate(c_fc(x), act_)), dropout_, is_training());
+        return model::dropout(c_proj(activate(c_fc(x), act_)), dropout_, is_training());
     }
     Linear c_fc, c_proj;
 
@@ -108,7 +109,7 @@ public:
         if (maxPos >= maxPositions_ || in.positionIds.min().item<std::int64_t>() < 0)
             throw Error("position " + std::to_string(maxPos) + " is beyond this GPT-2 model's n_positions (" +
                         std::to_string(maxPositions_) + ")");
-        auto h = torch::dropout(embeds + wpe(in.positionIds), embdDropout_, is_training());
+        auto h = model::dropout(embeds + wpe(in.positionIds), embdDropout_, is_training());
         for (auto& block : blocks_) {
             auto run = [block, in](const torch::Tensor& x) mutable { return block(x, in); };
             h = runLayer(run, h, in.checkpointLayers);

@@ -1,8 +1,9 @@
 #pragma once
 // Cross-entropy of the output head, computed only where there is a label and in chunks
 // (internal: torch). Never materialises a [tokens, vocab] float tensor for the whole batch:
-// the fused path keeps no logits for backward at all — it recomputes each chunk's softmax in
-// backward (the "fused linear cross-entropy" technique), so memory is O(chunk x vocab).
+// the fused path keeps no logits for backward at all — it computes each chunk's gradient in
+// forward, while the chunk's logits exist (the "fused linear cross-entropy" technique), and
+// backward only scales it: memory is O(chunk x vocab), and the head product runs once per step.
 #include <torch/torch.h>
 
 #include <functional>

@@ -9,9 +9,9 @@ namespace {
 
 // The fused head loss works on chunks of this many rows (train/head_loss.h).
 constexpr double kHeadChunkRows = 1024;
-// Per chunk it holds the logits and their softmax / gradient, [rows, vocab] float32 each, plus
-// temporaries: 2.25 such buffers fit the measured peaks (docs/TRAINING.md).
-constexpr double kHeadChunkBuffers = 2.0;
+// Per chunk it holds one [rows, vocab] float32 buffer: the logits, turned into the softmax and
+// its gradient in place (a bfloat16 head adds a half-size copy for the gradient product).
+constexpr double kHeadChunkBuffers = 1.0;
 // The process with LibTorch loaded and its BLAS buffers, measured as the peak RSS of a step of a
 // tiny model minus the model's own terms (docs/TRAINING.md).
 constexpr std::uint64_t kRuntimeBytes = 175'000'000;
@@ -112,7 +112,8 @@ TrainingMemoryEstimate estimateTrainingMemory(const ModelInfo& model, const RunC
                                                        : s.layers * layer + backward);
 
     const double rows = batch * T; // labelled rows, at most every token
-    e.headBytes = bytes(kHeadChunkBuffers * std::min(rows, kHeadChunkRows) * s.vocab * 4 // logits chunk
+    const double chunkBuffers = kHeadChunkBuffers + (act < 4 ? act / 4.0 : 0.0);
+    e.headBytes = bytes(chunkBuffers * std::min(rows, kHeadChunkRows) * s.vocab * 4 // logits chunk
                         + 2 * rows * s.hidden * 4                                        // selected rows + grad
                         + 3 * tokens * s.hidden * act                                    // embeddings, final norm
                         + batch * queries * keys * 4);                                   // attention mask

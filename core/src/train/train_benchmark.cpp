@@ -14,6 +14,11 @@
 #include "util/json_util.h"
 
 #include <chrono>
+#include <memory>
+#if __has_include(<torch/csrc/autograd/profiler_legacy.h>)
+#include <torch/csrc/autograd/profiler_legacy.h>
+#define PS_HAVE_LEGACY_PROFILER 1
+#endif
 
 namespace ps {
 
@@ -72,6 +77,19 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
             progress("step " + std::to_string(s + 1) + "/" + std::to_string(o.steps));
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!o.profileTrace.empty()) {
+        // One more step under LibTorch's autograd profiler: a Chrome trace (chrome://tracing,
+        // Perfetto) of every operator, forward and backward, with its CPU time.
+#ifdef PS_HAVE_LEGACY_PROFILER
+        auto guard = std::make_unique<torch::autograd::profiler::RecordProfile>(o.profileTrace);
+        step();
+        guard.reset();
+        if (progress)
+            progress("operator trace of one step: " + o.profileTrace);
+#else
+        throw Error("--profile: this LibTorch has no autograd profiler (profiler_legacy.h)");
+#endif
+    }
     if (progress) {
         const auto a = system::cachingCpuAllocatorStats();
         if (a.mappedBlocks > 0)

@@ -5,6 +5,7 @@
 
 #include "model/attention.h"
 #include "model/attention_recompute.h"
+#include "model/fast_dropout.h"
 
 #include <QtTest>
 
@@ -34,7 +35,8 @@ model::ModelConfig tinyMistral(std::int64_t window, std::int64_t layers) {
 }
 
 // Plain-autograd attention written out independently: k/v repeated per query head (as
-// transformers' repeat_kv), float32 softmax, torch::dropout.
+// transformers' repeat_kv), float32 softmax, then model::dropout (the training dropout; its
+// mask and scaling are tested on their own in tst_fast_dropout).
 torch::Tensor referenceAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                  const torch::Tensor& mask, double divisor, double dropout) {
     const auto groups = q.size(1) / k.size(1);
@@ -42,7 +44,7 @@ torch::Tensor referenceAttention(const torch::Tensor& q, const torch::Tensor& k,
     auto scores = torch::matmul(q, kr.transpose(-1, -2)) / divisor + mask;
     auto probs = torch::softmax(scores, -1);
     if (dropout > 0.0)
-        probs = torch::dropout(probs, dropout, true);
+        probs = model::dropout(probs, dropout, true);
     const auto out = torch::matmul(probs, vr); // [B, H, T, D]
     return out.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});
 }

@@ -1,0 +1,113 @@
+#include "model/fast_dropout.h"
+
+#include <ATen/Parallel.h>
+#include <torch/autograd.h>
+
+#include <cstdint>
+#include <limits>
+
+namespace ps::model {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+std::uint64_t splitMix64(std::uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+// One 63-bit seed from LibTorch's default generator (it holds the generator's lock).
+std::uint64_t drawSeed() {
+    const auto t = torch::randint(std::numeric_limits<std::int64_t>::max(), {1},
+                                  torch::TensorOptions().dtype(torch::kInt64));
+    return static_cast<std::uint64_t>(t.item<std::int64_t>());
+}
+
+bool fastPath(const torch::Tensor& x, const torch::Tensor& keep) {
+    return x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && x.is_contiguous() &&
+           keep.device().is_cpu() && keep.scalar_type() == torch::kBool && keep.is_contiguous() &&
+           keep.numel() == x.numel();
+}
+
+// out[i] = in[i] * (keep[i] ? scale : 0); in may alias out.
+void maskScale(const float* in, const bool* keep, float* out, std::int64_t n, float scale) {
+    at::parallel_for(0, n, 1 << 16, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i)
+            out[i] = keep[i] ? in[i] * scale : 0.0f;
+    });
+}
+
+class DropoutFunction final : public torch::autograd::Function<DropoutFunction> {
+public:
+    static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double p) {
+        const auto in = x.contiguous();
+        const auto keep = dropoutKeepMask(in.sizes(), p);
+        auto out = torch::empty_like(in, torch::MemoryFormat::Contiguous);
+        const double scale = 1.0 / (1.0 - p);
+        if (fastPath(in, keep))
+            maskScale(in.data_ptr<float>(), keep.data_ptr<bool>(), out.data_ptr<float>(), in.numel(),
+                      static_cast<float>(scale));
+        else
+            out = in * keep * scale;
+        ctx->save_for_backward({keep});
+        ctx->saved_data["scale"] = scale;
+        return out;
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list grads) {
+        const auto keep = ctx->get_saved_variables()[0];
+        const double scale = ctx->saved_data["scale"].toDouble();
+        auto g = grads[0].contiguous().clone();
+        applyKeepMask_(g, keep, scale);
+        return {g, torch::Tensor()};
+    }
+};
+
+} // namespace
+
+torch::Tensor dropoutKeepMask(at::IntArrayRef sizes, double p) {
+    auto keep = torch::empty(sizes, torch::TensorOptions().dtype(torch::kBool));
+    const std::int64_t n = keep.numel();
+    if (n == 0)
+        return keep;
+    const std::uint64_t seed = drawSeed();
+    // Dropped when the 32-bit lane < threshold; p >= 1 drops everything.
+    const double t = std::min(1.0, std::max(0.0, p)) * 4294967296.0;
+    const std::uint64_t threshold = t >= 4294967296.0 ? (1ULL << 32) : static_cast<std::uint64_t>(t + 0.5);
+    bool* out = keep.data_ptr<bool>();
+    const std::int64_t words = (n + 1) / 2;
+    at::parallel_for(0, words, 1 << 15, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t w = begin; w < end; ++w) {
+            const std::uint64_t r = splitMix64(seed + static_cast<std::uint64_t>(w) * 0x632be59bd9b4e019ULL);
+            const std::int64_t i = 2 * w;
+            out[i] = (r & 0xffffffffULL) >= threshold;
+            if (i + 1 < n)
+                out[i + 1] = (r >> 32) >= threshold;
+        }
+    });
+    return keep;
+}
+
+void applyKeepMask_(torch::Tensor& x, const torch::Tensor& keep, double scale) {
+    if (fastPath(x, keep)) {
+        float* d = x.data_ptr<float>();
+        maskScale(d, keep.data_ptr<bool>(), d, x.numel(), static_cast<float>(scale));
+        return;
+    }
+    x.mul_(keep).mul_(scale);
+}
+
+torch::Tensor dropout(const torch::Tensor& x, double p, bool training) {
+    if (!training || p <= 0.0)
+        return x;
+    if (!x.device().is_cpu())
+        return torch::dropout(x, p, true);
+    if (p >= 1.0)
+        return x * 0.0;
+    return DropoutFunction::apply(x, p);
+}
+
+} // namespace ps::model

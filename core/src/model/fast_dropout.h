@@ -1,0 +1,31 @@
+#pragma once
+// Dropout for training on the CPU without LibTorch's per-element Bernoulli draws (internal:
+// includes torch).
+//
+// torch::dropout on the CPU calls the Mersenne-Twister generator once per element
+// (bernoulli_), which took 6 % of a GPT-2 LoRA step (37 calls, 40 M elements, 360 ms) on the
+// 2-core reference machine: more than all of the step's layer norms and softmaxes together.
+// Here each call draws one 64-bit seed from LibTorch's default generator (so torch::manual_seed
+// and the RNG state saved in checkpoints still decide every mask) and expands it with a
+// counter-based generator (SplitMix64 of seed + word index; two 32-bit lanes per word), so
+// the mask does not depend on how the work is split across threads. An element is dropped
+// when its lane is below round(p * 2^32): the drop probability is p to within 2^-32.
+// Masks are bool (one byte per element); forward and backward apply mask and 1 / (1 - p) in
+// one pass over float32 data. CUDA tensors keep torch::dropout (fused kernels there).
+#include <torch/torch.h>
+
+namespace ps::model {
+
+// A keep mask (true = kept) of `sizes` on the CPU, each element kept with probability 1 - p.
+torch::Tensor dropoutKeepMask(at::IntArrayRef sizes, double p);
+
+// x * keep * scale, elementwise, in place (x float32 contiguous CPU: one pass; otherwise
+// through LibTorch ops). keep: bool, same shape.
+void applyKeepMask_(torch::Tensor& x, const torch::Tensor& keep, double scale);
+
+// Inverted dropout with autograd: in training, zeroes each element with probability p and
+// scales the others by 1 / (1 - p); the backward applies the same mask. Identity when
+// !training or p == 0. CUDA inputs go through torch::dropout.
+torch::Tensor dropout(const torch::Tensor& x, double p, bool training);
+
+} // namespace ps::model

@@ -1,0 +1,112 @@
+// The CPU training dropout (model/fast_dropout.h): the drop rate is p (binomial bounds, also for
+// pairs of neighbouring elements, which share one 64-bit draw), the seed decides the mask, the
+// mask does not depend on the thread count, kept elements are scaled by exactly 1 / (1 - p),
+// and the gradient goes through the same mask.
+#include "model/fast_dropout.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace ps;
+
+namespace {
+
+// |observed - expected| within 6 standard deviations of a binomial count.
+bool withinBinomial(double count, double n, double prob) {
+    const double sd = std::sqrt(n * prob * (1.0 - prob));
+    return std::abs(count - n * prob) <= 6.0 * sd + 1.0;
+}
+
+} // namespace
+
+class TestFastDropout final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void dropRateIsP_data() {
+        QTest::addColumn<double>("p");
+        QTest::newRow("0.1") << 0.1;
+        QTest::newRow("0.5") << 0.5;
+        QTest::newRow("0.03") << 0.03;
+        QTest::newRow("0.9") << 0.9;
+    }
+    void dropRateIsP() {
+        QFETCH(double, p);
+        torch::manual_seed(1);
+        const std::int64_t n = 1000001; // odd: the last word's second lane is unused
+        const auto keep = model::dropoutKeepMask({n}, p);
+        QCOMPARE(keep.scalar_type(), torch::kBool);
+        const double dropped = static_cast<double>(n - keep.sum().item<std::int64_t>());
+        QVERIFY2(withinBinomial(dropped, n, p), qPrintable(QString::number(dropped / n)));
+        // Neighbours (the two lanes of one draw) and every other pair are independent.
+        const auto k = keep.narrow(0, 0, n - 1).to(torch::kInt64);
+        const auto a = k.view({-1, 2});
+        const double bothKept = static_cast<double>((a.select(1, 0) * a.select(1, 1)).sum().item<std::int64_t>());
+        QVERIFY2(withinBinomial(bothKept, a.size(0), (1 - p) * (1 - p)), qPrintable(QString::number(bothKept)));
+        const auto b = keep.narrow(0, 1, n - 3).to(torch::kInt64).view({-1, 2}); // pairs across draws
+        const double acrossKept = static_cast<double>((b.select(1, 0) * b.select(1, 1)).sum().item<std::int64_t>());
+        QVERIFY(withinBinomial(acrossKept, b.size(0), (1 - p) * (1 - p)));
+    }
+
+    void theSeedDecidesTheMask() {
+        torch::manual_seed(42);
+        const auto a = model::dropoutKeepMask({64, 513}, 0.3);
+        const auto b = model::dropoutKeepMask({64, 513}, 0.3); // the generator moved on
+        torch::manual_seed(42);
+        const auto c = model::dropoutKeepMask({64, 513}, 0.3);
+        QVERIFY(torch::equal(a, c));
+        QVERIFY(!torch::equal(a, b));
+    }
+
+    void maskDoesNotDependOnTheThreadCount() {
+        const int before = torch::get_num_threads();
+        torch::set_num_threads(1);
+        torch::manual_seed(9);
+        const auto one = model::dropoutKeepMask({3, 1 << 19}, 0.2);
+        torch::set_num_threads(std::max(2, before));
+        torch::manual_seed(9);
+        const auto many = model::dropoutKeepMask({3, 1 << 19}, 0.2);
+        torch::set_num_threads(before);
+        QVERIFY(torch::equal(one, many));
+    }
+
+    void keptElementsAreScaledAndGradientsFollowTheMask_data() {
+        QTest::addColumn<bool>("contiguous");
+        QTest::addColumn<bool>("asDouble");
+        QTest::newRow("float32 contiguous (fast path)") << true << false;
+        QTest::newRow("transposed view") << false << false;
+        QTest::newRow("float64") << true << true;
+    }
+    void keptElementsAreScaledAndGradientsFollowTheMask() {
+        QFETCH(bool, contiguous);
+        QFETCH(bool, asDouble);
+        const double p = 0.25;
+        torch::manual_seed(3);
+        auto base = torch::rand({37, 29}) + 0.5; // no zeros: a zero output means dropped
+        if (asDouble)
+            base = base.to(torch::kFloat64);
+        auto x = (contiguous ? base : base.t()).detach().requires_grad_(true);
+        const auto y = model::dropout(x, p, true);
+        const auto g = torch::randn(y.sizes(), y.options());
+        (y * g).sum().backward();
+        const auto kept = y.detach().ne(0);
+        const double scale = 1.0 / (1.0 - p);
+        const auto expectY = torch::where(kept, x.detach() * scale, torch::zeros_like(x));
+        QVERIFY((y.detach() - expectY).abs().max().item<double>() <= 1e-6);
+        const auto expectGrad = torch::where(kept, g * scale, torch::zeros_like(g));
+        QVERIFY((x.grad() - expectGrad).abs().max().item<double>() <= 1e-6);
+        const double dropped = static_cast<double>(kept.numel() - kept.sum().item<std::int64_t>());
+        QVERIFY(dropped > 0 && dropped < kept.numel());
+    }
+
+    void identityWhenNotTrainingOrPIsZero() {
+        const auto x = torch::randn({5, 7});
+        QVERIFY(model::dropout(x, 0.5, false).is_same(x));
+        QVERIFY(model::dropout(x, 0.0, true).is_same(x));
+        QCOMPARE(model::dropout(x, 1.0, true).abs().sum().item<double>(), 0.0);
+        QCOMPARE(model::dropoutKeepMask({0}, 0.5).numel(), std::int64_t(0));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestFastDropout)
+#include "tst_fast_dropout.moc"

@@ -1,0 +1,116 @@
+// The fused head cross-entropy (gradients computed in forward, chunk by chunk, and scaled in
+// backward) against the reference formula: full logits through torch's cross_entropy, with
+// ordinary autograd. Uneven chunks, a bias, a trained head, a scaled loss, and no-grad use.
+#include "train/head_loss.h"
+
+#include <QtTest>
+
+using namespace ps;
+
+namespace {
+
+double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+    return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+struct Case {
+    torch::Tensor hidden, weight, bias, targets;
+};
+
+Case makeCase(std::int64_t n, std::int64_t h, std::int64_t v, bool withBias, bool trainHead, std::uint64_t seed) {
+    torch::manual_seed(seed);
+    Case c;
+    c.hidden = (torch::randn({n, h}) * 2.0).requires_grad_(true);
+    c.weight = (torch::randn({v, h}) * 0.5).requires_grad_(trainHead);
+    c.bias = withBias ? (torch::randn({v}) * 0.3).requires_grad_(trainHead) : torch::Tensor();
+    c.targets = torch::randint(0, v, {n}, torch::kInt64);
+    return c;
+}
+
+} // namespace
+
+class TestHeadLoss final : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void matchesCrossEntropyOnFullLogits_data() {
+        QTest::addColumn<int>("rows");
+        QTest::addColumn<int>("chunk");
+        QTest::addColumn<bool>("withBias");
+        QTest::addColumn<bool>("trainHead");
+        QTest::addColumn<double>("scale");
+        QTest::newRow("one chunk") << 37 << 1024 << false << false << 1.0;
+        QTest::newRow("uneven chunks, scaled") << 37 << 8 << false << false << 0.37;
+        QTest::newRow("bias, trained head") << 29 << 7 << true << true << -2.5;
+        QTest::newRow("chunk of one row") << 5 << 1 << true << false << 1.0 / 5.0;
+    }
+    void matchesCrossEntropyOnFullLogits() {
+        QFETCH(int, rows);
+        QFETCH(int, chunk);
+        QFETCH(bool, withBias);
+        QFETCH(bool, trainHead);
+        QFETCH(double, scale);
+        const std::int64_t h = 16, v = 53;
+        Case fused = makeCase(rows, h, v, withBias, trainHead, 11);
+        Case ref = makeCase(rows, h, v, withBias, trainHead, 11);
+
+        auto loss = train::fusedHeadCrossEntropySum(fused.hidden, fused.weight, fused.bias, fused.targets, chunk);
+        (loss * scale).backward();
+
+        auto logits = torch::matmul(ref.hidden, ref.weight.t());
+        if (withBias)
+            logits = logits + ref.bias;
+        auto refLoss = torch::nn::functional::cross_entropy(
+            logits, ref.targets, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+        (refLoss * scale).backward();
+
+        QVERIFY2(std::abs(loss.item<double>() - refLoss.item<double>()) <= 1e-4 * std::abs(refLoss.item<double>()),
+                 qPrintable(QStringLiteral("%1 vs %2").arg(loss.item<double>()).arg(refLoss.item<double>())));
+        QVERIFY2(maxAbsDiff(fused.hidden.grad(), ref.hidden.grad()) <= 1e-5,
+                 qPrintable(QString::number(maxAbsDiff(fused.hidden.grad(), ref.hidden.grad()))));
+        QCOMPARE(fused.weight.grad().defined(), trainHead);
+        if (trainHead) {
+            QVERIFY(maxAbsDiff(fused.weight.grad(), ref.weight.grad()) <= 1e-5);
+            QVERIFY(maxAbsDiff(fused.bias.grad(), ref.bias.grad()) <= 1e-5);
+        }
+    }
+
+    // The same loss used twice in one graph: both uses' gradients add up.
+    void lossUsedTwiceAddsBothGradients() {
+        Case fused = makeCase(12, 8, 19, false, false, 3);
+        Case ref = makeCase(12, 8, 19, false, false, 3);
+        auto loss = train::fusedHeadCrossEntropySum(fused.hidden, fused.weight, fused.bias, fused.targets, 5);
+        (loss * 0.25 + loss * loss * 0.01).backward();
+        auto refLoss = torch::nn::functional::cross_entropy(
+            torch::matmul(ref.hidden, ref.weight.t()), ref.targets,
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+        (refLoss * 0.25 + refLoss * refLoss * 0.01).backward();
+        QVERIFY(maxAbsDiff(fused.hidden.grad(), ref.hidden.grad()) <= 1e-5);
+    }
+
+    // Without gradients (evaluation) the loss is the same and nothing is kept.
+    void noGradGivesTheSameLoss() {
+        Case c = makeCase(21, 8, 31, true, false, 5);
+        double withGrad = train::fusedHeadCrossEntropySum(c.hidden, c.weight, c.bias, c.targets, 4).item<double>();
+        torch::NoGradGuard noGrad;
+        auto loss = train::fusedHeadCrossEntropySum(c.hidden.detach(), c.weight, c.bias, c.targets, 4);
+        QVERIFY(!loss.requires_grad());
+        QCOMPARE(loss.item<double>(), withGrad);
+    }
+
+    // Large logits (a confident head) must not overflow: the row maximum is subtracted first.
+    void largeLogitsStayFinite() {
+        Case c = makeCase(6, 4, 9, false, false, 9);
+        auto hidden = (c.hidden.detach() * 1000.0).requires_grad_(true);
+        auto loss = train::fusedHeadCrossEntropySum(hidden, c.weight, c.bias, c.targets, 4);
+        loss.backward();
+        QVERIFY(std::isfinite(loss.item<double>()));
+        QVERIFY(torch::isfinite(hidden.grad()).all().item<bool>());
+        auto ref = torch::nn::functional::cross_entropy(
+            torch::matmul(hidden.detach(), c.weight.t()), c.targets,
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
+        QVERIFY(std::abs(loss.item<double>() - ref.item<double>()) <= 1e-3 * std::max(1.0, std::abs(ref.item<double>())));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestHeadLoss)
+#include "tst_head_loss.moc"
