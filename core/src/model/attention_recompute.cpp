@@ -85,8 +85,7 @@ public:
         if (keep.defined())
             applyKeepMask_(dP, keep, 1.0 / (1.0 - dropout));
         // softmax backward: dS = P * (dP - sum(dP * P)), then the 1 / divisor of the scores.
-        const auto rowDot = (dP * probs).sum(-1, /*keepdim=*/true);
-        auto& dS = dP.sub_(rowDot).mul_(probs);
+        auto dS = at::_softmax_backward_data(dP, probs, -1, torch::kFloat32); // one fused kernel
         if (divisor != 1.0)
             dS.div_(divisor);
         const auto dS_ = dS.to(dtype);

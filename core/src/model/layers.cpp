@@ -65,11 +65,10 @@ public:
         const auto dtype = saved[0].scalar_type();
         const auto g = saved[0].to(torch::kFloat32), u = saved[1].to(torch::kFloat32);
         const auto grad = grads[0].to(torch::kFloat32);
-        const auto sig = torch::sigmoid(g);
-        const auto silu = g * sig;
-        // d silu(g) / dg = sigmoid(g) * (1 + g * (1 - sigmoid(g)))
-        const auto dGate = grad * u * sig * (1.0 + g * (1.0 - sig));
-        const auto dUp = grad * silu;
+        // d silu(g) / dg = sigmoid(g) * (1 + g * (1 - sigmoid(g))): LibTorch's fused silu_backward
+        // (one vectorised pass instead of six elementwise ops).
+        const auto dGate = at::silu_backward(grad * u, g);
+        const auto dUp = torch::silu(g).mul_(grad);
         return {dGate.to(dtype), dUp.to(saved[1].scalar_type())};
     }
 };

@@ -37,7 +37,7 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
             auto p = chunkLogits(h, weight, bias); // [len, V] float32, turned into softmax in place
             auto t = targets.narrow(0, s, len).unsqueeze(1);
             const auto targetLogit = p.gather(1, t).squeeze(1);
-            const auto rowMax = std::get<0>(p.max(1, /*keepdim=*/true));
+            const auto rowMax = p.amax(1, /*keepdim=*/true);
             p.sub_(rowMax).exp_();
             const auto rowSum = p.sum(1, /*keepdim=*/true);
             total += (rowSum.log().add_(rowMax).squeeze(1) - targetLogit).sum();
