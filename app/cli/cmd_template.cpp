@@ -7,6 +7,8 @@
 #include "ps/error.h"
 #include "ps/tokenizer.h"
 
+#include "ps/json_nesting.h"
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -22,9 +24,11 @@ std::vector<ChatMessage> readMessages(const std::string& path) {
         throw Error(path + ": cannot open for reading");
     std::stringstream ss;
     ss << in.rdbuf();
+    const std::string text = ss.str();
+    checkJsonNesting(text, path);
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(ss.str());
+        j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
         throw Error(path + ": not valid JSON (" + e.what() + ")");
     }

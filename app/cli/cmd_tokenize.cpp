@@ -5,6 +5,8 @@
 #include "ps/error.h"
 #include "ps/tokenizer.h"
 
+#include "ps/json_nesting.h"
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -45,6 +47,7 @@ void tokenizeJsonl(const Tokenizer& tok, const std::string& path, bool addSpecia
         ++lineNo;
         if (!line.empty() && line.back() == '\r')
             line.pop_back();
+        checkJsonNesting(line, path + " line " + std::to_string(lineNo));
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(line);

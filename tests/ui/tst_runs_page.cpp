@@ -9,6 +9,7 @@
 
 #include "ps/human_format.h"
 #include "ps/runs.h"
+#include "runs/run_lock.h" // internal: the test plays the training process
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -19,6 +20,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <filesystem>
 
 using namespace ps::ui;
 using ps::ui::test::makeRun;
@@ -194,10 +197,14 @@ private Q_SLOTS:
         live.peakMemory = 1'000'000ull;
         live.durationSec = 5.0;
         const std::string dir = writeRun(root_, live);
+        // A live run's process holds its lock (a "running" run whose lock is free was killed).
+        auto lock = std::make_unique<ps::runs::RunLock>(dir);
         RunsPage page(root_);
         page.resize(1100, 700);
         page.show();
         QTRY_COMPARE(page.tableModel()->rowCount(), 4);
+        QCOMPARE(cell(*page.tableModel(), page.tableModel()->rowForId(idOf(dir)), RunsTableModel::StatusColumn),
+                 QStringLiteral("Running"));
         page.selectRuns({idOf(dir)});
         QCOMPARE(page.selectedRunIds(), QStringList{idOf(dir)});
         QSignalSpy resets(page.tableModel(), &QAbstractItemModel::modelReset);
@@ -237,6 +244,25 @@ private Q_SLOTS:
         QCOMPARE(cell(*page.tableModel(), row, RunsTableModel::DurationColumn), QStringLiteral("1m30s"));
         QCOMPARE(resets.count(), 0);
         QCOMPARE(page.selectedRunIds(), QStringList{idOf(dir)});
+    }
+
+    // A training process killed with -9 leaves summary.json saying "running"; once nobody holds
+    // the run's lock the row says Failed (resume continues it) and is no longer polled as live.
+    void killedRunIsShownAsFailed() {
+        SyntheticRun live = makeRun(QStringLiteral("killed one"), "lora", 8, 2e-4, ps::RunStatus::Running);
+        const std::string dir = writeRun(root_, live);
+        auto lock = std::make_unique<ps::runs::RunLock>(dir);
+        RunsPage page(root_);
+        QTRY_VERIFY(page.tableModel()->rowForId(idOf(dir)) >= 0);
+        const int row = page.tableModel()->rowForId(idOf(dir));
+        QCOMPARE(cell(*page.tableModel(), row, RunsTableModel::StatusColumn), QStringLiteral("Running"));
+        QVERIFY(page.tableModel()->hasActiveRuns());
+        lock.reset(); // the process is gone
+        QTRY_COMPARE_WITH_TIMEOUT(cell(*page.tableModel(), page.tableModel()->rowForId(idOf(dir)),
+                                       RunsTableModel::StatusColumn),
+                                  QStringLiteral("Failed"), 4 * RunsPage::kPollIntervalMs);
+        QCOMPARE(ps::readRunSummary(dir).status, ps::RunStatus::Running); // the folder is not rewritten
+        QVERIFY(std::filesystem::remove_all(dir) > 0);
     }
 
     void deleteMovesTheFolderToTheTrash() {

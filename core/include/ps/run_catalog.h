@@ -75,4 +75,10 @@ private:
 // Reads one run folder into a record (what the catalog stores), without the catalog.
 RunRecord readRunRecord(const std::string& runDir);
 
+// A stored status as it really is now: "running" while no process holds the run's lock means
+// the training process was killed or crashed, and the run is reported as failed (resume
+// continues it from its last checkpoint). Other statuses are returned unchanged. The catalog
+// applies this on every list() / find(), since a process can die without touching the folder.
+RunStatus settledRunStatus(const std::string& runDir, RunStatus stored);
+
 } // namespace ps

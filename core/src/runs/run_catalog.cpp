@@ -290,8 +290,10 @@ std::vector<RunRecord> RunCatalog::list() const {
         std::vector<RunRecord> out;
         runs::SqliteStatement st(*impl_->db,
                                  std::string("SELECT ") + kColumns + " FROM runs ORDER BY started_at DESC, id DESC");
-        while (st.step())
+        while (st.step()) {
             out.push_back(recordFromRow(st));
+            out.back().status = settledRunStatus(out.back().path, out.back().status);
+        }
         return out;
     });
 }
@@ -302,7 +304,9 @@ std::optional<RunRecord> RunCatalog::find(const std::string& id) const {
         st.bind(1, id);
         if (!st.step())
             return std::nullopt;
-        return recordFromRow(st);
+        RunRecord r = recordFromRow(st);
+        r.status = settledRunStatus(r.path, r.status);
+        return r;
     });
 }
 

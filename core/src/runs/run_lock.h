@@ -23,4 +23,10 @@ private:
 #endif
 };
 
+// True while some process holds the run's lock, i.e. is training or resuming it. A summary that
+// says "running" while nobody holds the lock belongs to a process that was killed or crashed.
+// The probe takes and drops a shared lock (POSIX) or opens the file (Windows) for an instant;
+// RunLock retries briefly, so a training that starts at that instant is not refused.
+bool isRunLockHeld(const std::string& runDir);
+
 } // namespace ps::runs

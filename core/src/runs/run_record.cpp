@@ -2,6 +2,7 @@
 // record (with what could be read): one bad run must not hide the others from the list.
 #include "ps/error.h"
 #include "ps/run_catalog.h"
+#include "runs/run_lock.h"
 #include "util/file_util.h"
 
 #include <filesystem>
@@ -9,6 +10,12 @@
 namespace fs = std::filesystem;
 
 namespace ps {
+
+RunStatus settledRunStatus(const std::string& runDir, RunStatus stored) {
+    if (stored == RunStatus::Running && !runs::isRunLockHeld(runDir))
+        return RunStatus::Failed;
+    return stored;
+}
 
 RunRecord readRunRecord(const std::string& runDir) {
     RunRecord r;
@@ -32,7 +39,7 @@ RunRecord readRunRecord(const std::string& runDir) {
     }
     try {
         const RunSummary s = readRunSummary(runDir);
-        r.status = s.status;
+        r.status = settledRunStatus(runDir, s.status);
         r.finalLoss = s.finalLoss;
         r.bestEvalLoss = s.bestEvalLoss;
         r.steps = s.steps;

@@ -1,6 +1,8 @@
 #pragma once
 // JSON helpers: parse with an error that names the file and line, and typed field access with
 // an error that names the file, the key, what was expected and what was found.
+#include "ps/json_nesting.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -11,22 +13,8 @@ namespace ps {
 
 using Json = nlohmann::json;
 
-// Deepest nesting of arrays / objects accepted in any JSON we read. Real files nest a handful
-// of levels (tokenizer.json about 6, a ShareGPT record 3). nlohmann's parser itself is iterative,
-// but copying, dumping and comparing a value recurse once per level, so a hostile file nested
-// 10^5 deep would overflow the stack later; it is refused up front instead.
-constexpr int kMaxJsonDepth = 512;
-
-// The byte offset where `text` first nests arrays / objects deeper than maxDepth (strings
-// skipped), or std::string::npos. One linear pass, no allocation.
-std::size_t findJsonNestingOverflow(const std::string& text, int maxDepth = kMaxJsonDepth);
-
-// Throws "<what>: JSON nested deeper than 512 levels at line L, column C" when `text` nests
-// arrays / objects deeper than maxDepth.
-void checkJsonNesting(const std::string& text, const std::string& what, int maxDepth = kMaxJsonDepth);
-
 // Parses `text`; `what` (usually the file path) prefixes any error, with the line and column.
-// Nesting deeper than kMaxJsonDepth is refused (checkJsonNesting).
+// Nesting deeper than kMaxJsonDepth is refused (checkJsonNesting, ps/json_nesting.h).
 Json parseJson(const std::string& text, const std::string& what);
 // nlohmann's exception text without its "[json.exception.<kind>.<id>] " prefix.
 std::string jsonExceptionDetail(const std::string& what);

@@ -5,6 +5,8 @@
 #include "util/file_util.h"
 
 #include <QTemporaryDir>
+#include "runs/run_lock.h"
+
 #include <QtTest>
 
 #include <cmath>
@@ -130,6 +132,28 @@ private Q_SLOTS:
         QVERIFY(!third.wasRebuilt());
         QCOMPARE(third.find("run-a")->tags, (std::vector<std::string>{"kept"}));
         QVERIFY(third.find("run-b"));
+    }
+
+    // "running" in summary.json is only true while a process holds the run's lock.
+    void runningWithoutItsProcessIsFailed() {
+        QTemporaryDir dir;
+        const std::string root = dir.path().toStdString();
+        const std::string run = makeRun(root, "live", "m", 1e-4, RunStatus::Running, std::nullopt, "2025-01-01T10:00:00Z");
+        const std::string done = makeRun(root, "done", "m", 1e-4, RunStatus::Completed, 1.0, "2025-01-02T10:00:00Z");
+        auto lock = std::make_unique<runs::RunLock>(run);
+        QVERIFY(runs::isRunLockHeld(run));
+        QVERIFY(!runs::isRunLockHeld(done));
+        RunCatalog catalog(root);
+        QCOMPARE(catalog.find("live")->status, RunStatus::Running);
+        QCOMPARE(readRunRecord(run).status, RunStatus::Running);
+        lock.reset(); // killed: the kernel drops the lock, summary.json still says running
+        QVERIFY(!runs::isRunLockHeld(run));
+        QCOMPARE(catalog.find("live")->status, RunStatus::Failed);
+        QCOMPARE(catalog.list().back().status, RunStatus::Failed);
+        QCOMPARE(readRunRecord(run).status, RunStatus::Failed);
+        QCOMPARE(catalog.find("done")->status, RunStatus::Completed);
+        QCOMPARE(readRunSummary(run).status, RunStatus::Running); // nothing was rewritten
+        runs::RunLock again(run); // the probe left the lock free for a resume
     }
 
     void corruptCatalogIsRebuilt_data() {

@@ -32,6 +32,7 @@ private Q_SLOTS:
     void detokenize();
     void templateTextAndMask();
     void errorsAreOneLine();
+    void deeplyNestedJsonIsRefused();
 
 private:
     QTemporaryDir tmp_;
@@ -109,6 +110,21 @@ void TestTokenizeCli::errorsAreOneLine() {
     r = runCli({"tokenize", "--model", kGpt2});
     QCOMPARE(r.exitCode, 1);
     QVERIFY(r.err.contains(QStringLiteral("--text")));
+}
+
+// JSON nested 10^5 deep (a stack-overflow attempt) gets the same one-line refusal as in core.
+void TestTokenizeCli::deeplyNestedJsonIsRefused() {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    const std::string jsonl = tmp_.filePath(QStringLiteral("deep.jsonl")).toStdString();
+    std::ofstream(jsonl) << "{\"text\": \"fine\"}\n{\"text\": " << deep << "}\n";
+    auto r = runCli({"tokenize", "--model", kGpt2, "--jsonl", jsonl});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("deep.jsonl line 2: JSON nested deeper than 512 levels")), qPrintable(r.err));
+    const std::string messages = tmp_.filePath(QStringLiteral("deep.json")).toStdString();
+    std::ofstream(messages) << deep;
+    r = runCli({"template", "--model", kQwen, "--messages", messages});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains(QStringLiteral("deep.json: JSON nested deeper than 512 levels")), qPrintable(r.err));
 }
 
 QTEST_APPLESS_MAIN(TestTokenizeCli)
