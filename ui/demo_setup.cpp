@@ -35,9 +35,8 @@ DemoSetup findDemo() {
     out.modelDir = demoModelDir(); // bundled with this build
     if (!out.modelDir.isEmpty())
         return out;
-    const QString created = toQ(ps::demoModelDir());
-    if (QFileInfo::exists(created + QStringLiteral("/config.json")))
-        out.modelDir = created;
+    if (ps::demoModelReady()) // else prepareDemo() (re)creates it
+        out.modelDir = toQ(ps::demoModelDir());
     return out;
 }
 

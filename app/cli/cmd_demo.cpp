@@ -37,8 +37,10 @@ int runDemo(const Args& args) {
                     "set PEFT_STUDIO_RESOURCES");
     const fs::path demo = fs::path(resources) / "demo";
     const fs::path modelDir = demoModelDir();
-    if (!fs::exists(modelDir / "config.json")) {
-        std::cout << "Creating the demo model in " << modelDir.string()
+    if (!demoModelReady()) {
+        std::cout << (fs::exists(modelDir / "config.json") ? "Re-creating the outdated demo model in "
+                                                            : "Creating the demo model in ")
+                  << modelDir.string()
                   << ": Llama architecture, 4 layers, pre-trained briefly on the bundled corpus (once)" << std::endl;
         ConsoleObserver pretrainObserver;
         ensureDemoModel(demo.string(), pretrainObserver);

@@ -31,7 +31,13 @@ std::string demoModelDir();
 // language's common words (about half a minute on 2 cores; skipped when pretrainSteps is 0).
 // The folder appears atomically, so an interrupted first run leaves nothing half-made. `observer`
 // sees the pre-training run. Throws ps::Error when the resources are incomplete.
+constexpr std::int64_t kDemoPretrainSteps = 80;
 std::string ensureDemoModel(const std::string& demoResources, TrainerObserver& observer,
-                            std::int64_t pretrainSteps = 80);
+                            std::int64_t pretrainSteps = kDemoPretrainSteps);
+
+// True when demoModelDir() holds a demo model made by this version's recipe with at least
+// `pretrainSteps` steps of pre-training (0: any demo model). A folder left by an older version
+// (without the marker file peft_studio_demo.json) is not ready: ensureDemoModel replaces it.
+bool demoModelReady(std::int64_t pretrainSteps = kDemoPretrainSteps);
 
 } // namespace ps

@@ -6,6 +6,7 @@
 #include "ps/resources.h"
 #include "ps/trainer.h"
 #include "util/file_util.h"
+#include "util/json_util.h"
 
 #include <filesystem>
 #include <system_error>
@@ -37,13 +38,40 @@ RunConfig demoPretrainConfig(const std::string& modelDir, const std::string& cor
     return c;
 }
 
+namespace {
+
+// Written into the demo model folder: how it was made. A folder without it (made by an older
+// version, when the demo model was left randomly initialised) or with fewer pre-training steps
+// than asked for is made again, so a user never keeps a demo that cannot learn anything.
+constexpr const char* kDemoMarker = "peft_studio_demo.json";
+constexpr int kDemoRecipe = 2; // bump when the demo model's shape, data or recipe changes
+
+bool demoModelIsCurrent(const fs::path& dir, std::int64_t pretrainSteps) {
+    if (!fs::exists(dir / "config.json"))
+        return false;
+    if (pretrainSteps == 0)
+        return true; // any demo model will do (tests, or a user who asked for no pre-training)
+    try {
+        const Json m = parseJsonFile((dir / kDemoMarker).string(), 1 << 16);
+        return m.value("recipe", 0) == kDemoRecipe && m.value("pretrain_steps", std::int64_t(0)) >= pretrainSteps;
+    } catch (const Error&) {
+        return false; // no marker or unreadable: made by an older version
+    }
+}
+
+} // namespace
+
+bool demoModelReady(std::int64_t pretrainSteps) {
+    return demoModelIsCurrent(demoModelDir(), pretrainSteps);
+}
+
 std::string demoModelDir() {
     return (fs::path(userDataDir()) / "demo-model").string();
 }
 
 std::string ensureDemoModel(const std::string& demoResources, TrainerObserver& observer, std::int64_t pretrainSteps) {
     const fs::path target = demoModelDir();
-    if (fs::exists(target / "config.json"))
+    if (demoModelIsCurrent(target, pretrainSteps))
         return target.string();
     const fs::path tokenizer = fs::path(demoResources) / "tokenizer";
     const fs::path corpus = fs::path(demoResources) / "corpus.txt";
@@ -66,7 +94,16 @@ std::string ensureDemoModel(const std::string& demoResources, TrainerObserver& o
             throw Error("pre-training the demo model failed: " + s.error);
         made = runAdapterDir(s.runDir); // full training saves a complete model folder
     }
+    const std::int64_t trainedSteps = (pretrainSteps > 0 && fs::exists(corpus)) ? pretrainSteps : 0;
+    writeFileAtomic((made / kDemoMarker).string(),
+                    Json{{"recipe", kDemoRecipe}, {"preset", "demo-tiny"}, {"pretrain_steps", trainedSteps}}.dump(2) + "\n");
     fs::create_directories(target.parent_path());
+    if (fs::exists(target)) { // an outdated demo model: moved aside, then removed
+        const fs::path old = work / "outdated";
+        fs::rename(target, old, ec);
+        if (ec)
+            throw Error("cannot replace the outdated demo model in " + target.string() + ": " + ec.message());
+    }
     fs::rename(made, target, ec);
     if (ec && !fs::exists(target / "config.json"))
         throw Error("cannot move the demo model into " + target.string() + ": " + ec.message());
