@@ -68,7 +68,12 @@ MainWindow::MainWindow(AppSettings& settings, QWidget* parent)
             [this](const QString& dir) { draft_->setValue(QStringLiteral("model_name_or_path"), dir); });
     connect(trainPage_, &TrainPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
     // A run started or finished on the Train page shows up on the Runs page at once.
-    connect(trainPage_, &TrainPage::busyChanged, runsPage_, &RunsPage::refresh);
+    // A run whose output_dir is another runs root moves the Runs page there, so it is listed.
+    connect(trainPage_, &TrainPage::busyChanged, runsPage_, [this](bool busy) {
+        if (busy && trainPage_->isTraining())
+            runsPage_->setRunsRoot(toQ(ps::runsRootFor(draft_->config())));
+        runsPage_->refresh();
+    });
     connect(runsPage_, &RunsPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
     connect(runsPage_, &RunsPage::trainRequested, this, [this] { setCurrentPage(StudioPage::Train); });
     connect(playgroundPage_, &PlaygroundPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });

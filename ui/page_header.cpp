@@ -5,7 +5,7 @@
 
 namespace ps::ui {
 
-void addPageHeader(QVBoxLayout* layout, const QString& title, const QString& subtitle, QWidget* parent) {
+QLabel* addPageHeader(QVBoxLayout* layout, const QString& title, const QString& subtitle, QWidget* parent) {
     auto* label = new QLabel(title, parent);
     QFont f = label->font();
     f.setPointSizeF(f.pointSizeF() * 1.5);
@@ -15,6 +15,7 @@ void addPageHeader(QVBoxLayout* layout, const QString& title, const QString& sub
     auto* sub = secondaryLabel(subtitle, parent);
     sub->setWordWrap(true);
     layout->addWidget(sub);
+    return sub;
 }
 
 QLabel* sectionTitle(const QString& text, QWidget* parent) {

@@ -9,7 +9,8 @@ class QWidget;
 namespace ps::ui {
 
 // Adds the page title (large, bold) and its subtitle (secondary colour, wrapped) to `layout`.
-void addPageHeader(QVBoxLayout* layout, const QString& title, const QString& subtitle, QWidget* parent);
+// Returns the subtitle label (a page whose subtitle changes keeps it).
+QLabel* addPageHeader(QVBoxLayout* layout, const QString& title, const QString& subtitle, QWidget* parent);
 
 // A bold section title ("Statistics", "Target modules").
 QLabel* sectionTitle(const QString& text, QWidget* parent);

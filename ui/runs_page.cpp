@@ -31,10 +31,7 @@ namespace ps::ui {
 
 RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
     catalog_ = new CatalogThread(runsRoot, this);
-    connect(catalog_, &CatalogThread::failed, this, [this](const QString& message) {
-        Q_EMIT statusMessage(tr("Runs: %1").arg(message));
-        jobDone();
-    });
+    connectCatalog();
     model_ = new RunsTableModel(this);
     filter_ = new RunsFilterModel(this);
     filter_->setSourceModel(model_);
@@ -42,11 +39,7 @@ RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
     auto* v = new QVBoxLayout(this);
     v->setContentsMargins(20, 18, 20, 12);
     v->setSpacing(8);
-    addPageHeader(v, tr("Runs"),
-                  tr("Every training run in %1. Select several to overlay their loss curves and see which "
-                     "settings differ.")
-                      .arg(QDir::toNativeSeparators(runsRoot)),
-                  this);
+    subtitle_ = addPageHeader(v, tr("Runs"), subtitleFor(runsRoot), this);
 
     stack_ = new QStackedWidget(this);
     stack_->addWidget(buildEmptyState());
@@ -131,6 +124,40 @@ RunsPage::~RunsPage() = default;
 
 const QString& RunsPage::runsRoot() const {
     return catalog_->root();
+}
+
+QString RunsPage::subtitleFor(const QString& root) const {
+    return tr("Every training run in %1. Select several to overlay their loss curves and see which settings differ.")
+        .arg(QDir::toNativeSeparators(root));
+}
+
+void RunsPage::connectCatalog() {
+    connect(catalog_, &CatalogThread::failed, this, [this, gen = generation_](const QString& message) {
+        if (gen != generation_)
+            return;
+        Q_EMIT statusMessage(tr("Runs: %1").arg(message));
+        jobDone();
+    });
+}
+
+void RunsPage::setRunsRoot(const QString& root) {
+    if (root.isEmpty() || QDir::cleanPath(QDir(root).absolutePath()) == QDir::cleanPath(QDir(runsRoot()).absolutePath()))
+        return;
+    // The old catalog finishes its job in progress (deleting it waits); jobs still queued there
+    // are dropped, and results already queued to this page are ignored by their generation.
+    ++generation_;
+    delete catalog_;
+    catalog_ = new CatalogThread(root, this);
+    connectCatalog();
+    const bool wasBusy = jobs_ > 0;
+    jobs_ = 0;
+    if (wasBusy)
+        Q_EMIT busyChanged(isBusy());
+    subtitle_->setText(subtitleFor(root));
+    table_->clearSelection();
+    model_->setRuns({});
+    loadedOnce_ = false;
+    refresh();
 }
 
 QWidget* RunsPage::buildEmptyState() {
@@ -273,7 +300,7 @@ void RunsPage::refresh() {
 void RunsPage::postEdit(std::function<void(ps::RunCatalog&)> job, const QString& doneMessage) {
     if (jobs_++ == 0)
         Q_EMIT busyChanged(true);
-    catalog_->post([this, job = std::move(job), doneMessage](ps::RunCatalog& catalog) {
+    catalog_->post([this, gen = generation_, job = std::move(job), doneMessage](ps::RunCatalog& catalog) {
         if (job)
             job(catalog);
         else
@@ -281,7 +308,9 @@ void RunsPage::postEdit(std::function<void(ps::RunCatalog&)> job, const QString&
         auto runs = listRunsLive(catalog);
         QMetaObject::invokeMethod(
             this,
-            [this, runs = std::move(runs), doneMessage] {
+            [this, gen, runs = std::move(runs), doneMessage] {
+                if (gen != generation_)
+                    return; // listed from the previous runs root
                 applyRuns(runs);
                 if (!doneMessage.isEmpty())
                     Q_EMIT statusMessage(doneMessage);

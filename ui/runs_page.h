@@ -67,6 +67,9 @@ public:
 public Q_SLOTS:
     // Re-reads the catalog (on the catalog thread); refreshed() follows.
     void refresh();
+    // Lists the runs of another runs root (a run trained with its own output_dir): the catalog
+    // thread is replaced, the rows and selection cleared, and the new root read.
+    void setRunsRoot(const QString& runsRoot);
     void renameRun(const QString& id, const QString& name);
     void setRunAnnotations(const QString& id, const QStringList& tags, const QString& notes);
     // Asks (setConfirmHook) and moves the runs' folders to the system trash; where the trash
@@ -84,6 +87,8 @@ protected:
     void showEvent(QShowEvent* event) override;
 
 private:
+    QString subtitleFor(const QString& root) const;
+    void connectCatalog();
     QWidget* buildEmptyState();
     QWidget* buildToolbar();
     // Posts `job` to the catalog thread; afterwards the catalog is listed and the rows merged.
@@ -119,7 +124,9 @@ private:
     QTimer* pollTimer_ = nullptr;
     QTimer* compareTimer_ = nullptr;
     ConfirmHook confirm_;
+    QLabel* subtitle_ = nullptr;
     int jobs_ = 0;
+    int generation_ = 0; // bumped by setRunsRoot: results of the previous root's jobs are dropped
     bool loadedOnce_ = false;
     bool selectAllOnLoad_ = false;
     bool columnsFitted_ = false;

@@ -14,6 +14,7 @@
 #include <QAbstractItemModelTester>
 #include <QComboBox>
 #include <QItemSelectionModel>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -263,6 +264,31 @@ private Q_SLOTS:
                                   QStringLiteral("Failed"), 4 * RunsPage::kPollIntervalMs);
         QCOMPARE(ps::readRunSummary(dir).status, ps::RunStatus::Running); // the folder is not rewritten
         QVERIFY(std::filesystem::remove_all(dir) > 0);
+    }
+
+    // A run trained with its own output_dir lives under another runs root: the page can move
+    // there (MainWindow does when such a run starts) and lists that root's runs only.
+    void anotherRunsRootIsListedAfterSwitching() {
+        RunsPage page(root_);
+        QTRY_COMPARE(page.tableModel()->rowCount(), 3);
+        page.selectRuns({idOf(dirs_[0])});
+        const QString other = tmp_->path() + QStringLiteral("/elsewhere");
+        const std::string otherRun = writeRun(other, makeRun(QStringLiteral("elsewhere"), "dora", 2, 3e-4,
+                                                             ps::RunStatus::Completed));
+        page.setRunsRoot(other);
+        QCOMPARE(page.runsRoot(), other);
+        QTRY_COMPARE(page.tableModel()->rowCount(), 1);
+        QCOMPARE(page.tableModel()->runAt(0).path, otherRun);
+        QVERIFY(page.selectedRunIds().isEmpty());
+        QVERIFY(page.findChild<QLabel*>() != nullptr);
+        bool mentionsRoot = false;
+        for (QLabel* label : page.findChildren<QLabel*>())
+            mentionsRoot = mentionsRoot || label->text().contains(QDir::toNativeSeparators(other));
+        QVERIFY(mentionsRoot);
+        QTRY_VERIFY(!page.isBusy());
+        page.setRunsRoot(root_); // and back
+        QTRY_COMPARE(page.tableModel()->rowCount(), 3);
+        QTRY_VERIFY(!page.isBusy());
     }
 
     void deleteMovesTheFolderToTheTrash() {

@@ -181,6 +181,9 @@ private Q_SLOTS:
         for (const auto& [key, value] : {std::pair{"max_steps", "6"}, {"eval_steps", "3"}, {"logging_steps", "1"},
                                          {"save_steps", "1000"}, {"template", demo.template_.c_str()}})
             QCOMPARE(window.draft()->setValue(QString::fromLatin1(key), QString::fromStdString(value)), QString());
+        // Its own output folder, not the default runs root: the Runs page has to follow it.
+        const QString ownRoot = env_->path() + QStringLiteral("/my-experiments");
+        QCOMPARE(window.draft()->setValue(QStringLiteral("output_dir"), ownRoot), QString());
         window.setCurrentPage(StudioPage::Train);
         TrainPage* page = window.trainPage();
         QSignalSpy finished(page, &TrainPage::runFinished);
@@ -192,7 +195,8 @@ private Q_SLOTS:
 
         const QString id = QFileInfo(QString::fromStdString(summary.runDir)).fileName();
         // The catalog has it (the folders are the truth), and the Runs page shows it.
-        ps::RunCatalog catalog(env_->runsRoot().toStdString());
+        QCOMPARE(QFileInfo(QString::fromStdString(summary.runDir)).absolutePath(), ownRoot);
+        ps::RunCatalog catalog(ownRoot.toStdString());
         const auto record = catalog.find(id.toStdString());
         QVERIFY(record);
         QCOMPARE(record->rank, std::int64_t(4));
@@ -200,7 +204,7 @@ private Q_SLOTS:
         // The Runs page of the same window lists it (its catalog connection outlived the catalog
         // file that the trainer's catalog rebuilt; it must reopen it, not fail as "readonly").
         RunsPage* runs = window.runsPage();
-        QCOMPARE(runs->runsRoot(), env_->runsRoot());
+        QCOMPARE(runs->runsRoot(), ownRoot);
         QTRY_VERIFY(runs->tableModel()->rowForId(id) >= 0);
         const ps::RunRecord& row = runs->tableModel()->runAt(runs->tableModel()->rowForId(id));
         QCOMPARE(row.rank, std::int64_t(4));
