@@ -10,9 +10,10 @@
 namespace ps::model {
 
 // Same contract and numbers as attend() (attention.h): q [B, H, T, D], k/v [B, KV, S, D],
-// additive float32 mask (no gradient) or undefined; returns [B, T, H * D] contiguous. Dropout
-// draws its keep mask as attend()'s does (model::dropout: fast_dropout.h on the CPU, bernoulli
-// on CUDA), so a seeded run drops the same entries with either implementation.
+// additive float32 mask (no gradient) or undefined; returns [B, T, H * D] contiguous. On the
+// CPU, dropout draws its keep mask as attend()'s does (model::dropout, fast_dropout.h), so a
+// seeded run drops the same entries with either implementation; on CUDA it draws bernoulli on
+// the scores' dtype (torch::dropout's fused kernel draws differently there).
 torch::Tensor attendRecompute(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& mask, double divisor, double dropout);
 
