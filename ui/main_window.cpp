@@ -160,6 +160,8 @@ void MainWindow::restoreFromSettings(bool geometry) {
             qWarning("PEFT Studio: the saved run settings were not restored: %s", e.what());
         }
     }
+    // The runs of the restored settings' output folder (the default root when it has none).
+    runsPage_->setRunsRoot(toQ(ps::runsRootFor(draft_->config())));
 }
 
 void MainWindow::saveToSettings() {

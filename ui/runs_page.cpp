@@ -17,6 +17,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QFileDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -250,6 +251,14 @@ QWidget* RunsPage::buildToolbar() {
     deleteAction_->setShortcut(QKeySequence::Delete);
     deleteAction_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     addAction(deleteAction_);
+    auto* folderAction =
+        action(tr("Runs folder\u2026"), tr("Show the runs of another runs folder (a run's output_dir)"), "runsFolderAction");
+    connect(folderAction, &QAction::triggered, this, [this] {
+        const QString chosen = chooseFolder_ ? chooseFolder_(runsRoot())
+                                             : QFileDialog::getExistingDirectory(this, tr("Show the runs in"), runsRoot());
+        if (!chosen.isEmpty())
+            setRunsRoot(chosen);
+    });
     auto* refreshAction = action(tr("Refresh"), tr("Re-read the run folders"), "refreshAction");
     refreshAction->setIcon(glyphIcon(Glyph::Refresh));
     refreshAction->setShortcut(QKeySequence::Refresh);

@@ -57,6 +57,10 @@ public:
     // Replaces the confirmation dialogs (tests): returns whether the user agreed.
     using ConfirmHook = std::function<bool(DeleteConfirmation kind, const QString& text)>;
     void setConfirmHook(ConfirmHook hook) { confirm_ = std::move(hook); }
+    // Picks the runs root for "Runs folder..." (default: a folder dialog); an empty result keeps
+    // the current one. Tests replace the dialog.
+    using FolderHook = std::function<QString(const QString& current)>;
+    void setFolderHook(FolderHook hook) { chooseFolder_ = std::move(hook); }
 
     // The ids (folder names) of the selected runs, in table order.
     QStringList selectedRunIds() const;
@@ -124,6 +128,7 @@ private:
     QTimer* pollTimer_ = nullptr;
     QTimer* compareTimer_ = nullptr;
     ConfirmHook confirm_;
+    FolderHook chooseFolder_;
     QLabel* subtitle_ = nullptr;
     int jobs_ = 0;
     int generation_ = 0; // bumped by setRunsRoot: results of the previous root's jobs are dropped

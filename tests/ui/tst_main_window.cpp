@@ -12,6 +12,8 @@
 #include "sidebar.h"
 #include "studio_pages.h"
 
+#include "ps/run_config.h"
+
 #include <QLabel>
 #include <QListWidget>
 #include <QTemporaryDir>
@@ -100,6 +102,24 @@ private Q_SLOTS:
         window.restoreFromSettings();
         QCOMPARE(window.currentPage(), StudioPage::Runs);
         QCOMPARE(window.size(), QSize(900, 640));
+        QTRY_VERIFY(!window.isBusy());
+    }
+
+    // The restored settings' output folder is where the Runs page looks.
+    void runsPageShowsTheRestoredOutputFolder() {
+        const QString file = tmp_.path() + QStringLiteral("/output-dir.ini");
+        const QString own = tmp_.path() + QStringLiteral("/own-runs");
+        {
+            AppSettings settings(file);
+            ps::RunConfig c;
+            c.output_dir = own.toStdString();
+            settings.setDraftYaml(QString::fromStdString(ps::runConfigToYaml(c)));
+            settings.sync();
+        }
+        AppSettings settings(file);
+        MainWindow window(settings);
+        window.restoreFromSettings();
+        QCOMPARE(window.runsPage()->runsRoot(), own);
         QTRY_VERIFY(!window.isBusy());
     }
 

@@ -12,6 +12,7 @@
 #include "runs/run_lock.h" // internal: the test plays the training process
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QComboBox>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -286,9 +287,22 @@ private Q_SLOTS:
             mentionsRoot = mentionsRoot || label->text().contains(QDir::toNativeSeparators(other));
         QVERIFY(mentionsRoot);
         QTRY_VERIFY(!page.isBusy());
-        page.setRunsRoot(root_); // and back
+        // And back, through the toolbar's "Runs folder..." (the dialog replaced by a hook).
+        QString offered;
+        page.setFolderHook([&](const QString& current) {
+            offered = current;
+            return root_;
+        });
+        auto* folderAction = page.findChild<QAction*>(QStringLiteral("runsFolderAction"));
+        QVERIFY(folderAction);
+        folderAction->trigger();
+        QCOMPARE(offered, other);
+        QCOMPARE(page.runsRoot(), root_);
         QTRY_COMPARE(page.tableModel()->rowCount(), 3);
         QTRY_VERIFY(!page.isBusy());
+        page.setFolderHook([](const QString&) { return QString(); }); // cancelled: nothing changes
+        folderAction->trigger();
+        QCOMPARE(page.runsRoot(), root_);
     }
 
     void deleteMovesTheFolderToTheTrash() {
