@@ -6,6 +6,7 @@
 
 #include "ps/error.h"
 #include "ps/tokenizer.h"
+#include "tokenize/spm_tokenizer.h" // bytePieceValue (internal)
 
 #include <QtTest>
 
@@ -310,6 +311,7 @@ private Q_SLOTS:
     void sentencePieceModelFile();
     void brokenFilesGiveClearErrors_data();
     void brokenFilesGiveClearErrors();
+    void bytePieceSpelledOtherwiseIsText();
 
 private:
     QTemporaryDir tmp_;
@@ -506,6 +508,30 @@ void TestTokenizerRules::brokenFilesGiveClearErrors() {
         QVERIFY2(msg.find(dir + "/tokenizer.json") != std::string::npos, msg.c_str()); // names the file
         QVERIFY2(msg.find(expected.toStdString()) != std::string::npos, msg.c_str());
     }
+}
+
+// fuzz_tokenizer_model: a tokenizer.model whose BYTE-type piece is not spelled "<0xHH>" made
+// decode() throw std::invalid_argument from std::stoi (an uncaught non-ps::Error: the process
+// ended). Such a piece now decodes as its text; every id of that file decodes.
+void TestTokenizerRules::bytePieceSpelledOtherwiseIsText() {
+    QCOMPARE(ps::tok::bytePieceValue("<0x0A>"), 10);
+    QCOMPARE(ps::tok::bytePieceValue("<0xff>"), 255);
+    QCOMPARE(ps::tok::bytePieceValue("<0xFF>"), 255);
+    QCOMPARE(ps::tok::bytePieceValue("<0xZZ>"), -1);
+    QCOMPARE(ps::tok::bytePieceValue("f-8\xe2\x96\x81"), -1);
+    QCOMPARE(ps::tok::bytePieceValue("<0x0A"), -1);
+    QCOMPARE(ps::tok::bytePieceValue("<0x0A>x"), -1);
+    const QString dir = tmp_.filePath(QStringLiteral("byte-piece-not-hex"));
+    QVERIFY(QDir().mkpath(dir));
+    QVERIFY(QFile::copy(QStringLiteral(PS_FIXTURES "/../fuzz/corpus/tokenizer_model/byte-piece-not-hex.model"),
+                        dir + QStringLiteral("/tokenizer.model")));
+    const auto tok = ps::Tokenizer::load(dir.toStdString());
+    std::vector<std::int32_t> all;
+    for (std::int32_t id = 0; id < tok->vocabSize(); ++id)
+        all.push_back(id);
+    for (std::int32_t id : all)
+        (void)tok->decode({id}, false);
+    QVERIFY(!tok->decode(all, false).empty());
 }
 
 QTEST_APPLESS_MAIN(TestTokenizerRules)
