@@ -58,8 +58,14 @@ private Q_SLOTS:
         }
         QVERIFY(parameterNames(phi3).count("model.layers.1.self_attn.qkv_proj.weight"));
         QVERIFY(parameterNames(phi3).count("model.layers.1.mlp.gate_up_proj.weight"));
+        torch::manual_seed(3);
         const auto ids = torch::randint(0, 300, {2, 11}, torch::kInt64);
-        QVERIFY(test::maxAbsDiff(test::logitsOf(phi3, ids), test::logitsOf(llama, ids)) <= 1e-5);
+        // Fused and separate products block the GEMM differently: equal up to float32 rounding,
+        // relative to the logits' size (an absolute 1e-5 failed once on unseeded random inputs under ctest -j2).
+        const auto fused = test::logitsOf(phi3, ids), separate = test::logitsOf(llama, ids);
+        const double scale = std::max(1.0, separate.abs().max().item<double>());
+        const double diff = test::maxAbsDiff(fused, separate);
+        QVERIFY2(diff <= 1e-5 * scale, qPrintable(QStringLiteral("%1 (logits up to %2)").arg(diff).arg(scale)));
     }
 
     void gemmaEqualsLlamaWithShiftedNormsAndScaledEmbeddings() {
