@@ -74,10 +74,8 @@ public:
         const auto gOut = grads[0].reshape({s.B, s.T, s.H, s.D}).transpose(1, 2).reshape(
             {s.B, s.KV, s.groups * s.T, s.D});
         torch::Tensor dropped = probs;
-        if (keep.defined()) {
-            dropped = probs.clone();
-            applyKeepMask_(dropped, keep, 1.0 / (1.0 - dropout));
-        }
+        if (keep.defined())
+            dropped = maskScaled(probs, keep, 1.0 / (1.0 - dropout));
         const auto dV = torch::matmul(dropped.to(dtype).transpose(-1, -2), gOut);
         auto dP = torch::matmul(gOut, v.transpose(-1, -2));
         if (dP.scalar_type() != torch::kFloat32)

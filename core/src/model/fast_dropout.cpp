@@ -40,29 +40,33 @@ void maskScale(const float* in, const bool* keep, float* out, std::int64_t n, fl
     });
 }
 
+} // namespace
+
+torch::Tensor maskScaled(const torch::Tensor& x, const torch::Tensor& keep, double scale) {
+    const auto in = x.contiguous();
+    if (!fastPath(in, keep))
+        return in * keep * scale;
+    auto out = torch::empty_like(in, torch::MemoryFormat::Contiguous);
+    maskScale(in.data_ptr<float>(), keep.data_ptr<bool>(), out.data_ptr<float>(), in.numel(), static_cast<float>(scale));
+    return out;
+}
+
+namespace {
+
 class DropoutFunction final : public torch::autograd::Function<DropoutFunction> {
 public:
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double p) {
-        const auto in = x.contiguous();
-        const auto keep = dropoutKeepMask(in.sizes(), p);
-        auto out = torch::empty_like(in, torch::MemoryFormat::Contiguous);
+        const auto keep = dropoutKeepMask(x.sizes(), p);
         const double scale = 1.0 / (1.0 - p);
-        if (fastPath(in, keep))
-            maskScale(in.data_ptr<float>(), keep.data_ptr<bool>(), out.data_ptr<float>(), in.numel(),
-                      static_cast<float>(scale));
-        else
-            out = in * keep * scale;
         ctx->save_for_backward({keep});
         ctx->saved_data["scale"] = scale;
-        return out;
+        return maskScaled(x, keep, scale);
     }
 
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
         const auto keep = ctx->get_saved_variables()[0];
         const double scale = ctx->saved_data["scale"].toDouble();
-        auto g = grads[0].contiguous().clone();
-        applyKeepMask_(g, keep, scale);
-        return {g, torch::Tensor()};
+        return {maskScaled(grads[0], keep, scale), torch::Tensor()};
     }
 };
 

@@ -23,6 +23,9 @@ torch::Tensor dropoutKeepMask(at::IntArrayRef sizes, double p);
 // through LibTorch ops). keep: bool, same shape.
 void applyKeepMask_(torch::Tensor& x, const torch::Tensor& keep, double scale);
 
+// x * keep * scale as a new tensor (one pass for float32 CPU data; otherwise LibTorch ops).
+torch::Tensor maskScaled(const torch::Tensor& x, const torch::Tensor& keep, double scale);
+
 // Inverted dropout with autograd: in training, zeroes each element with probability p and
 // scales the others by 1 / (1 - p); the backward applies the same mask. Identity when
 // !training or p == 0. CUDA inputs go through torch::dropout.

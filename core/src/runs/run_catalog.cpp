@@ -104,6 +104,8 @@ RunRecord recordFromRow(const runs::SqliteStatement& st) {
             if (t.is_string())
                 r.tags.push_back(t.get<std::string>());
     r.notes = st.text(17);
+    // A process can die without touching its folder: "running" is re-checked on every read.
+    r.status = settledRunStatus(r.path, r.status);
     return r;
 }
 
@@ -290,10 +292,8 @@ std::vector<RunRecord> RunCatalog::list() const {
         std::vector<RunRecord> out;
         runs::SqliteStatement st(*impl_->db,
                                  std::string("SELECT ") + kColumns + " FROM runs ORDER BY started_at DESC, id DESC");
-        while (st.step()) {
+        while (st.step())
             out.push_back(recordFromRow(st));
-            out.back().status = settledRunStatus(out.back().path, out.back().status);
-        }
         return out;
     });
 }
@@ -304,9 +304,7 @@ std::optional<RunRecord> RunCatalog::find(const std::string& id) const {
         st.bind(1, id);
         if (!st.step())
             return std::nullopt;
-        RunRecord r = recordFromRow(st);
-        r.status = settledRunStatus(r.path, r.status);
-        return r;
+        return recordFromRow(st);
     });
 }
 
