@@ -23,7 +23,9 @@ struct TrainBenchOptions {
 
 struct TrainBenchResult {
     double tokensPerSec = 0;
-    double secPerStep = 0;
+    double secPerStep = 0;       // mean over the measured steps (tokensPerSec follows it)
+    double medianSecPerStep = 0; // of the measured steps: the VM this runs on has slow spells,
+    double bestSecPerStep = 0;   // so the median and the fastest step are printed as well
     double peakRssMiB = 0;       // process peak RSS (CPU and GPU runs)
     double cudaPeakMiB = 0;      // CUDA caching allocator's peak allocated (GPU runs)
     double cudaReservedMiB = 0;  // reserved by the allocator at the end (GPU runs)

@@ -77,6 +77,12 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x, model::LinearImpl&
     return result + extra.to(result.scalar_type());
 }
 
+std::optional<model::LowRankDelta> LoraLinearImpl::lowRankDelta() const {
+    if (dora || (is_training() && dropout > 0.0))
+        return std::nullopt;
+    return model::LowRankDelta{loraA, loraB, scaling};
+}
+
 std::vector<std::pair<std::string, torch::Tensor>> LoraLinearImpl::namedTensors() {
     std::vector<std::pair<std::string, torch::Tensor>> out{{"lora_A.weight", loraA}, {"lora_B.weight", loraB}};
     if (dora)

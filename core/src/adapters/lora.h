@@ -23,6 +23,8 @@ public:
     LoraLinearImpl(const LayerPlan& layer, const AdapterSpec& spec, model::LinearImpl& base);
 
     torch::Tensor forward(const torch::Tensor& x, model::LinearImpl& base) override;
+    // LoRA without DoRA, when no dropout applies (evaluation, or lora_dropout 0).
+    std::optional<model::LowRankDelta> lowRankDelta() const override;
     std::vector<std::pair<std::string, torch::Tensor>> namedTensors() override;
     void mergeInto(model::LinearImpl& base) override;
 

@@ -13,16 +13,28 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace ps::model {
 
 class LinearImpl;
 
+// An adapter whose forward is exactly base(x) + scaling * (x A^T) B^T on the unchanged input
+// (LoRA without DoRA and without active dropout). Layers that read one input can then be run as
+// one group (model/shared_input_projections.h).
+struct LowRankDelta {
+    torch::Tensor a; // [r, in]
+    torch::Tensor b; // [out, r]
+    double scaling = 1.0;
+};
+
 class LinearAdapterImpl : public torch::nn::Module {
 public:
     ~LinearAdapterImpl() override = default;
     virtual torch::Tensor forward(const torch::Tensor& x, LinearImpl& base) = 0;
+    // The low-rank form of this adapter's forward in its current mode, or nothing.
+    virtual std::optional<LowRankDelta> lowRankDelta() const { return std::nullopt; }
 };
 
 class LinearImpl : public torch::nn::Module {

@@ -8,6 +8,7 @@
 #include "model/decoder.h"
 #include "model/layers.h"
 #include "model/rope.h"
+#include "model/shared_input_projections.h"
 
 #include <cmath>
 
@@ -44,9 +45,10 @@ public:
             k = qkv.narrow(-1, heads_ * headDim_, kvHeads_ * headDim_);
             v = qkv.narrow(-1, (heads_ + kvHeads_) * headDim_, kvHeads_ * headDim_);
         } else {
-            q = q_proj(x);
-            k = k_proj(x);
-            v = v_proj(x);
+            auto qkv = projectSharedInput({q_proj.get(), k_proj.get(), v_proj.get()}, x);
+            q = std::move(qkv[0]);
+            k = std::move(qkv[1]);
+            v = std::move(qkv[2]);
         }
         q = applyRope(q.view({B, T, heads_, headDim_}).transpose(1, 2), in.rope);
         k = applyRope(k.view({B, T, kvHeads_, headDim_}).transpose(1, 2), in.rope);
@@ -85,7 +87,8 @@ public:
             const auto gu = gate_up_proj(x);
             return down_proj(gatedActivation(gu.narrow(-1, 0, inter_), gu.narrow(-1, inter_, inter_), act_));
         }
-        return down_proj(gatedActivation(gate_proj(x), up_proj(x), act_));
+        const auto gu = projectSharedInput({gate_proj.get(), up_proj.get()}, x);
+        return down_proj(gatedActivation(gu[0], gu[1], act_));
     }
 
     Linear gate_proj{nullptr}, up_proj{nullptr}, gate_up_proj{nullptr}, down_proj{nullptr};

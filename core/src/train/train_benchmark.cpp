@@ -13,6 +13,7 @@
 #include "train/param_groups.h"
 #include "util/json_util.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #if __has_include(<torch/csrc/autograd/profiler_legacy.h>)
@@ -71,8 +72,11 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     if (device.is_cuda())
         resetCudaPeakMemory(device.index());
     const auto t0 = std::chrono::steady_clock::now();
+    std::vector<double> stepSecs;
     for (std::int64_t s = 0; s < o.steps; ++s) {
+        const auto s0 = std::chrono::steady_clock::now();
         step();
+        stepSecs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count());
         if (progress)
             progress("step " + std::to_string(s + 1) + "/" + std::to_string(o.steps));
     }
@@ -100,6 +104,12 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     TrainBenchResult r;
     r.secPerStep = secs / static_cast<double>(std::max<std::int64_t>(1, o.steps));
     r.tokensPerSec = static_cast<double>(o.batch * o.seq) / r.secPerStep;
+    if (!stepSecs.empty()) {
+        std::sort(stepSecs.begin(), stepSecs.end());
+        r.bestSecPerStep = stepSecs.front();
+        const auto n = stepSecs.size();
+        r.medianSecPerStep = n % 2 ? stepSecs[n / 2] : 0.5 * (stepSecs[n / 2 - 1] + stepSecs[n / 2]);
+    }
     r.peakRssMiB = static_cast<double>(peakRssBytes()) / (1024.0 * 1024.0);
     r.trainableParameters = pm.numTrainable();
     r.totalParameters = pm.numTotal();

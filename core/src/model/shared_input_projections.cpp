@@ -1,0 +1,202 @@
+#include "model/shared_input_projections.h"
+
+#include <torch/autograd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+namespace ps::model {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+std::atomic<bool>& fusionSwitch() {
+    static std::atomic<bool> on{[] {
+        const char* v = std::getenv("PS_FUSED_PROJECTIONS");
+        return !(v && std::strcmp(v, "0") == 0);
+    }()};
+    return on;
+}
+
+// Inputs, flattened by autograd in this order: x, weights (n), biases (n or 0), adapter A's (m),
+// adapter B's (m). `adapterOf[j]` is layer j's index into the adapters, or -1.
+class SharedInputProjection final : public torch::autograd::Function<SharedInputProjection> {
+public:
+    static variable_list forward(AutogradContext* ctx, const torch::Tensor& x, torch::TensorList weights,
+                                 torch::TensorList biases, torch::TensorList as, torch::TensorList bs,
+                                 std::vector<double> scalings, std::vector<std::int64_t> adapterOf) {
+        const auto in = x.size(-1);
+        const auto x2 = x.reshape({-1, in});
+        variable_list ys;
+        ys.reserve(weights.size());
+        for (std::size_t j = 0; j < weights.size(); ++j)
+            ys.push_back(biases.empty() ? torch::mm(x2, weights[j].t()) : torch::addmm(biases[j], x2, weights[j].t()));
+        torch::Tensor aCat, z;
+        if (!as.empty()) {
+            aCat = as.size() == 1 ? as[0] : torch::cat(as, 0); // [R, in]
+            z = torch::mm(x2, aCat.t());                       // [N, R]
+            std::int64_t offset = 0;
+            for (std::size_t k = 0; k < as.size(); ++k) {
+                const auto r = as[k].size(0);
+                const auto j = layerOf(adapterOf, k);
+                ys[j].addmm_(z.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
+                offset += r;
+            }
+        }
+        variable_list saved{x2, aCat, z};
+        saved.insert(saved.end(), weights.begin(), weights.end());
+        saved.insert(saved.end(), bs.begin(), bs.end());
+        ctx->save_for_backward(saved);
+        ctx->saved_data["x_sizes"] = x.sizes();
+        ctx->saved_data["x_grad"] = x.requires_grad();
+        ctx->saved_data["layers"] = static_cast<std::int64_t>(weights.size());
+        ctx->saved_data["biases"] = static_cast<std::int64_t>(biases.size());
+        ctx->saved_data["scalings"] = scalings;
+        ctx->saved_data["adapter_of"] = adapterOf;
+        auto outSizes = x.sizes().vec();
+        for (auto& y : ys) {
+            outSizes.back() = y.size(1);
+            y = y.view(outSizes);
+        }
+        return ys;
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list grads) {
+        const auto saved = ctx->get_saved_variables();
+        const auto& x2 = saved[0];
+        const auto& aCat = saved[1];
+        const auto& z = saved[2];
+        const auto n = static_cast<std::size_t>(ctx->saved_data["layers"].toInt());
+        const auto nBiases = static_cast<std::size_t>(ctx->saved_data["biases"].toInt());
+        const auto scalings = ctx->saved_data["scalings"].toDoubleVector();
+        const auto adapterOf = ctx->saved_data["adapter_of"].toIntVector();
+        const std::size_t m = scalings.size();
+        std::vector<torch::Tensor> g(n); // dy_j as [N, out_j]; undefined when y_j got no gradient
+        for (std::size_t j = 0; j < n; ++j)
+            if (grads[j].defined())
+                g[j] = grads[j].reshape({-1, grads[j].size(-1)});
+
+        variable_list dBs(m);
+        torch::Tensor dZ, dACat;
+        if (m > 0) {
+            dZ = torch::empty_like(z);
+            std::int64_t offset = 0;
+            for (std::size_t k = 0; k < m; ++k) {
+                const auto& b = saved[3 + n + k];
+                const auto r = b.size(1);
+                auto dZk = dZ.narrow(1, offset, r);
+                const auto& gj = g[layerOf(adapterOf, k)];
+                if (gj.defined()) {
+                    torch::mm_out(dZk, gj, b).mul_(scalings[k]);
+                    dBs[k] = torch::mm(gj.t(), z.narrow(1, offset, r)).mul_(scalings[k]);
+                } else {
+                    dZk.zero_();
+                }
+                offset += r;
+            }
+            dACat = torch::mm(dZ.t(), x2);
+        }
+        torch::Tensor dX;
+        if (ctx->saved_data["x_grad"].toBool()) {
+            for (std::size_t j = 0; j < n; ++j) {
+                if (!g[j].defined())
+                    continue;
+                const auto& w = saved[3 + j];
+                if (dX.defined())
+                    dX.addmm_(g[j], w);
+                else
+                    dX = torch::mm(g[j], w);
+            }
+            if (dZ.defined()) {
+                if (dX.defined())
+                    dX.addmm_(dZ, aCat);
+                else
+                    dX = torch::mm(dZ, aCat);
+            }
+            if (dX.defined())
+                dX = dX.view(ctx->saved_data["x_sizes"].toIntVector());
+        }
+        // One gradient per input of forward (autograd flattens the lists), then the two non-tensor ones.
+        variable_list out{dX};
+        out.resize(1 + n + nBiases); // frozen weights and biases: none
+        std::int64_t offset = 0;
+        for (std::size_t k = 0; k < m; ++k) {
+            const auto r = saved[3 + n + k].size(1);
+            out.push_back(dACat.defined() ? dACat.narrow(0, offset, r) : torch::Tensor());
+            offset += r;
+        }
+        out.insert(out.end(), dBs.begin(), dBs.end());
+        out.emplace_back();
+        out.emplace_back();
+        return out;
+    }
+
+private:
+    static std::size_t layerOf(const std::vector<std::int64_t>& adapterOf, std::size_t k) {
+        for (std::size_t j = 0; j < adapterOf.size(); ++j)
+            if (adapterOf[j] == static_cast<std::int64_t>(k))
+                return j;
+        return 0; // not reached: every adapter belongs to a layer
+    }
+};
+
+bool frozen(const torch::Tensor& t) {
+    return !t.defined() || !t.requires_grad();
+}
+
+} // namespace
+
+void setSharedInputFusion(bool enabled) {
+    fusionSwitch() = enabled;
+}
+
+bool sharedInputFusionEnabled() {
+    return fusionSwitch();
+}
+
+std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& layers, const torch::Tensor& x) {
+    auto oneByOne = [&] {
+        std::vector<torch::Tensor> ys;
+        ys.reserve(layers.size());
+        for (auto* layer : layers)
+            ys.push_back(layer->forward(x));
+        return ys;
+    };
+    if (!sharedInputFusionEnabled() || !torch::GradMode::is_enabled() || layers.size() < 2 || x.dim() < 1)
+        return oneByOne();
+    const bool withBias = layers.front()->bias.defined();
+    std::vector<torch::Tensor> weights, biases, as, bs;
+    std::vector<double> scalings;
+    std::vector<std::int64_t> adapterOf;
+    bool needsGrad = x.requires_grad();
+    for (auto* layer : layers) {
+        if (layer->conv1d || layer->inFeatures != x.size(-1) || layer->bias.defined() != withBias ||
+            !frozen(layer->weight) || !frozen(layer->bias) || layer->weight.scalar_type() != x.scalar_type() ||
+            layer->weight.device() != x.device())
+            return oneByOne();
+        weights.push_back(layer->weight);
+        if (withBias)
+            biases.push_back(layer->bias);
+        if (!layer->adapter()) {
+            adapterOf.push_back(-1);
+            continue;
+        }
+        const auto delta = layer->adapter()->lowRankDelta();
+        if (!delta || delta->a.scalar_type() != x.scalar_type() || delta->b.scalar_type() != x.scalar_type() ||
+            delta->a.device() != x.device())
+            return oneByOne();
+        needsGrad = needsGrad || delta->a.requires_grad() || delta->b.requires_grad();
+        adapterOf.push_back(static_cast<std::int64_t>(as.size()));
+        as.push_back(delta->a);
+        bs.push_back(delta->b);
+        scalings.push_back(delta->scaling);
+    }
+    if (!needsGrad)
+        return oneByOne();
+    return SharedInputProjection::apply(x, torch::TensorList(weights), torch::TensorList(biases), torch::TensorList(as),
+                                        torch::TensorList(bs), scalings, adapterOf);
+}
+
+} // namespace ps::model
