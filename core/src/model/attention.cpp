@@ -34,6 +34,14 @@ torch::Tensor additive(const torch::Tensor& allowed) {
         .masked_fill_(allowed.logical_not(), kMaskValue);
 }
 
+// Whether an additive mask [B|1, 1|heads, T, past + T] hides every key after each query's own
+// position and leaves every query at least one key.
+bool isCausal(const torch::Tensor& mask, std::int64_t T, std::int64_t past) {
+    const auto visible = mask > kMaskValue;
+    const auto future = causalAllowed(T, past, 0, mask.device()).logical_not();
+    return !visible.logical_and(future).any().item<bool>() && visible.any(-1).all().item<bool>();
+}
+
 } // namespace
 
 AttentionMasks buildAttentionMasks(std::int64_t batch, std::int64_t T, std::int64_t past,
@@ -48,6 +56,7 @@ AttentionMasks buildAttentionMasks(std::int64_t batch, std::int64_t T, std::int6
                         " or 1, 1, " + std::to_string(T) + ", " + std::to_string(total) + "]");
         m.full = attentionBias.to(device, torch::kFloat32).clamp_min(kMaskValue);
         m.sliding = m.full;
+        m.causal = isCausal(m.full, T, past);
         return m;
     }
     torch::Tensor padding; // [B, 1, 1, total] bool, undefined when nothing is padded
@@ -71,6 +80,9 @@ AttentionMasks buildAttentionMasks(std::int64_t batch, std::int64_t T, std::int6
     } else {
         m.sliding = m.full;
     }
+    // Built causal; with padding, a query may see nothing at all (left padding), and then the
+    // whole row is softmaxed as transformers does, so no blocks.
+    m.causal = m.full.defined() && (!padding.defined() || (isCausal(m.full, T, past) && isCausal(m.sliding, T, past)));
     return m;
 }
 
@@ -104,7 +116,7 @@ std::pair<torch::Tensor, torch::Tensor> appendToCache(KVCache* cache, std::size_
 }
 
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask,
-                     double divisor, double dropout, bool training) {
+                     double divisor, double dropout, bool training, bool causal) {
     const auto B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3);
     const auto KV = k.size(1), S = k.size(2);
     if (H % KV != 0 || k.size(3) != D)
@@ -114,7 +126,8 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
     // Training: keep q, k, v only and recompute the scores in backward (attention_recompute.h).
     if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad()) &&
         !(mask.defined() && mask.requires_grad()))
-        return attendRecompute(q, k, v, mask, divisor, training ? dropout : 0.0);
+        return attendRecompute(q, k, v, mask, divisor, training ? dropout : 0.0,
+                               causal && mask.defined() ? causalBlockRows(T) : 0);
     // Query heads of one kv head are adjacent: [B, H, T, D] -> [B, KV, groups*T, D] lets one
     // matmul per kv head serve the whole group (the same numbers as repeating k and v).
     const auto qg = groups == 1 ? q : q.reshape({B, KV, groups * T, D});

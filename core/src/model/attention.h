@@ -15,6 +15,9 @@ namespace ps::model {
 struct AttentionMasks {
     torch::Tensor full;    // causal (+ padding) or the caller's attentionBias
     torch::Tensor sliding; // the same with the sliding window applied (layers that use one)
+    // Both masks hide every key after a query's own position and leave each query at least one
+    // key: attention may then skip the masked upper triangle (attendRecompute's causal blocks).
+    bool causal = false;
 };
 
 // Builds the masks for T new tokens after `pastLength` cached ones. `attentionMask` [B, S + T]
@@ -39,7 +42,8 @@ std::pair<torch::Tensor, torch::Tensor> appendToCache(KVCache* cache, std::size_
 // of KV (query head h uses kv head h / (H / KV), as transformers' repeat_kv; done by grouping
 // the queries, so k/v are never copied). Scores are softmaxed in float32. Returns the heads
 // merged: [B, T, H * D], contiguous.
+// `causal`: the mask is one of AttentionMasks with causal set (training then skips its upper triangle).
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask,
-                     double divisor, double dropout, bool training);
+                     double divisor, double dropout, bool training, bool causal = false);
 
 } // namespace ps::model

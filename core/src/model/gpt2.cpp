@@ -34,7 +34,7 @@ public:
         auto [k, v] = appendToCache(in.cache, static_cast<std::size_t>(layer_), split(1), split(2));
         // GPT-2's causal mask replaces masked scores by finfo.min (masked_bias); the additive
         // lowest-valued mask gives the same probabilities.
-        const auto out = attend(split(0), k, v, in.masks.full, divisor_, dropout_, is_training());
+        const auto out = attend(split(0), k, v, in.masks.full, divisor_, dropout_, is_training(), in.masks.causal);
         return model::dropout(c_proj(out), residDropout_, is_training());
     }
 

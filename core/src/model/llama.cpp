@@ -56,7 +56,8 @@ public:
         auto [keys, values] = appendToCache(in.in->cache, static_cast<std::size_t>(layer_), k, v);
         const auto& mask = sliding_ ? in.in->masks.sliding : in.in->masks.full;
         const auto out =
-            attend(q, keys, values, mask, std::sqrt(static_cast<double>(headDim_)), dropout_, is_training());
+            attend(q, keys, values, mask, std::sqrt(static_cast<double>(headDim_)), dropout_, is_training(),
+                   in.in->masks.causal);
         return o_proj(out);
     }
 

@@ -98,6 +98,82 @@ private Q_SLOTS:
         QVERIFY(ref[1].abs().sum().item<double>() > 0.0); // the comparison is not vacuous
     }
 
+    // Causal blocks (queries a few rows at a time, each against the keys up to its last query)
+    // give plain autograd's output and gradients: uneven last block, grouped kv heads, right
+    // padding, cached keys before the new tokens (S > T), attention dropout from the same draw.
+    void causalBlocksMatchAutograd_data() {
+        QTest::addColumn<int>("blockRows");
+        QTest::addColumn<int>("past");
+        QTest::addColumn<double>("dropout");
+        QTest::newRow("blocks of 3, T 10") << 3 << 0 << 0.0;
+        QTest::newRow("blocks of 4, 5 cached keys") << 4 << 5 << 0.0;
+        QTest::newRow("blocks of 1, dropout") << 1 << 0 << 0.25;
+        QTest::newRow("blocks of 6, cached keys, dropout") << 6 << 2 << 0.2;
+    }
+    void causalBlocksMatchAutograd() {
+        QFETCH(int, blockRows);
+        QFETCH(int, past);
+        QFETCH(double, dropout);
+        const std::int64_t B = 2, T = 10, D = 8, H = 6, KV = 2, S = T + past;
+        torch::manual_seed(17);
+        const auto q0 = torch::randn({B, H, T, D}), k0 = torch::randn({B, KV, S, D}), v0 = torch::randn({B, KV, S, D}),
+                   gOut = torch::randn({B, T, H * D});
+        auto attentionMask = torch::ones({B, S}, torch::kLong);
+        attentionMask.index_put_({1, torch::indexing::Slice(S - 3, S)}, 0); // row 1 right-padded
+        const auto masks = model::buildAttentionMasks(B, T, past, attentionMask, {}, 0, torch::kCPU);
+        QVERIFY(masks.causal);
+        const double divisor = std::sqrt(static_cast<double>(D));
+        const auto run = [&](bool blocked) {
+            auto q = q0.clone().requires_grad_(true), k = k0.clone().requires_grad_(true),
+                 v = v0.clone().requires_grad_(true);
+            torch::manual_seed(5);
+            const auto out = blocked ? model::attendRecompute(q, k, v, masks.full, divisor, dropout, blockRows)
+                                     : referenceAttention(q, k, v, masks.full, divisor, dropout);
+            (out * gOut).sum().backward();
+            return std::vector<torch::Tensor>{out.detach(), q.grad(), k.grad(), v.grad()};
+        };
+        const auto ours = run(true), ref = run(false);
+        const QString names[] = {QStringLiteral("output"), QStringLiteral("dq"), QStringLiteral("dk"), QStringLiteral("dv")};
+        for (std::size_t i = 0; i < ours.size(); ++i) {
+            const double diff = (ours[i] - ref[i]).abs().max().item<double>();
+            QVERIFY2(diff < 1e-5, qPrintable(QStringLiteral("%1 differs by %2").arg(names[i]).arg(diff)));
+        }
+        QVERIFY(ref[2].abs().sum().item<double>() > 0.0);
+    }
+
+    // Causal blocks are used only where the masks allow them.
+    void masksKnowWhenTheyAreCausal() {
+        const std::int64_t T = 6;
+        QVERIFY(model::buildAttentionMasks(2, T, 0, {}, {}, 0, torch::kCPU).causal);
+        QVERIFY(model::buildAttentionMasks(1, T, 4, {}, {}, 0, torch::kCPU).causal);
+        auto right = torch::ones({2, T}, torch::kLong);
+        right.index_put_({0, torch::indexing::Slice(T - 2, T)}, 0);
+        QVERIFY(model::buildAttentionMasks(2, T, 0, right, {}, 0, torch::kCPU).causal);
+        // Left padding: the first queries of row 0 see nothing, and transformers softmaxes such a
+        // row over every key, which a block would not.
+        auto left = torch::ones({2, T}, torch::kLong);
+        left.index_put_({0, torch::indexing::Slice(0, 2)}, 0);
+        QVERIFY(!model::buildAttentionMasks(2, T, 0, left, {}, 0, torch::kCPU).causal);
+        // Packed sequences (block-diagonal causal bias, as the trainer builds it): causal.
+        const auto idx = torch::arange(T, torch::kInt64);
+        const auto segment = idx.div(3, "floor");
+        const auto allowed =
+            (segment.unsqueeze(1) == segment.unsqueeze(0)).logical_and(idx.unsqueeze(0) <= idx.unsqueeze(1));
+        const auto inf = std::numeric_limits<float>::infinity();
+        auto packed = torch::zeros({1, 1, T, T}).masked_fill(allowed.logical_not(), -inf);
+        QVERIFY(model::buildAttentionMasks(1, T, 0, {}, packed, 0, torch::kCPU).causal);
+        // A bias that lets query 1 see key 4, or leaves query 2 nothing: not causal.
+        auto future = packed.clone();
+        future[0][0][1][4] = 0.0f;
+        QVERIFY(!model::buildAttentionMasks(1, T, 0, {}, future, 0, torch::kCPU).causal);
+        auto empty = packed.clone();
+        empty[0][0][2].fill_(-inf);
+        QVERIFY(!model::buildAttentionMasks(1, T, 0, {}, empty, 0, torch::kCPU).causal);
+        QCOMPARE(model::causalBlockRows(64), std::int64_t(0));
+        QCOMPARE(model::causalBlockRows(256), std::int64_t(64));
+        QCOMPARE(model::causalBlockRows(1000), std::int64_t(125));
+    }
+
     // Row 0 is padded (left or right) with kPad pad tokens; row 1 has kPad more real tokens.
     // The real tokens of row 0 and the first T tokens of row 1 must give the reference logits.
     void paddingGivesUnpaddedLogits_data() {
