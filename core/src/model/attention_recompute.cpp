@@ -1,5 +1,6 @@
 #include "model/attention_recompute.h"
 
+#include "model/attention_blocks.h"
 #include "model/fast_dropout.h"
 
 #include <torch/autograd.h>
@@ -164,16 +165,11 @@ public:
 } // namespace
 
 std::int64_t causalBlockRows(std::int64_t T) {
-    // Blocks of at least 64 queries (smaller products lose more GEMM speed than they save), at
-    // most 8 of them: 256 tokens -> 4 blocks, 10/16 of the score products; 1024 -> 8, 36/64.
     static const bool off = [] {
         const char* v = std::getenv("PS_CAUSAL_BLOCKS"); // "0": off, for comparisons in benchmarks
         return v && std::string(v) == "0";
     }();
-    if (T < 128 || off)
-        return 0;
-    const std::int64_t blocks = std::min<std::int64_t>(8, T / 64);
-    return (T + blocks - 1) / blocks;
+    return off ? 0 : causalBlockRowsFor(T);
 }
 
 torch::Tensor attendRecompute(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,

@@ -23,7 +23,8 @@ namespace ps::model {
 torch::Tensor attendRecompute(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& mask, double divisor, double dropout, std::int64_t blockRows = 0);
 
-// The block size attend() uses for T causal queries (0: no blocking, T below 128).
+// The block size attend() uses for T causal queries: causalBlockRowsFor(T) (model/attention_blocks.h),
+// or 0 with PS_CAUSAL_BLOCKS=0 in the environment (for comparisons).
 std::int64_t causalBlockRows(std::int64_t T);
 
 } // namespace ps::model

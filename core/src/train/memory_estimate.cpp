@@ -2,6 +2,8 @@
 // alive (docs/TRAINING.md "Memory estimate" derives every term). Counts are in bytes.
 #include "ps/memory_estimate.h"
 
+#include "model/attention_blocks.h"
+
 #include <algorithm>
 
 namespace ps {
@@ -105,8 +107,11 @@ TrainingMemoryEstimate estimateTrainingMemory(const ModelInfo& model, const RunC
     const double layer = tokens * layerBytesPerToken(s, c, keys, act);
     // In backward one layer's gradients exist at once, and the attention's backward holds the
     // recomputed probabilities and their gradient together (float32; the scores' gradient
-    // reuses the latter's block through the caching allocator).
-    const double backward = layer + 2 * tokens * s.heads * keys * 4;
+    // reuses the latter's block through the caching allocator) — for one causal block of queries
+    // at a time (model/attention_blocks.h).
+    const auto blockRows = model::causalBlockRowsFor(static_cast<std::int64_t>(queries));
+    const double blockQueries = blockRows > 0 ? static_cast<double>(blockRows) : queries;
+    const double backward = layer + 2 * batch * blockQueries * s.heads * keys * 4;
     // Gradient checkpointing keeps only each layer's input and recomputes one layer at a time.
     e.activationBytes = bytes(c.gradient_checkpointing ? s.layers * tokens * s.hidden * act + layer + backward
                                                        : s.layers * layer + backward);
