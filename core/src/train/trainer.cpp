@@ -14,6 +14,7 @@
 #include "runs/append_only_file.h"
 #include "runs/run_lock.h"
 #include "ps/run_method.h"
+#include "system/blas_threads.h"
 #include "system/caching_cpu_allocator.h"
 #include "train/batch_plan.h"
 #include "train/checkpoint.h"
@@ -30,6 +31,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 
@@ -99,6 +101,19 @@ private:
     std::unique_ptr<runs::AppendOnlyFile> logFile_;
     Clock::time_point segmentStart_ = Clock::now();
     std::unique_ptr<train::LossScaler> scaler_;
+    // OpenBLAS's pool, sized by measurement while training on the CPU (system/blas_threads.h);
+    // the size it had is restored when the session ends (the studio runs other work after it).
+    std::unique_ptr<system::BlasThreadTuner> blasTuner_;
+    struct BlasRestore {
+        int threads = 0;
+        ~BlasRestore() {
+            if (threads > 0)
+                system::setBlasThreads(threads);
+        }
+    } blasRestore_;
+    int blasThreadsChosen_ = 0;
+    void startBlasTuning();
+    void recordBlasStep(double seconds, std::int64_t tokens);
     std::int64_t gradAccum_ = 1;
     double lastLr_ = 0, lastGradNorm_ = 0;
 };
@@ -116,6 +131,27 @@ void RunSession::log(LogLevel level, const std::string& text) {
     observer_.onLog(level, text);
 }
 
+void RunSession::startBlasTuning() {
+    // Only where the products run in OpenBLAS's pool: float32 with one LibTorch thread
+    // (configureThreads). PS_BLAS_TUNING=0 keeps the pool as it is.
+    const char* env = std::getenv("PS_BLAS_TUNING");
+    const int pool = system::blasThreads();
+    if ((env && std::string(env) == "0") || pool < 2 || torch::get_num_threads() != 1)
+        return;
+    blasRestore_.threads = pool;
+    blasTuner_ = std::make_unique<system::BlasThreadTuner>(std::vector<int>{pool, 1});
+}
+
+void RunSession::recordBlasStep(double seconds, std::int64_t tokens) {
+    if (!blasTuner_->recordStep(seconds, static_cast<double>(tokens)))
+        return;
+    const int chosen = blasTuner_->threadsForNextStep();
+    if (chosen != blasThreadsChosen_)
+        log(LogLevel::Info, "BLAS threads: " + std::to_string(chosen) + " (measured " + blasTuner_->lastChoice() +
+                                (chosen == 1 ? "; another program is using the CPU" : "") + ")");
+    blasThreadsChosen_ = chosen;
+}
+
 void RunSession::prepare() {
     validateRunConfig(config_);
     device_ = model::parseComputeDevice("auto");
@@ -126,6 +162,7 @@ void RunSession::prepare() {
             throw Error("fp16 needs a CUDA GPU (float16 matrix products on the CPU are slow and lose precision): "
                         "use bf16: true on the CPU, or neither");
         configureThreads(0, config_.bf16);
+        startBlasTuning();
     }
     scaler_ = std::make_unique<train::LossScaler>(config_.fp16 && device_.is_cuda());
     setState(TrainerState::Preparing);
@@ -369,9 +406,15 @@ RunSummary RunSession::execute() {
                 }
                 if (stepTokens == 0)
                     break;
+                const auto microStart = Clock::now();
+                if (blasTuner_)
+                    system::setBlasThreads(blasTuner_->threadsForNextStep());
                 auto loss = lossSum(mb);
                 (loss * (scaler_->scale() / static_cast<double>(stepTokens))).backward();
                 stepLoss += loss.item<double>();
+                if (blasTuner_)
+                    recordBlasStep(std::chrono::duration<double>(Clock::now() - microStart).count(),
+                                   mb.inputIds.numel());
             }
             stepLoss = stepTokens > 0 ? stepLoss / static_cast<double>(stepTokens) : 0.0;
             const bool gradsFinite = scaler_->unscale(params_);

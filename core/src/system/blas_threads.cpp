@@ -1,0 +1,101 @@
+#include "system/blas_threads.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#define PS_HAVE_DLSYM 1
+#endif
+
+namespace ps::system {
+namespace {
+
+using GetFn = int (*)();
+using SetFn = void (*)(int);
+
+template <typename Fn>
+Fn lookup(const char* name) {
+#ifdef PS_HAVE_DLSYM
+    return reinterpret_cast<Fn>(::dlsym(RTLD_DEFAULT, name));
+#else
+    (void)name;
+    return nullptr;
+#endif
+}
+
+std::string perToken(double secondsPerToken) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f ms/token", secondsPerToken * 1e3);
+    return buf;
+}
+
+} // namespace
+
+int blasThreads() {
+    static const GetFn get = lookup<GetFn>("openblas_get_num_threads");
+    return get ? get() : 0;
+}
+
+bool setBlasThreads(int threads) {
+    static const SetFn set = lookup<SetFn>("openblas_set_num_threads");
+    if (!set || threads < 1)
+        return false;
+    set(threads);
+    return true;
+}
+
+BlasThreadTuner::BlasThreadTuner(std::vector<int> candidates, int trialSteps, int period, double slowdown)
+    : candidates_(std::move(candidates)), trialSteps_(std::max(1, trialSteps)), period_(std::max(1, period)),
+      slowdown_(slowdown) {
+    if (candidates_.empty())
+        candidates_.push_back(1);
+    secondsPerToken_.assign(candidates_.size(), 0.0);
+    trialing_ = candidates_.size() > 1;
+}
+
+void BlasThreadTuner::startTrials() {
+    trialing_ = true;
+    current_ = 0;
+    stepsInTrial_ = 0;
+    trialSeconds_ = trialTokens_ = 0;
+}
+
+bool BlasThreadTuner::recordStep(double seconds, double tokens) {
+    if (candidates_.size() < 2 || tokens <= 0 || seconds <= 0)
+        return false;
+    if (!skippedWarmUp_) {
+        skippedWarmUp_ = true;
+        return false;
+    }
+    if (!trialing_) {
+        ++stepsSinceChoice_;
+        const bool slower = seconds / tokens > slowdown_ * chosenSecondsPerToken_;
+        if (slower || stepsSinceChoice_ >= period_)
+            startTrials();
+        return false;
+    }
+    trialSeconds_ += seconds;
+    trialTokens_ += tokens;
+    if (++stepsInTrial_ < trialSteps_)
+        return false;
+    secondsPerToken_[current_] = trialSeconds_ / trialTokens_;
+    stepsInTrial_ = 0;
+    trialSeconds_ = trialTokens_ = 0;
+    if (current_ + 1 < candidates_.size()) {
+        ++current_;
+        return false;
+    }
+    current_ = static_cast<std::size_t>(
+        std::min_element(secondsPerToken_.begin(), secondsPerToken_.end()) - secondsPerToken_.begin());
+    chosenSecondsPerToken_ = secondsPerToken_[current_];
+    trialing_ = false;
+    stepsSinceChoice_ = 0;
+    lastChoice_.clear();
+    for (std::size_t i = 0; i < candidates_.size(); ++i)
+        lastChoice_ += (i ? "; " : "") + std::to_string(candidates_[i]) + (candidates_[i] == 1 ? " thread: " : " threads: ") +
+                       perToken(secondsPerToken_[i]);
+    return true;
+}
+
+} // namespace ps::system

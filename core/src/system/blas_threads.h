@@ -1,0 +1,56 @@
+#pragma once
+// The BLAS library's own thread pool, and a tuner that sizes it to what the machine gives now
+// (internal header; no torch).
+//
+// Why: LibTorch's float32 GEMMs run in OpenBLAS's pool (configureThreads keeps LibTorch's own
+// pool at one thread, see ps/system_info.h). On an idle machine every core helps (2 cores: ~180
+// vs ~90 GFLOP/s). While another program keeps a core busy — even at nice 19 — OpenBLAS's threads
+// wait on each other at every product: a GPT-2 LoRA step took 10.4 s with 2 threads and 6.5 s
+// with 1 beside two niced compilers (benchmarks/RESULTS.md). Neither count is right all the time,
+// so the trainer measures.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ps::system {
+
+// OpenBLAS's pool size (openblas_get/set_num_threads, looked up at run time, so that any BLAS
+// can be linked). blasThreads() is 0 and setBlasThreads() false when the BLAS in the process has
+// no such pool (MKL builds follow LibTorch's own thread count instead).
+int blasThreads();
+bool setBlasThreads(int threads);
+
+// Picks, from `candidates` (e.g. {2, 1}), the thread count with the least seconds per token:
+// each candidate runs `trialSteps` steps (the first step of a run is not measured: it allocates),
+// the fastest is kept, and all are tried again after `period` steps or as soon as a step is
+// more than `slowdown` times slower per token than the chosen count was in its trial. Pure
+// bookkeeping: the caller applies threadsForNextStep() and reports each step's time.
+class BlasThreadTuner {
+public:
+    BlasThreadTuner(std::vector<int> candidates, int trialSteps = 2, int period = 64, double slowdown = 1.35);
+
+    int threadsForNextStep() const { return candidates_[current_]; }
+    // `seconds` for a step of `tokens` tokens (padding included: it is work too) run with
+    // threadsForNextStep(). Returns true when this step completed a choice (see lastChoice()).
+    bool recordStep(double seconds, double tokens);
+    // After a choice: e.g. "2 threads: 4.1 ms/token; 1 thread: 6.3 ms/token".
+    const std::string& lastChoice() const { return lastChoice_; }
+    bool tuning() const { return trialing_; }
+
+private:
+    void startTrials();
+
+    std::vector<int> candidates_;
+    int trialSteps_, period_;
+    double slowdown_;
+    std::size_t current_ = 0;
+    bool trialing_ = true;
+    bool skippedWarmUp_ = false;
+    int stepsInTrial_ = 0, stepsSinceChoice_ = 0;
+    double trialSeconds_ = 0, trialTokens_ = 0;
+    std::vector<double> secondsPerToken_;
+    double chosenSecondsPerToken_ = 0;
+    std::string lastChoice_;
+};
+
+} // namespace ps::system
