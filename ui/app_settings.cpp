@@ -11,6 +11,7 @@ const QString kLastModel = QStringLiteral("Models/LastModel");
 const QString kGeometry = QStringLiteral("MainWindow/Geometry");
 const QString kLastPage = QStringLiteral("MainWindow/LastPage");
 const QString kModelSplitter = QStringLiteral("ModelPage/Splitter");
+const QString kRunsLayout = QStringLiteral("RunsPage/Layout");
 const QString kDraftYaml = QStringLiteral("Training/DraftYaml");
 
 // Folders compare by their cleaned absolute path, so "x/" and "x" are one entry.
@@ -66,6 +67,12 @@ QByteArray AppSettings::modelPageSplitter() const {
 }
 void AppSettings::setModelPageSplitter(const QByteArray& state) {
     settings_->setValue(kModelSplitter, state);
+}
+QByteArray AppSettings::runsPageLayout() const {
+    return settings_->value(kRunsLayout).toByteArray();
+}
+void AppSettings::setRunsPageLayout(const QByteArray& state) {
+    settings_->setValue(kRunsLayout, state);
 }
 QString AppSettings::lastPage() const {
     return settings_->value(kLastPage).toString();

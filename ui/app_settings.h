@@ -34,6 +34,10 @@ public:
     void setWindowGeometry(const QByteArray& geometry);
     QByteArray modelPageSplitter() const;
     void setModelPageSplitter(const QByteArray& state);
+    // The Runs page's column widths and order, sort column and table / comparison split
+    // (RunsPage::layoutState).
+    QByteArray runsPageLayout() const;
+    void setRunsPageLayout(const QByteArray& state);
     QString lastPage() const;
     void setLastPage(const QString& page);
     // The run being set up (RunDraft), as the YAML the CLI takes; restored on start.

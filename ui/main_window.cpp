@@ -152,6 +152,7 @@ void MainWindow::restoreFromSettings(bool geometry) {
     if (const auto page = pageFromName(settings_.lastPage()))
         setCurrentPage(*page);
     modelPage_->restoreState();
+    runsPage_->restoreLayoutState(settings_.runsPageLayout());
     // The last draft; a file from an older version with a key we no longer know is skipped.
     if (const QString yaml = settings_.draftYaml(); !yaml.isEmpty()) {
         try {
@@ -168,6 +169,7 @@ void MainWindow::saveToSettings() {
     settings_.setWindowGeometry(saveGeometry());
     settings_.setLastPage(pageName(currentPage()));
     modelPage_->saveState();
+    settings_.setRunsPageLayout(runsPage_->layoutState());
     settings_.setDraftYaml(toQ(ps::runConfigToYaml(draft_->config())));
     settings_.sync();
 }

@@ -21,6 +21,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QDataStream>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
@@ -76,14 +77,14 @@ RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
     connect(comparison_, &RunComparisonView::statusMessage, this, &RunsPage::statusMessage);
     connect(comparison_, &RunComparisonView::loaded, this, [this] { model_->setRunColors(comparison_->colors()); });
 
-    auto* split = new QSplitter(Qt::Vertical, content);
-    split->setObjectName(QStringLiteral("runsSplitter"));
-    split->addWidget(table_);
-    split->addWidget(comparison_);
-    split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 3);
-    split->setChildrenCollapsible(false);
-    cv->addWidget(split, 1);
+    splitter_ = new QSplitter(Qt::Vertical, content);
+    splitter_->setObjectName(QStringLiteral("runsSplitter"));
+    splitter_->addWidget(table_);
+    splitter_->addWidget(comparison_);
+    splitter_->setStretchFactor(0, 2);
+    splitter_->setStretchFactor(1, 3);
+    splitter_->setChildrenCollapsible(false);
+    cv->addWidget(splitter_, 1);
     stack_->addWidget(content);
     v->addWidget(stack_, 1);
 
@@ -122,6 +123,31 @@ RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
 }
 
 RunsPage::~RunsPage() = default;
+
+namespace {
+constexpr quint32 kLayoutMagic = 0x52504c31; // "RPL1": bump when the columns change meaning
+}
+
+QByteArray RunsPage::layoutState() const {
+    QByteArray out;
+    QDataStream stream(&out, QIODevice::WriteOnly);
+    stream << kLayoutMagic << qint32(model_->columnCount()) << table_->horizontalHeader()->saveState()
+           << splitter_->saveState();
+    return out;
+}
+
+bool RunsPage::restoreLayoutState(const QByteArray& state) {
+    if (state.isEmpty())
+        return false;
+    QDataStream stream(state);
+    quint32 magic = 0;
+    qint32 columns = 0;
+    QByteArray header, split;
+    stream >> magic >> columns >> header >> split;
+    if (stream.status() != QDataStream::Ok || magic != kLayoutMagic || columns != model_->columnCount())
+        return false;
+    return table_->horizontalHeader()->restoreState(header) && splitter_->restoreState(split);
+}
 
 const QString& RunsPage::runsRoot() const {
     return catalog_->root();

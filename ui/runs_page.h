@@ -62,6 +62,12 @@ public:
     using FolderHook = std::function<QString(const QString& current)>;
     void setFolderHook(FolderHook hook) { chooseFolder_ = std::move(hook); }
 
+    // Column widths, order and sort, and the table / comparison split, for AppSettings; a state
+    // from another layout (other columns) is ignored by restoreLayoutState, which says so.
+    QByteArray layoutState() const;
+    bool restoreLayoutState(const QByteArray& state);
+    QSplitter* splitter() const { return splitter_; }
+
     // The ids (folder names) of the selected runs, in table order.
     QStringList selectedRunIds() const;
     void selectRuns(const QStringList& ids);
@@ -115,6 +121,7 @@ private:
     RunsTableModel* model_ = nullptr;
     RunsFilterModel* filter_ = nullptr;
     QStackedWidget* stack_ = nullptr;
+    QSplitter* splitter_ = nullptr;
     QTableView* table_ = nullptr;
     RunComparisonView* comparison_ = nullptr;
     QLineEdit* search_ = nullptr;

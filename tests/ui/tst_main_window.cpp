@@ -18,6 +18,8 @@
 #include <QListWidget>
 #include <QTemporaryDir>
 #include <QThreadPool>
+#include <QHeaderView>
+#include <QTableView>
 #include <QtTest>
 
 using namespace ps::ui;
@@ -94,6 +96,7 @@ private Q_SLOTS:
             window.show();
             window.setCurrentPage(StudioPage::Runs);
             QTRY_VERIFY(!window.isBusy());
+            window.runsPage()->table()->horizontalHeader()->resizeSection(0, 271);
             window.close(); // closeEvent saves
         }
         AppSettings settings(file);
@@ -102,6 +105,7 @@ private Q_SLOTS:
         window.restoreFromSettings();
         QCOMPARE(window.currentPage(), StudioPage::Runs);
         QCOMPARE(window.size(), QSize(900, 640));
+        QCOMPARE(window.runsPage()->table()->horizontalHeader()->sectionSize(0), 271); // Runs page layout
         QTRY_VERIFY(!window.isBusy());
     }
 

@@ -14,6 +14,7 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QComboBox>
+#include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
@@ -21,6 +22,8 @@
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QDataStream>
+#include <QSplitter>
 #include <QtTest>
 
 #include <filesystem>
@@ -144,6 +147,49 @@ private Q_SLOTS:
         QCOMPARE(proxyOrder(*page.filterModel()), (QStringList{idOf(dirs_[2]), idOf(dirs_[0]), idOf(dirs_[1])}));
         page.table()->sortByColumn(RunsTableModel::DateColumn, Qt::DescendingOrder); // newest first
         QCOMPARE(proxyOrder(*page.filterModel()), (QStringList{idOf(dirs_[2]), idOf(dirs_[1]), idOf(dirs_[0])}));
+    }
+
+    // Column widths, order and sort and the table / comparison split survive a restart
+    // (MainWindow saves layoutState() in AppSettings); a state of another layout is refused.
+    void layoutStateRoundTrips() {
+        QByteArray state;
+        QList<int> sizes;
+        {
+            RunsPage page(root_);
+            page.resize(900, 700);
+            page.show();
+            QTRY_COMPARE(page.filterModel()->rowCount(), 3);
+            auto* header = page.table()->horizontalHeader();
+            header->resizeSection(RunsTableModel::NameColumn, 263);
+            header->moveSection(header->visualIndex(RunsTableModel::LearningRateColumn), 0);
+            page.table()->sortByColumn(RunsTableModel::TokensPerSecColumn, Qt::DescendingOrder);
+            page.splitter()->setSizes({150, 450});
+            sizes = page.splitter()->sizes();
+            state = page.layoutState();
+        }
+        RunsPage page(root_);
+        page.resize(900, 700);
+        page.show();
+        QTRY_COMPARE(page.filterModel()->rowCount(), 3);
+        auto* header = page.table()->horizontalHeader();
+        QVERIFY(header->sectionSize(RunsTableModel::NameColumn) != 263);
+        QVERIFY(page.restoreLayoutState(state));
+        QCOMPARE(header->sectionSize(RunsTableModel::NameColumn), 263);
+        QCOMPARE(header->visualIndex(RunsTableModel::LearningRateColumn), 0);
+        QCOMPARE(header->sortIndicatorSection(), int(RunsTableModel::TokensPerSecColumn));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(page.splitter()->sizes(), sizes);
+        QCOMPARE(proxyOrder(*page.filterModel()), (QStringList{idOf(dirs_[2]), idOf(dirs_[0]), idOf(dirs_[1])}));
+
+        QVERIFY(!page.restoreLayoutState(QByteArray()));
+        QVERIFY(!page.restoreLayoutState(QByteArray("not a layout")));
+        QByteArray otherColumns;
+        {
+            QDataStream out(&otherColumns, QIODevice::WriteOnly);
+            out << quint32(0x52504c31) << qint32(3) << header->saveState() << page.splitter()->saveState();
+        }
+        QVERIFY(!page.restoreLayoutState(otherColumns));
+        QCOMPARE(header->sectionSize(RunsTableModel::NameColumn), 263);
     }
 
     void searchStatusAndTagFilters() {
