@@ -99,30 +99,15 @@ QWidget* ExportPage::buildForm() {
     picker_ = new AdapterPicker(box);
     form->addRow(tr("&Adapter:"), picker_);
 
-    const auto pathRow = [box](QLineEdit* edit, const QString& tip, std::function<QString()> choose) {
-        auto* row = new QWidget(box);
-        auto* h = new QHBoxLayout(row);
-        h->setContentsMargins(0, 0, 0, 0);
-        auto* browse = new QToolButton(row);
-        browse->setText(QObject::tr("Browse\u2026"));
-        browse->setToolTip(tip);
-        h->addWidget(edit, 1);
-        h->addWidget(browse);
-        QObject::connect(browse, &QToolButton::clicked, edit, [edit, choose] {
-            const QString path = choose();
-            if (!path.isEmpty()) {
-                edit->setText(QDir::toNativeSeparators(path));
-                Q_EMIT edit->textEdited(edit->text());
-                Q_EMIT edit->editingFinished();
-            }
-        });
-        return row;
-    };
     base_ = new QLineEdit(box);
     base_->setPlaceholderText(tr("The model folder the adapter was trained on"));
-    form->addRow(tr("&Base model:"), pathRow(base_, tr("Choose the base model folder"), [this] {
-                     return QFileDialog::getExistingDirectory(this, tr("Base model folder"), base_->text());
-                 }));
+    form->addRow(tr("&Base model:"), pathRow(
+                                          base_, tr("Choose the base model folder"),
+                                          [this] {
+                                              return QFileDialog::getExistingDirectory(this, tr("Base model folder"),
+                                                                                       base_->text());
+                                          },
+                                          box));
     format_ = new QComboBox(box);
     format_->addItem(tr("PEFT adapter \u2014 peft, transformers, vLLM"), static_cast<int>(ExportFormat::Peft));
     format_->addItem(tr("Merged model \u2014 a full Hugging Face model folder"),
@@ -137,7 +122,7 @@ QWidget* ExportPage::buildForm() {
             if (currentFormat() == ExportFormat::Gguf)
                 return QFileDialog::getSaveFileName(this, tr("GGUF file"), out_->text(), tr("GGUF files (*.gguf)"));
             return QFileDialog::getExistingDirectory(this, tr("Output folder"), QFileInfo(out_->text()).absolutePath());
-        }));
+        }, box));
     return box;
 }
 

@@ -15,6 +15,10 @@ GenerationPane::GenerationPane(const QString& title, QWidget* parent) : QWidget(
     v->setContentsMargins(0, 0, 0, 0);
     title_ = sectionTitle(title, this);
     title_->setWordWrap(true);
+    // Two lines always (bottom-aligned), so that the panes' text areas stay level when one title
+    // (a long run name) wraps and the other does not.
+    title_->setMinimumHeight(title_->fontMetrics().lineSpacing() * 2);
+    title_->setAlignment(Qt::AlignLeft | Qt::AlignBottom);
     view_ = new QTextEdit(this);
     view_->setReadOnly(true);
     view_->setAcceptRichText(false);

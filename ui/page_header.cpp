@@ -1,6 +1,10 @@
 #include "page_header.h"
 
+#include <QDir>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace ps::ui {
@@ -30,6 +34,26 @@ QLabel* secondaryLabel(const QString& text, QWidget* parent) {
     auto* label = new QLabel(text, parent);
     label->setForegroundRole(QPalette::PlaceholderText);
     return label;
+}
+
+QWidget* pathRow(QLineEdit* edit, const QString& tip, std::function<QString()> choose, QWidget* parent) {
+    auto* row = new QWidget(parent);
+    auto* h = new QHBoxLayout(row);
+    h->setContentsMargins(0, 0, 0, 0);
+    auto* browse = new QToolButton(row);
+    browse->setText(QObject::tr("Browse\u2026"));
+    browse->setToolTip(tip);
+    h->addWidget(edit, 1);
+    h->addWidget(browse);
+    QObject::connect(browse, &QToolButton::clicked, edit, [edit, choose = std::move(choose)] {
+        const QString path = choose();
+        if (path.isEmpty())
+            return;
+        edit->setText(QDir::toNativeSeparators(path));
+        Q_EMIT edit->textEdited(edit->text());
+        Q_EMIT edit->editingFinished();
+    });
+    return row;
 }
 
 } // namespace ps::ui

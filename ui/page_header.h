@@ -2,7 +2,10 @@
 // The title and one-line explanation at the top of a studio page, styled like the Model page's.
 #include <QString>
 
+#include <functional>
+
 class QLabel;
+class QLineEdit;
 class QVBoxLayout;
 class QWidget;
 
@@ -17,5 +20,10 @@ QLabel* sectionTitle(const QString& text, QWidget* parent);
 
 // A label in the secondary (placeholder) text colour.
 QLabel* secondaryLabel(const QString& text, QWidget* parent);
+
+// `edit` and a "Browse..." button (tooltip `tip`) in one row. The button asks `choose` for a path;
+// a non-empty answer replaces the text (native separators) and is reported as if typed:
+// textEdited, then editingFinished.
+QWidget* pathRow(QLineEdit* edit, const QString& tip, std::function<QString()> choose, QWidget* parent);
 
 } // namespace ps::ui

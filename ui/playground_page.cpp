@@ -142,21 +142,15 @@ QWidget* PlaygroundPage::buildSourceRow() {
     form->setFieldGrowthPolicy(QFormLayout::ExpandingFieldsGrow);
     picker_ = new AdapterPicker(box);
     form->addRow(tr("&Adapter:"), picker_);
-    auto* row = new QWidget(box);
-    auto* h = new QHBoxLayout(row);
-    h->setContentsMargins(0, 0, 0, 0);
-    base_ = new QLineEdit(row);
+    base_ = new QLineEdit(box);
     base_->setPlaceholderText(tr("The base model folder (the run's model when empty)"));
-    auto* browse = new QToolButton(row);
-    browse->setText(tr("Browse\u2026"));
-    h->addWidget(base_, 1);
-    h->addWidget(browse);
-    connect(browse, &QToolButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Base model folder"), base_->text());
-        if (!dir.isEmpty())
-            setBaseDir(dir);
-    });
-    form->addRow(tr("&Base model:"), row);
+    form->addRow(tr("&Base model:"), pathRow(
+                                          base_, tr("Choose the base model folder"),
+                                          [this] {
+                                              return QFileDialog::getExistingDirectory(this, tr("Base model folder"),
+                                                                                       base_->text());
+                                          },
+                                          box));
     return box;
 }
 
