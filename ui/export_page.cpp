@@ -101,13 +101,7 @@ QWidget* ExportPage::buildForm() {
 
     base_ = new QLineEdit(box);
     base_->setPlaceholderText(tr("The model folder the adapter was trained on"));
-    form->addRow(tr("&Base model:"), pathRow(
-                                          base_, tr("Choose the base model folder"),
-                                          [this] {
-                                              return QFileDialog::getExistingDirectory(this, tr("Base model folder"),
-                                                                                       base_->text());
-                                          },
-                                          box));
+    form->addRow(tr("&Base model:"), baseModelRow(base_, box));
     format_ = new QComboBox(box);
     format_->addItem(tr("PEFT adapter \u2014 peft, transformers, vLLM"), static_cast<int>(ExportFormat::Peft));
     format_->addItem(tr("Merged model \u2014 a full Hugging Face model folder"),

@@ -1,6 +1,7 @@
 #include "page_header.h"
 
 #include <QDir>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -54,6 +55,13 @@ QWidget* pathRow(QLineEdit* edit, const QString& tip, std::function<QString()> c
         Q_EMIT edit->editingFinished();
     });
     return row;
+}
+
+QWidget* baseModelRow(QLineEdit* edit, QWidget* parent) {
+    return pathRow(
+        edit, QObject::tr("Choose the base model folder"),
+        [edit] { return QFileDialog::getExistingDirectory(edit, QObject::tr("Base model folder"), edit->text()); },
+        parent);
 }
 
 } // namespace ps::ui

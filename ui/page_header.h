@@ -25,5 +25,7 @@ QLabel* secondaryLabel(const QString& text, QWidget* parent);
 // a non-empty answer replaces the text (native separators) and is reported as if typed:
 // textEdited, then editingFinished.
 QWidget* pathRow(QLineEdit* edit, const QString& tip, std::function<QString()> choose, QWidget* parent);
+// pathRow for a base model folder: Browse opens a folder dialog at the current text.
+QWidget* baseModelRow(QLineEdit* edit, QWidget* parent);
 
 } // namespace ps::ui

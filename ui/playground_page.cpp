@@ -144,13 +144,7 @@ QWidget* PlaygroundPage::buildSourceRow() {
     form->addRow(tr("&Adapter:"), picker_);
     base_ = new QLineEdit(box);
     base_->setPlaceholderText(tr("The base model folder (the run's model when empty)"));
-    form->addRow(tr("&Base model:"), pathRow(
-                                          base_, tr("Choose the base model folder"),
-                                          [this] {
-                                              return QFileDialog::getExistingDirectory(this, tr("Base model folder"),
-                                                                                       base_->text());
-                                          },
-                                          box));
+    form->addRow(tr("&Base model:"), baseModelRow(base_, box));
     return box;
 }
 
