@@ -116,6 +116,11 @@ int main(int argc, char** argv) {
 
     int exitCode = 0;
     const auto autorun = [&window, &exitCode, &options] {
+        if (options.maxSteps > 0) { // after the demo's or the file's settings are in
+            ps::RunConfig c = window.draft()->config();
+            c.max_steps = options.maxSteps;
+            window.draft()->setConfig(c);
+        }
         if (!options.autorun)
             return;
         ps::ui::TrainPage* train = window.trainPage();

@@ -28,6 +28,10 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
     const QCommandLineOption autorun(
         QStringLiteral("autorun"),
         QCoreApplication::translate("main", "Start training with the run settings at once (e.g. with --demo)."));
+    const QCommandLineOption maxSteps(
+        QStringLiteral("max-steps"),
+        QCoreApplication::translate("main", "Train at most N optimizer steps (sets max_steps in the run settings)."),
+        QStringLiteral("N"));
     const QCommandLineOption compareAll(
         QStringLiteral("compare-all"),
         QCoreApplication::translate("main",
@@ -56,7 +60,7 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
         QStringLiteral("chat"),
         QCoreApplication::translate("main", "Start the Playground in chat mode (--prompt is the first message)."));
     parser.addOptions(
-        {model, page, screenshot, demo, autorun, compareAll, quitWhenDone, settings, adapter, base, prompt, generate,
+        {model, page, screenshot, demo, autorun, maxSteps, compareAll, quitWhenDone, settings, adapter, base, prompt, generate,
          chat});
     // What the desktop entry (Exec=peft-studio %f) and the file association pass.
     parser.addPositionalArgument(QStringLiteral("CONFIG"),
@@ -86,6 +90,13 @@ StartupOptions parseStartupOptions(const QCoreApplication& app) {
     out.quitWhenDone = parser.isSet(quitWhenDone);
     out.autorun = parser.isSet(autorun);
     out.compareAll = parser.isSet(compareAll);
+    if (parser.isSet(maxSteps)) {
+        bool ok = false;
+        out.maxSteps = parser.value(maxSteps).toLongLong(&ok);
+        if (!ok || out.maxSteps < 1)
+            out.error = QCoreApplication::translate("main", "--max-steps needs a whole number of steps >= 1, not '%1'")
+                            .arg(parser.value(maxSteps));
+    }
     if (parser.isSet(adapter))
         out.adapter = QFileInfo(parser.value(adapter)).absoluteFilePath();
     if (parser.isSet(base))

@@ -18,6 +18,7 @@ struct StartupOptions {
     QString settingsFile;           // --settings FILE: an INI file instead of the user's settings
     bool demo = false;              // --demo: open the demo model and fill the run settings with the demo's
     bool autorun = false;           // --autorun: start training at once (with --demo)
+    long long maxSteps = 0;         // --max-steps N (> 0): max_steps of the run settings
     bool compareAll = false;        // --compare-all: select every run on the Runs page (its comparison shows them all)
     bool quitWhenDone = false;      // --quit-when-done: exit once pending work (training too) has finished;
                                     // the exit code is non-zero when the run failed

@@ -123,10 +123,15 @@ tail -n 5 "$work/demo.log"
 runs="$work/home/.local/share/peft-studio/runs"
 ls "$runs"/*/adapter/adapter_model.safetensors >/dev/null 2>&1 || { cat "$work/demo.log"; fail "no adapter in $runs"; }
 
-# The GUI's demo run: --autorun starts it, --quit-when-done exits when it has finished.
+# The GUI's demo run: --autorun starts it, --quit-when-done exits when it has finished, and
+# --max-steps keeps it short (the whole demo is the CLI's job above; this checks the GUI trains).
 gui_args=(--demo --quit-when-done)
-if run_as_user /usr/bin/peft-studio --help 2>/dev/null | grep -q -- "--autorun"; then
+gui_help=$(run_as_user /usr/bin/peft-studio --help 2>/dev/null || true)
+if grep -q -- "--autorun" <<<"$gui_help"; then
     gui_args=(--demo --autorun --quit-when-done)
+    if grep -q -- "--max-steps" <<<"$gui_help"; then
+        gui_args+=(--max-steps 6)
+    fi
 else
     echo "note: this peft-studio has no --autorun yet: the GUI only opens the demo"
 fi
