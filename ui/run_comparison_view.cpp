@@ -165,7 +165,13 @@ RunComparisonView::RunComparisonView(QWidget* parent) : QWidget(parent) {
     rebuildDiff();
 }
 
-RunComparisonView::~RunComparisonView() = default;
+RunComparisonView::~RunComparisonView() {
+    // QWidget's destructor hides and deletes the children after this one has run: the diff
+    // header then reports new geometries to slots of an object that is no longer a
+    // RunComparisonView (UBSan, tst_run_comparison). Cut those connections first.
+    if (diff_)
+        disconnect(diff_->horizontalHeader(), nullptr, this, nullptr);
+}
 
 void RunComparisonView::showRuns(const std::vector<RunRef>& runs) {
     refs_ = runs;

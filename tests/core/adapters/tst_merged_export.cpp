@@ -144,7 +144,9 @@ void TestMergedExport::bf16Export() {
     TempDir tmp;
     exportMerged(dir, baseOfAdapterFixture("lora-gpt2"), tmp.sub("m"), DType::BF16);
     QCOMPARE(parseJsonFile(tmp.sub("m/config.json"))["torch_dtype"].get<std::string>(), std::string("bfloat16"));
-    for (const auto& t : SafetensorsFile::open(tmp.sub("m/model.safetensors"))->tensors())
+    // The file stays open for the loop (a temporary's member would be freed before it: ASan).
+    const auto file = SafetensorsFile::open(tmp.sub("m/model.safetensors"));
+    for (const auto& t : file->tensors())
         QVERIFY2(t.dtype == DType::BF16, t.name.c_str());
     QVERIFY(!errorOf([&] { exportMerged(dir, baseOfAdapterFixture("lora-gpt2"), tmp.sub("x"), DType::I64); }).empty());
 }
