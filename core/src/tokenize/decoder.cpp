@@ -52,21 +52,7 @@ public:
             pendingCount = 0;
         };
         for (std::string& t : tokens) {
-            int byte = -1;
-            if (t.size() == 6 && t.compare(0, 3, "<0x") == 0 && t[5] == '>') {
-                auto hex = [](char c) -> int {
-                    if (c >= '0' && c <= '9')
-                        return c - '0';
-                    if (c >= 'A' && c <= 'F')
-                        return c - 'A' + 10;
-                    if (c >= 'a' && c <= 'f')
-                        return c - 'a' + 10;
-                    return -1;
-                };
-                const int hi = hex(t[3]), lo = hex(t[4]);
-                if (hi >= 0 && lo >= 0)
-                    byte = hi * 16 + lo;
-            }
+            const int byte = bytePieceValue(t);
             if (byte >= 0) {
                 pending.push_back(static_cast<char>(byte));
                 ++pendingCount;

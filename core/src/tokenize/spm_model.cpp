@@ -8,7 +8,6 @@
 #include <unicode/bytestream.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <queue>
@@ -168,8 +167,7 @@ SpmModel::SpmModel(const std::string& path) {
         if (p.type == PieceType::Unknown)
             unkId_ = i;
         if (p.type == PieceType::Byte) {
-            unsigned v = 0;
-            if (p.text.size() == 6 && std::sscanf(p.text.c_str(), "<0x%2X>", &v) == 1 && v < 256)
+            if (const int v = bytePieceValue(p.text); v >= 0)
                 byteIds_[v] = i;
             byteFallback_ = true;
         }

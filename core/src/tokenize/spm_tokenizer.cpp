@@ -7,27 +7,6 @@
 
 namespace ps::tok {
 
-namespace {
-
-int hexDigit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-} // namespace
-
-int bytePieceValue(const std::string& piece) {
-    if (piece.size() != 6 || piece.compare(0, 3, "<0x") != 0 || piece[5] != '>')
-        return -1;
-    const int hi = hexDigit(piece[3]), lo = hexDigit(piece[4]);
-    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
-}
-
 SpmTokenizer::SpmTokenizer(const std::string& modelPath, const TokenizerConfig& config)
     : sp_(modelPath), path_(modelPath) {
     legacy_ = config.legacy.value_or(true);

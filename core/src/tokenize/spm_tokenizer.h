@@ -14,10 +14,6 @@
 
 namespace ps::tok {
 
-// The byte a SentencePiece BYTE piece stands for ("<0x0A>" -> 10), or -1 when the piece is not
-// spelled "<0xHH>" (then it is decoded as text; found by fuzz_tokenizer_model: std::stoi threw).
-int bytePieceValue(const std::string& piece);
-
 class SpmTokenizer final : public TokenizerBackend {
 public:
     SpmTokenizer(const std::string& modelPath, const TokenizerConfig& config);

@@ -8,6 +8,24 @@
 
 namespace ps::tok {
 
+// The byte a byte-fallback piece stands for ("<0x0A>" -> 10; SentencePiece BYTE pieces and the
+// tokenizers library's ByteFallback decoder), or -1 when the piece is not spelled "<0xHH>".
+inline int bytePieceValue(std::string_view piece) {
+    const auto hex = [](char c) {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>')
+        return -1;
+    const int hi = hex(piece[3]), lo = hex(piece[4]);
+    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
 // Length of the UTF-8 sequence starting with lead byte `b` (1 for invalid lead bytes).
 inline int utf8SeqLen(unsigned char b) {
     if (b < 0x80)

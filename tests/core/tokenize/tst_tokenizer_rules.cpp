@@ -6,7 +6,7 @@
 
 #include "ps/error.h"
 #include "ps/tokenizer.h"
-#include "tokenize/spm_tokenizer.h" // bytePieceValue (internal)
+#include "tokenize/utf8.h" // bytePieceValue (internal)
 
 #include <QtTest>
 
