@@ -21,12 +21,12 @@ std::atomic<bool>& fusionSwitch() {
 }
 
 // Inputs, flattened by autograd in this order: x, weights (n), biases (n or 0), adapter A's (m),
-// adapter B's (m). `adapterOf[j]` is layer j's index into the adapters, or -1.
+// adapter B's (m). `layerOfAdapter[k]` is the layer adapter k belongs to.
 class SharedInputProjection final : public torch::autograd::Function<SharedInputProjection> {
 public:
     static variable_list forward(AutogradContext* ctx, const torch::Tensor& x, torch::TensorList weights,
                                  torch::TensorList biases, torch::TensorList as, torch::TensorList bs,
-                                 std::vector<double> scalings, std::vector<std::int64_t> adapterOf) {
+                                 std::vector<double> scalings, std::vector<std::int64_t> layerOfAdapter) {
         const auto in = x.size(-1);
         const auto x2 = x.reshape({-1, in});
         variable_list ys;
@@ -40,8 +40,7 @@ public:
             std::int64_t offset = 0;
             for (std::size_t k = 0; k < as.size(); ++k) {
                 const auto r = as[k].size(0);
-                const auto j = layerOf(adapterOf, k);
-                ys[j].addmm_(z.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
+                ys[static_cast<std::size_t>(layerOfAdapter[k])].addmm_(z.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
                 offset += r;
             }
         }
@@ -54,7 +53,7 @@ public:
         ctx->saved_data["layers"] = static_cast<std::int64_t>(weights.size());
         ctx->saved_data["biases"] = static_cast<std::int64_t>(biases.size());
         ctx->saved_data["scalings"] = scalings;
-        ctx->saved_data["adapter_of"] = adapterOf;
+        ctx->saved_data["layer_of_adapter"] = layerOfAdapter;
         auto outSizes = x.sizes().vec();
         for (auto& y : ys) {
             outSizes.back() = y.size(1);
@@ -71,7 +70,7 @@ public:
         const auto n = static_cast<std::size_t>(ctx->saved_data["layers"].toInt());
         const auto nBiases = static_cast<std::size_t>(ctx->saved_data["biases"].toInt());
         const auto scalings = ctx->saved_data["scalings"].toDoubleVector();
-        const auto adapterOf = ctx->saved_data["adapter_of"].toIntVector();
+        const auto layerOfAdapter = ctx->saved_data["layer_of_adapter"].toIntVector();
         const std::size_t m = scalings.size();
         std::vector<torch::Tensor> g(n); // dy_j as [N, out_j]; undefined when y_j got no gradient
         for (std::size_t j = 0; j < n; ++j)
@@ -87,7 +86,7 @@ public:
                 const auto& b = saved[3 + n + k];
                 const auto r = b.size(1);
                 auto dZk = dZ.narrow(1, offset, r);
-                const auto& gj = g[layerOf(adapterOf, k)];
+                const auto& gj = g[static_cast<std::size_t>(layerOfAdapter[k])];
                 if (gj.defined()) {
                     torch::mm_out(dZk, gj, b).mul_(scalings[k]);
                     dBs[k] = torch::mm(gj.t(), z.narrow(1, offset, r)).mul_(scalings[k]);
@@ -132,14 +131,6 @@ public:
         out.emplace_back();
         return out;
     }
-
-private:
-    static std::size_t layerOf(const std::vector<std::int64_t>& adapterOf, std::size_t k) {
-        for (std::size_t j = 0; j < adapterOf.size(); ++j)
-            if (adapterOf[j] == static_cast<std::int64_t>(k))
-                return j;
-        return 0; // not reached: every adapter belongs to a layer
-    }
 };
 
 bool frozen(const torch::Tensor& t) {
@@ -169,7 +160,7 @@ std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& la
     const bool withBias = layers.front()->bias.defined();
     std::vector<torch::Tensor> weights, biases, as, bs;
     std::vector<double> scalings;
-    std::vector<std::int64_t> adapterOf;
+    std::vector<std::int64_t> layerOfAdapter;
     bool needsGrad = x.requires_grad();
     for (auto* layer : layers) {
         if (layer->conv1d || layer->inFeatures != x.size(-1) || layer->bias.defined() != withBias ||
@@ -179,16 +170,14 @@ std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& la
         weights.push_back(layer->weight);
         if (withBias)
             biases.push_back(layer->bias);
-        if (!layer->adapter()) {
-            adapterOf.push_back(-1);
+        if (!layer->adapter())
             continue;
-        }
         const auto delta = layer->adapter()->lowRankDelta();
         if (!delta || delta->a.scalar_type() != x.scalar_type() || delta->b.scalar_type() != x.scalar_type() ||
             delta->a.device() != x.device())
             return oneByOne();
         needsGrad = needsGrad || delta->a.requires_grad() || delta->b.requires_grad();
-        adapterOf.push_back(static_cast<std::int64_t>(as.size()));
+        layerOfAdapter.push_back(static_cast<std::int64_t>(weights.size() - 1));
         as.push_back(delta->a);
         bs.push_back(delta->b);
         scalings.push_back(delta->scaling);
@@ -196,7 +185,7 @@ std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& la
     if (!needsGrad)
         return oneByOne();
     return SharedInputProjection::apply(x, torch::TensorList(weights), torch::TensorList(biases), torch::TensorList(as),
-                                        torch::TensorList(bs), scalings, adapterOf);
+                                        torch::TensorList(bs), scalings, layerOfAdapter);
 }
 
 } // namespace ps::model
