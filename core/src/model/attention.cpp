@@ -69,20 +69,22 @@ AttentionMasks buildAttentionMasks(std::int64_t batch, std::int64_t T, std::int6
             padding = keep.view({batch, 1, 1, total});
     }
     const bool windowActive = slidingWindow > 0 && total > slidingWindow;
+    // The masks are built causal; with padding a query may see nothing at all (left padding),
+    // and such a row is softmaxed over every key as transformers does, so no causal blocks then.
+    m.causal = true;
+    const auto build = [&](std::int64_t window) {
+        auto allowed = causalAllowed(T, past, window, device);
+        if (padding.defined()) {
+            allowed = allowed.logical_and(padding);
+            m.causal = m.causal && allowed.any(-1).all().item<bool>();
+        }
+        return additive(allowed);
+    };
     // One new token with nothing padded sees every cached key: no mask at all.
-    if (!(T == 1 && !padding.defined())) {
-        auto allowed = causalAllowed(T, past, 0, device);
-        m.full = additive(padding.defined() ? allowed.logical_and(padding) : allowed);
-    }
-    if (windowActive) {
-        auto allowed = causalAllowed(T, past, slidingWindow, device);
-        m.sliding = additive(padding.defined() ? allowed.logical_and(padding) : allowed);
-    } else {
-        m.sliding = m.full;
-    }
-    // Built causal; with padding, a query may see nothing at all (left padding), and then the
-    // whole row is softmaxed as transformers does, so no blocks.
-    m.causal = m.full.defined() && (!padding.defined() || (isCausal(m.full, T, past) && isCausal(m.sliding, T, past)));
+    if (!(T == 1 && !padding.defined()))
+        m.full = build(0);
+    m.sliding = windowActive ? build(slidingWindow) : m.full;
+    m.causal = m.causal && m.full.defined();
     return m;
 }
 
