@@ -35,6 +35,9 @@ struct TrainBenchResult {
     std::int64_t trainableParameters = 0;
     std::int64_t totalParameters = 0;
     std::string device;
+    bool fusedAttention = false; // at::scaled_dot_product_attention (CUDA, LibTorch >= 2.1)
+    double firstLoss = 0;        // mean token loss of the warm-up step and of the last step
+    double lastLoss = 0;
 };
 
 TrainBenchResult runTrainBenchmark(const TrainBenchOptions& options,

@@ -5,7 +5,9 @@
 
 #include "ps/error.h"
 
+#include <cstdlib>
 #include <limits>
+#include <string>
 
 namespace ps::model {
 namespace {
@@ -85,6 +87,7 @@ AttentionMasks buildAttentionMasks(std::int64_t batch, std::int64_t T, std::int6
         m.full = build(0);
     m.sliding = windowActive ? build(slidingWindow) : m.full;
     m.causal = m.causal && m.full.defined();
+    m.plainCausal = m.causal && !padding.defined() && past == 0 && !windowActive;
     return m;
 }
 
@@ -117,14 +120,66 @@ std::pair<torch::Tensor, torch::Tensor> appendToCache(KVCache* cache, std::size_
     return {ck, cv};
 }
 
+bool fusedAttentionActive(torch::Device device) {
+#ifdef PS_HAVE_SDPA
+    static const bool enabled = [] {
+        const char* env = std::getenv("PS_SDPA");
+        return !(env && std::string(env) == "0");
+    }();
+    return enabled && device.is_cuda();
+#else
+    (void)device;
+    return false;
+#endif
+}
+
+#ifdef PS_HAVE_SDPA
+namespace {
+// at::scaled_dot_product_attention (LibTorch >= 2.1; detected by the build, core/src/model/CMakeLists.txt).
+// k/v heads are repeated for grouped queries (enable_gqa is 2.5+). A mask other than the plain
+// causal one goes in as an additive mask of q's dtype, clamped to that dtype's lowest finite value
+// so a fully masked (padding) row stays finite as in the matmul path.
+torch::Tensor fusedAttend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                          const torch::Tensor& mask, double divisor, double dropout, bool plainCausal) {
+    const auto B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3);
+    const auto KV = k.size(1), S = k.size(2);
+    const auto groups = H / KV;
+    const auto dtype = q.scalar_type();
+    const auto repeat = [&](const torch::Tensor& t) {
+        auto r = t.scalar_type() == dtype ? t : t.to(dtype);
+        return groups == 1 ? r : r.unsqueeze(2).expand({B, KV, groups, S, D}).reshape({B, H, S, D});
+    };
+    torch::Tensor bias;
+    if (mask.defined() && !plainCausal) {
+        double lowest = std::numeric_limits<float>::lowest();
+        if (dtype == torch::kHalf)
+            lowest = -65504.0;
+        else if (dtype == torch::kBFloat16)
+            lowest = -3.38e38;
+        bias = (dtype == torch::kFloat32 ? mask : mask.clamp_min(lowest).to(dtype)).expand({B, H, T, S});
+    }
+    const auto kr = repeat(k), vr = repeat(v);
+    // Both calls leave the optional mask's type to the overload (c10::optional before 2.4, std:: after).
+    auto out = bias.defined()
+                   ? at::scaled_dot_product_attention(q, kr, vr, bias, dropout, false, 1.0 / divisor)
+                   : at::scaled_dot_product_attention(q, kr, vr, {}, dropout, plainCausal && mask.defined(), 1.0 / divisor);
+    return out.transpose(1, 2).reshape({B, T, H * D});
+}
+} // namespace
+#endif
+
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask,
-                     double divisor, double dropout, bool training, bool causal) {
+                     double divisor, double dropout, bool training, bool causal, bool plainCausal) {
     const auto B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3);
     const auto KV = k.size(1), S = k.size(2);
     if (H % KV != 0 || k.size(3) != D)
         throw Error("attention: " + std::to_string(H) + " query heads cannot share " + std::to_string(KV) +
                     " key/value heads");
     const auto groups = H / KV;
+#ifdef PS_HAVE_SDPA
+    if (fusedAttentionActive(q.device()) && !(mask.defined() && mask.requires_grad()))
+        return fusedAttend(q, k, v, mask, divisor, training ? dropout : 0.0, plainCausal && T == S);
+#endif
     // Training: keep q, k, v only and recompute the scores in backward (attention_recompute.h).
     if (torch::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad()) &&
         !(mask.defined() && mask.requires_grad()))

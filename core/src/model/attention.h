@@ -18,6 +18,9 @@ struct AttentionMasks {
     // Both masks hide every key after a query's own position and leave each query at least one
     // key: attention may then skip the masked upper triangle (attendRecompute's causal blocks).
     bool causal = false;
+    // Causal and nothing else (no padding, no cached keys, no bias, no active sliding window):
+    // fused attention kernels can then take is_causal instead of a mask.
+    bool plainCausal = false;
 };
 
 // Builds the masks for T new tokens after `pastLength` cached ones. `attentionMask` [B, S + T]
@@ -43,7 +46,13 @@ std::pair<torch::Tensor, torch::Tensor> appendToCache(KVCache* cache, std::size_
 // the queries, so k/v are never copied). Scores are softmaxed in float32. Returns the heads
 // merged: [B, T, H * D], contiguous.
 // `causal`: the mask is one of AttentionMasks with causal set (training then skips its upper triangle).
+// `plainCausal`: the mask is exactly the causal one (AttentionMasks::plainCausal).
+// On CUDA with LibTorch >= 2.1 (PS_HAVE_SDPA) this runs at::scaled_dot_product_attention instead
+// (flash / memory-efficient kernels; PS_SDPA=0 switches it off).
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask,
-                     double divisor, double dropout, bool training, bool causal = false);
+                     double divisor, double dropout, bool training, bool causal = false, bool plainCausal = false);
+
+// Whether attend() uses the fused scaled_dot_product_attention for tensors on `device`.
+bool fusedAttentionActive(torch::Device device);
 
 } // namespace ps::model

@@ -34,7 +34,8 @@ public:
         auto [k, v] = appendToCache(in.cache, static_cast<std::size_t>(layer_), split(1), split(2));
         // GPT-2's causal mask replaces masked scores by finfo.min (masked_bias); the additive
         // lowest-valued mask gives the same probabilities.
-        const auto out = attend(split(0), k, v, in.masks.full, divisor_, dropout_, is_training(), in.masks.causal);
+        const auto out = attend(split(0), k, v, in.masks.full, divisor_, dropout_, is_training(), in.masks.causal,
+                                in.masks.plainCausal);
         return model::dropout(c_proj(out), residDropout_, is_training());
     }
 

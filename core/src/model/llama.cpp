@@ -57,7 +57,7 @@ public:
         const auto& mask = sliding_ ? in.in->masks.sliding : in.in->masks.full;
         const auto out =
             attend(q, keys, values, mask, std::sqrt(static_cast<double>(headDim_)), dropout_, is_training(),
-                   in.in->masks.causal);
+                   in.in->masks.causal, in.in->masks.plainCausal);
         return o_proj(out);
     }
 

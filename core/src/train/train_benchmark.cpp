@@ -1,6 +1,7 @@
 #include "ps/train_benchmark.h"
 
 #include "adapters/peft_model.h"
+#include "model/attention.h"
 #include "model/causal_lm.h"
 #include "model/compute_options.h"
 #include "ps/model_presets.h"
@@ -54,7 +55,7 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     const auto vocab = cfgJson.at("vocab_size").get<std::int64_t>();
     torch::manual_seed(7);
     auto ids = torch::randint(0, vocab, {o.batch, o.seq}, torch::kInt64).to(device);
-    auto step = [&]() {
+    auto step = [&]() -> double {
         model::ForwardInput in;
         in.inputIds = ids;
         opt->zeroGrad();
@@ -64,18 +65,19 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
         auto loss = train::fusedHeadCrossEntropySum(rows, head->weightOutIn(), head->bias, targets);
         (loss / static_cast<double>(targets.size(0))).backward();
         opt->step(1e-4);
-        (void)loss.item<double>(); // waits for the GPU, so that the timing is the step's
+        return loss.item<double>() / static_cast<double>(targets.size(0)); // waits for the GPU: the timing is the step's
     };
     if (progress)
         progress("warm-up step");
-    step();
+    const double firstLoss = step();
+    double lastLoss = firstLoss;
     if (device.is_cuda())
         resetCudaPeakMemory(device.index());
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<double> stepSecs;
     for (std::int64_t s = 0; s < o.steps; ++s) {
         const auto s0 = std::chrono::steady_clock::now();
-        step();
+        lastLoss = step();
         stepSecs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count());
         if (progress)
             progress("step " + std::to_string(s + 1) + "/" + std::to_string(o.steps));
@@ -125,6 +127,9 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     r.flopsPerStep = tokens * (4.0 * linearParams + 12.0 * static_cast<double>(o.seq) * hiddenSize * layers);
     r.gflopsPerSec = r.flopsPerStep / r.secPerStep / 1e9;
     r.device = device.is_cuda() ? "cuda" : "cpu";
+    r.fusedAttention = model::fusedAttentionActive(device);
+    r.firstLoss = firstLoss;
+    r.lastLoss = lastLoss;
     r.threads = torch::get_num_threads();
     if (device.is_cuda()) {
         const auto cuda = cudaMemoryStats(device.index());

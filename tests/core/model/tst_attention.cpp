@@ -169,6 +169,18 @@ private Q_SLOTS:
         auto empty = packed.clone();
         empty[0][0][2].fill_(-inf);
         QVERIFY(!model::buildAttentionMasks(1, T, 0, {}, empty, 0, torch::kCPU).causal);
+        // plainCausal (fused kernels take is_causal instead of the mask): only the bare causal
+        // mask, which is then exactly the lower triangle.
+        const auto plain = model::buildAttentionMasks(2, T, 0, {}, {}, 0, torch::kCPU);
+        QVERIFY(plain.plainCausal);
+        const auto lower = torch::ones({T, T}, torch::kBool).tril();
+        QVERIFY(torch::equal(plain.full.view({T, T}) == 0, lower));
+        QVERIFY(model::buildAttentionMasks(2, T, 0, {}, {}, T, torch::kCPU).plainCausal);     // window not active
+        QVERIFY(!model::buildAttentionMasks(2, T, 0, {}, {}, T - 1, torch::kCPU).plainCausal); // window active
+        QVERIFY(!model::buildAttentionMasks(1, T, 4, {}, {}, 0, torch::kCPU).plainCausal);     // cached keys
+        QVERIFY(!model::buildAttentionMasks(2, T, 0, right, {}, 0, torch::kCPU).plainCausal);  // padding
+        QVERIFY(!model::buildAttentionMasks(1, T, 0, {}, packed, 0, torch::kCPU).plainCausal); // a bias
+        QVERIFY(model::buildAttentionMasks(2, T, 0, torch::ones({2, T}, torch::kLong), {}, 0, torch::kCPU).plainCausal);
         QCOMPARE(model::causalBlockRows(64), std::int64_t(0));
         QCOMPARE(model::causalBlockRows(256), std::int64_t(64));
         QCOMPARE(model::causalBlockRows(1000), std::int64_t(125));
