@@ -47,18 +47,21 @@ torch::Tensor LoraLinearImpl::deltaWeight() const {
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x, model::LinearImpl& base) {
     auto result = base.baseForward(x);
-    auto xa = x.to(loraA.scalar_type());
+    // DoRA's norms stay in float32; plain LoRA follows autocast on CUDA (model::lowRankComputeDtype).
+    const auto dtype = dora ? loraA.scalar_type() : model::lowRankComputeDtype(x, loraA.scalar_type());
+    const auto a = loraA.to(dtype), b = loraB.to(dtype);
+    auto xa = x.to(dtype);
     const bool dropping = is_training() && dropout > 0.0;
     if (dropping)
         xa = model::dropout(xa, dropout, true);
-    if (!dora && result.scalar_type() == loraB.scalar_type()) {
+    if (!dora && result.scalar_type() == dtype) {
         // result + scaling * (xa A^T) B^T as one GEMM that accumulates into a copy of result
         // (addmm, beta 1): no separate scaled [tokens, out] tensor and sum, forward or backward.
-        const auto out = loraB.size(0);
-        const auto xaA = torch::linear(xa, loraA).reshape({-1, loraA.size(0)});
-        return torch::addmm(result.reshape({-1, out}), xaA, loraB.t(), 1.0, scaling).view(result.sizes());
+        const auto out = b.size(0);
+        const auto xaA = torch::linear(xa, a).reshape({-1, a.size(0)});
+        return torch::addmm(result.reshape({-1, out}), xaA, b.t(), 1.0, scaling).view(result.sizes());
     }
-    const auto lora = torch::linear(torch::linear(xa, loraA), loraB);
+    const auto lora = torch::linear(torch::linear(xa, a), b);
     if (!dora)
         return result + (lora * scaling).to(result.scalar_type());
     // DoRA, as peft's DoraLinearLayer: the norm is a constant for the gradient.

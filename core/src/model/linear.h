@@ -29,6 +29,15 @@ struct LowRankDelta {
     double scaling = 1.0;
 };
 
+// The dtype an adapter's low-rank products run in for input x, its weights being `master`
+// (float32). On CUDA with bf16/fp16 activations: the activations' dtype, as peft under
+// torch.autocast (the trainable weights stay float32 and get their gradients through the cast).
+// Elsewhere the master dtype: on the CPU, bf16 GEMMs were measured no faster.
+inline torch::ScalarType lowRankComputeDtype(const torch::Tensor& x, torch::ScalarType master) {
+    const auto t = x.scalar_type();
+    return x.is_cuda() && (t == torch::kBFloat16 || t == torch::kHalf) ? t : master;
+}
+
 class LinearAdapterImpl : public torch::nn::Module {
 public:
     ~LinearAdapterImpl() override = default;

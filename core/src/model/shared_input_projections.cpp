@@ -173,13 +173,17 @@ std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& la
         if (!layer->adapter())
             continue;
         const auto delta = layer->adapter()->lowRankDelta();
-        if (!delta || delta->a.scalar_type() != x.scalar_type() || delta->b.scalar_type() != x.scalar_type() ||
-            delta->a.device() != x.device())
+        if (!delta || delta->a.device() != x.device())
+            return oneByOne();
+        // Adapter weights in another dtype take part only where the adapter itself would cast
+        // them to the input's (autocast on CUDA): the cast's backward carries their gradients.
+        const auto dtype = lowRankComputeDtype(x, delta->a.scalar_type());
+        if (dtype != x.scalar_type() || delta->b.scalar_type() != delta->a.scalar_type())
             return oneByOne();
         needsGrad = needsGrad || delta->a.requires_grad() || delta->b.requires_grad();
         layerOfAdapter.push_back(static_cast<std::int64_t>(weights.size() - 1));
-        as.push_back(delta->a);
-        bs.push_back(delta->b);
+        as.push_back(delta->a.to(dtype));
+        bs.push_back(delta->b.to(dtype));
         scalings.push_back(delta->scaling);
     }
     if (!needsGrad)
