@@ -14,6 +14,11 @@ int runDoctor(const Args& args) {
     CliArgs a(args, {}, {"json"});
     const SystemInfo info = systemInfo();
     configureThreads(0);
+    const SystemInfo now = systemInfo(); // after configureThreads
+    const std::string threads =
+        std::to_string(now.intraOpThreads) + " LibTorch intra-op" +
+        (now.blasOwnThreads > 0 ? ", OpenBLAS pool of " + std::to_string(now.blasOwnThreads)
+                                : std::string(" (the BLAS runs on them)"));
     const double gflops = measureMatmulGflops(1024, 5);
     char gf[32];
     std::snprintf(gf, sizeof gf, "%.1f", gflops);
@@ -22,7 +27,7 @@ int runDoctor(const Args& args) {
               << "LibTorch        " << info.torchVersion << "\n"
               << "Compiler        " << info.compiler << "\n"
               << "BLAS in use     " << info.blasLibrary << "\n"
-              << "Threads         " << info.hardwareThreads << " hardware, 1 LibTorch intra-op (BLAS runs its own pool)\n"
+              << "Threads         " << info.hardwareThreads << " hardware, " << threads << "\n"
               << "fp32 GEMM       " << gf << " GFLOP/s (1024x1024x1024, best of 5)\n"
               << "CUDA            "
               << (info.cudaAvailable ? "available, " + std::to_string(info.cudaDeviceCount) + " device(s)"

@@ -5,8 +5,9 @@
 # most important first, each under its own time limit so one hang cannot eat the lease.
 # Everything goes to $OUT/gpu.log; the numbers are copied by hand into benchmarks/RESULTS.md.
 # The build folder is build-gpu/ in the checkout (ignored), so a second call on a warm machine
-# reuses it.
+# reuses it. Usage: run_gpu_checks.sh [all | cpu]  (cpu: build, doctor and the CPU comparison only)
 set -u
+what=${1:-all}
 OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT"
 exec > >(tee "$OUT/gpu.log") 2>&1
@@ -45,6 +46,7 @@ run() { # run LIMIT_S CMD... : one step under a time limit
 }
 stamp doctor
 run 60 $CLI doctor | head -30
+if [ "$what" = all ]; then
 
 stamp "train bench: ours (CUDA), fused attention and matmul attention"
 for p in gpt2-124m llama-135m; do
@@ -83,7 +85,10 @@ stamp "eval on CUDA"
 run 60 $CLI eval --model /tmp/ps-xdg/peft-studio/demo-model --adapter "$RUN/adapter" \
   --data resources/demo/instructions.jsonl --template alpaca --max-examples 64 --device cuda
 
+fi
+
 stamp "CPU on this machine ($(nproc) cores): ours vs reference, llama-135m 4x256"
 run 90 $CLI bench --device cpu --preset llama-135m --steps 3
-PYTHONUNBUFFERED=1 run 120 python3 benchmarks/reference/hf_peft_bench.py --device cpu --runs llama-135m:fp32:4:256:3
+run 90 $CLI bench --device cpu --preset gpt2-124m --steps 3
+PYTHONUNBUFFERED=1 run 120 python3 benchmarks/reference/hf_peft_bench.py --device cpu --runs llama-135m:fp32:4:256:3,gpt2-124m:fp32:4:256:3
 stamp done

@@ -12,6 +12,7 @@ struct SystemInfo {
     std::string compiler;
     std::string blasLibrary;      // the BLAS shared object actually mapped into the process
     int intraOpThreads = 0;       // LibTorch intra-op threads in use
+    int blasOwnThreads = 0;       // OpenBLAS's own pool; 0 = the BLAS runs on the intra-op threads
     int hardwareThreads = 0;
     bool cudaAvailable = false;   // LibTorch has CUDA and a GPU is present
     int cudaDeviceCount = 0;
@@ -26,8 +27,8 @@ double measureMatmulGflops(int n = 1024, int repeats = 5);
 
 // Applies the thread policy used for training and inference. `threads` > 0 is used as given;
 // <= 0 picks the default measured best on CPU (benchmarks/RESULTS.md): for float32 weights 1
-// LibTorch intra-op thread, because the GEMMs run in OpenBLAS's own pool and a second pool
-// oversubscribes the cores; for bfloat16 / float16 weights (`lowPrecisionWeights`) every hardware
+// LibTorch intra-op thread when the GEMMs run in OpenBLAS's own pool (a second pool
+// oversubscribes the cores), LibTorch's default when the BLAS has no pool of its own (MKL); for bfloat16 / float16 weights (`lowPrecisionWeights`) every hardware
 // thread, because those GEMMs run in oneDNN on LibTorch's own threads. Also installs the
 // caching CPU allocator for large tensors (core/src/system/caching_cpu_allocator.h).
 void configureThreads(int threads, bool lowPrecisionWeights = false);

@@ -1,5 +1,6 @@
 #include "ps/system_info.h"
 
+#include "system/blas_threads.h"
 #include "system/caching_cpu_allocator.h"
 
 #include "ps/version.h"
@@ -24,16 +25,27 @@ std::string mappedBlasLibrary() {
         if (slash == std::string::npos)
             continue;
         const std::string path = line.substr(slash);
+        if (path.find("cublas") != std::string::npos || path.find("hipblas") != std::string::npos ||
+            path.find("rocblas") != std::string::npos)
+            continue; // GPU BLAS: not what CPU GEMMs run in
         if (path.find("blas") != std::string::npos || path.find("mkl") != std::string::npos ||
             path.find("blis") != std::string::npos || path.find("dnnl") != std::string::npos) {
             if (found.find(path) == std::string::npos)
                 found += (found.empty() ? "" : ", ") + path;
         }
     }
-    return found.empty() ? "unknown (no BLAS library mapped yet)" : found;
+    // PyTorch's own builds link MKL statically into libtorch_cpu: no separate library then.
+    return found.empty() ? "built into LibTorch (no separate BLAS library mapped)" : found;
 #else
     return "see torch build config";
 #endif
+}
+
+// LibTorch's own default intra-op thread count (its count of physical cores), read before this
+// process first changes it.
+int libtorchDefaultThreads() {
+    static const int n = std::max(1, torch::get_num_threads());
+    return n;
 }
 
 } // namespace
@@ -48,6 +60,7 @@ SystemInfo systemInfo() {
     (void)torch::mm(torch::ones({2, 2}), torch::ones({2, 2}));
     info.blasLibrary = mappedBlasLibrary();
     info.intraOpThreads = torch::get_num_threads();
+    info.blasOwnThreads = system::blasThreads();
     info.hardwareThreads = static_cast<int>(std::thread::hardware_concurrency());
     info.cudaAvailable = torch::cuda::is_available();
     info.cudaDeviceCount = info.cudaAvailable ? static_cast<int>(torch::cuda::device_count()) : 0;
@@ -76,12 +89,17 @@ int defaultThreadCount(bool lowPrecisionWeights) {
     // 165 tokens/s for a GPT-2 LoRA step with 1 vs 2 intra-op threads). bfloat16 GEMMs do not go
     // through OpenBLAS but through oneDNN on LibTorch's threads: there every core helps (GPT-2
     // forward 822 vs 477 tokens/s with 2 vs 1 threads).
+    // A LibTorch whose BLAS has no pool of its own (PyTorch's builds: MKL inside libtorch_cpu)
+    // runs float32 GEMMs on the intra-op threads, so one thread would make them single-threaded
+    // (16-core GPU machine: llama-135m 166 tokens/s with 1 thread vs 801 for transformers):
+    // LibTorch's default then.
     if (!lowPrecisionWeights)
-        return 1;
+        return system::blasThreads() > 0 ? 1 : libtorchDefaultThreads();
     return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 void configureThreads(int threads, bool lowPrecisionWeights) {
+    (void)libtorchDefaultThreads(); // read before the first change
     system::installCachingCpuAllocator(); // training and inference reuse their large buffers
     torch::set_num_threads(threads > 0 ? threads : defaultThreadCount(lowPrecisionWeights));
 }

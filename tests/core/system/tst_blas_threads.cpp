@@ -3,9 +3,13 @@
 // Driven here with step times chosen by the test (what an idle or a busy machine gives).
 #include "system/blas_threads.h"
 
+#include "ps/system_info.h"
+
 #include <torch/torch.h>
 
 #include <QtTest>
+
+#include <thread>
 
 using namespace ps::system;
 
@@ -99,6 +103,19 @@ private Q_SLOTS:
         QVERIFY(torch::equal(torch::mm(a, a), one));
         QVERIFY(setBlasThreads(before));
         QVERIFY(!setBlasThreads(0));
+    }
+
+    // The float32 thread policy follows the BLAS: one LibTorch thread beside OpenBLAS's own pool;
+    // without such a pool (MKL inside libtorch_cpu) the GEMMs run on LibTorch's threads, so
+    // LibTorch's default, which is never below what it had before the policy ran.
+    void float32ThreadPolicyFollowsTheBlas() {
+        (void)torch::mm(torch::ones({8, 8}), torch::ones({8, 8}));
+        const int before = torch::get_num_threads();
+        if (blasThreads() > 0)
+            QCOMPARE(ps::defaultThreadCount(false), 1);
+        else
+            QCOMPARE(ps::defaultThreadCount(false), before);
+        QCOMPARE(ps::defaultThreadCount(true), std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
     }
 };
 
