@@ -91,4 +91,10 @@ stamp "CPU on this machine ($(nproc) cores): ours vs reference, llama-135m 4x256
 run 90 $CLI bench --device cpu --preset llama-135m --steps 3
 run 90 $CLI bench --device cpu --preset gpt2-124m --steps 3
 PYTHONUNBUFFERED=1 run 120 python3 benchmarks/reference/hf_peft_bench.py --device cpu --runs llama-135m:fp32:4:256:3,gpt2-124m:fp32:4:256:3
+stamp "CUDA A/B: shared-input projections off; gradient checkpointing (llama-135m 16x1024)"
+for d in fp32 bf16; do
+  PS_FUSED_PROJECTIONS=0 run 60 $CLI bench --device cuda --preset llama-135m --dtype $d --steps 10 --batch 16 --seq 1024
+  run 60 $CLI bench --device cuda --preset llama-135m --dtype $d --steps 10 --batch 16 --seq 1024
+  run 60 $CLI bench --device cuda --preset llama-135m --dtype $d --steps 10 --batch 16 --seq 1024 --gradient-checkpointing
+done
 stamp done
