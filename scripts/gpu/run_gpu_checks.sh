@@ -5,7 +5,8 @@
 # most important first, each under its own time limit so one hang cannot eat the lease.
 # Everything goes to $OUT/gpu.log; the numbers are copied by hand into benchmarks/RESULTS.md.
 # The build folder is build-gpu/ in the checkout (ignored), so a second call on a warm machine
-# reuses it. Usage: run_gpu_checks.sh [all | cpu]  (cpu: build, doctor and the CPU comparison only)
+# reuses it. Usage: run_gpu_checks.sh [all | cpu | parity]
+#   cpu: build, doctor and the CPU comparison only; parity: build and the device-parity check only.
 set -u
 what=${1:-all}
 OUT=${OUT:-/tmp/gpu-out}
@@ -46,6 +47,21 @@ run() { # run LIMIT_S CMD... : one step under a time limit
 }
 stamp doctor
 run 60 $CLI doctor | head -30
+if [ "$what" = parity ]; then
+  stamp "device parity: the same LoRA steps on CPU, CUDA (fused attention) and CUDA (matmul attention)"
+  run 60 $CLI init-model --preset demo-tiny --tokenizer resources/demo/tokenizer --out /tmp/par/m
+  for pack in true false; do
+    P="scripts/gpu/parity.yaml --set model_name_or_path=/tmp/par/m --set packing=$pack"
+    CUDA_VISIBLE_DEVICES= run 120 $CLI train $P --set output_dir=/tmp/par/cpu-$pack | tail -1
+    run 60 $CLI train $P --set output_dir=/tmp/par/cuda-$pack | tail -1
+    PS_SDPA=0 run 60 $CLI train $P --set output_dir=/tmp/par/matmul-$pack | tail -1
+    run 60 $CLI train $P --set output_dir=/tmp/par/bf16-$pack --set bf16=true | tail -1
+    python3 scripts/gpu/compare_losses.py cpu=/tmp/par/cpu-$pack cuda=/tmp/par/cuda-$pack \
+      cuda-matmul=/tmp/par/matmul-$pack cuda-bf16=/tmp/par/bf16-$pack
+  done
+  stamp done
+  exit 0
+fi
 if [ "$what" = all ]; then
 
 stamp "train bench: ours (CUDA), fused attention and matmul attention"
