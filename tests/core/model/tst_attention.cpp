@@ -9,6 +9,7 @@
 
 #include <QtTest>
 
+#include <functional>
 #include <limits>
 
 using namespace ps;
@@ -49,6 +50,32 @@ torch::Tensor referenceAttention(const torch::Tensor& q, const torch::Tensor& k,
     return out.transpose(1, 2).reshape({q.size(0), q.size(2), q.size(1) * q.size(3)});
 }
 
+using AttentionFn = std::function<torch::Tensor(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&)>;
+
+// Runs `ours` and referenceAttention on fresh copies of q0/k0/v0 (the same dropout draw for
+// both) and checks that the output and dq/dk/dv agree within 1e-5, and that the gradients are
+// not all zero (so the comparison is not vacuous).
+void expectMatchesReference(const torch::Tensor& q0, const torch::Tensor& k0, const torch::Tensor& v0,
+                            const torch::Tensor& mask, double divisor, double dropout, const AttentionFn& ours) {
+    const auto gOut = torch::randn({q0.size(0), q0.size(2), q0.size(1) * q0.size(3)});
+    const auto run = [&](bool reference) {
+        auto q = q0.clone().requires_grad_(true), k = k0.clone().requires_grad_(true),
+             v = v0.clone().requires_grad_(true);
+        torch::manual_seed(5);
+        const auto out = reference ? referenceAttention(q, k, v, mask, divisor, dropout) : ours(q, k, v);
+        (out * gOut).sum().backward();
+        return std::vector<torch::Tensor>{out.detach(), q.grad(), k.grad(), v.grad()};
+    };
+    const auto got = run(false), ref = run(true);
+    const QString names[] = {QStringLiteral("output"), QStringLiteral("dq"), QStringLiteral("dk"), QStringLiteral("dv")};
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const double diff = (got[i] - ref[i]).abs().max().item<double>();
+        QVERIFY2(diff < 1e-5, qPrintable(QStringLiteral("%1 differs by %2").arg(names[i]).arg(diff)));
+    }
+    QVERIFY(ref[1].abs().sum().item<double>() > 0.0);
+    QVERIFY(ref[2].abs().sum().item<double>() > 0.0);
+}
+
 } // namespace
 
 class TestAttention final : public QObject {
@@ -74,28 +101,14 @@ private Q_SLOTS:
         const std::int64_t B = 2, T = 7, D = 8;
         torch::manual_seed(11);
         const auto q0 = torch::randn({B, heads, T, D}), k0 = torch::randn({B, kvHeads, T, D}),
-                   v0 = torch::randn({B, kvHeads, T, D}), gOut = torch::randn({B, T, heads * D});
+                   v0 = torch::randn({B, kvHeads, T, D});
         auto attentionMask = torch::ones({B, T}, torch::kLong);
         attentionMask.index_put_({1, torch::indexing::Slice(0, 2)}, 0); // row 1 left-padded
         const auto mask = model::buildAttentionMasks(B, T, 0, attentionMask, {}, 0, torch::kCPU).full;
         const double divisor = std::sqrt(static_cast<double>(D));
-
-        const auto run = [&](bool recompute) {
-            auto q = q0.clone().requires_grad_(true), k = k0.clone().requires_grad_(true),
-                 v = v0.clone().requires_grad_(true);
-            torch::manual_seed(5);
-            const auto out = recompute ? model::attendRecompute(q, k, v, mask, divisor, dropout)
-                                       : referenceAttention(q, k, v, mask, divisor, dropout);
-            (out * gOut).sum().backward();
-            return std::vector<torch::Tensor>{out.detach(), q.grad(), k.grad(), v.grad()};
-        };
-        const auto ours = run(true), ref = run(false);
-        const QString names[] = {QStringLiteral("output"), QStringLiteral("dq"), QStringLiteral("dk"), QStringLiteral("dv")};
-        for (std::size_t i = 0; i < ours.size(); ++i) {
-            const double diff = (ours[i] - ref[i]).abs().max().item<double>();
-            QVERIFY2(diff < 1e-5, qPrintable(QStringLiteral("%1 differs by %2").arg(names[i]).arg(diff)));
-        }
-        QVERIFY(ref[1].abs().sum().item<double>() > 0.0); // the comparison is not vacuous
+        expectMatchesReference(q0, k0, v0, mask, divisor, dropout, [&](const auto& q, const auto& k, const auto& v) {
+            return model::attendRecompute(q, k, v, mask, divisor, dropout);
+        });
     }
 
     // Causal blocks (queries a few rows at a time, each against the keys up to its last query)
@@ -116,29 +129,15 @@ private Q_SLOTS:
         QFETCH(double, dropout);
         const std::int64_t B = 2, T = 10, D = 8, H = 6, KV = 2, S = T + past;
         torch::manual_seed(17);
-        const auto q0 = torch::randn({B, H, T, D}), k0 = torch::randn({B, KV, S, D}), v0 = torch::randn({B, KV, S, D}),
-                   gOut = torch::randn({B, T, H * D});
+        const auto q0 = torch::randn({B, H, T, D}), k0 = torch::randn({B, KV, S, D}), v0 = torch::randn({B, KV, S, D});
         auto attentionMask = torch::ones({B, S}, torch::kLong);
         attentionMask.index_put_({1, torch::indexing::Slice(S - 3, S)}, 0); // row 1 right-padded
         const auto masks = model::buildAttentionMasks(B, T, past, attentionMask, {}, 0, torch::kCPU);
         QVERIFY(masks.causal);
         const double divisor = std::sqrt(static_cast<double>(D));
-        const auto run = [&](bool blocked) {
-            auto q = q0.clone().requires_grad_(true), k = k0.clone().requires_grad_(true),
-                 v = v0.clone().requires_grad_(true);
-            torch::manual_seed(5);
-            const auto out = blocked ? model::attendRecompute(q, k, v, masks.full, divisor, dropout, blockRows)
-                                     : referenceAttention(q, k, v, masks.full, divisor, dropout);
-            (out * gOut).sum().backward();
-            return std::vector<torch::Tensor>{out.detach(), q.grad(), k.grad(), v.grad()};
-        };
-        const auto ours = run(true), ref = run(false);
-        const QString names[] = {QStringLiteral("output"), QStringLiteral("dq"), QStringLiteral("dk"), QStringLiteral("dv")};
-        for (std::size_t i = 0; i < ours.size(); ++i) {
-            const double diff = (ours[i] - ref[i]).abs().max().item<double>();
-            QVERIFY2(diff < 1e-5, qPrintable(QStringLiteral("%1 differs by %2").arg(names[i]).arg(diff)));
-        }
-        QVERIFY(ref[2].abs().sum().item<double>() > 0.0);
+        expectMatchesReference(q0, k0, v0, masks.full, divisor, dropout, [&](const auto& q, const auto& k, const auto& v) {
+            return model::attendRecompute(q, k, v, masks.full, divisor, dropout, blockRows);
+        });
     }
 
     // Causal blocks are used only where the masks allow them.
