@@ -42,39 +42,51 @@ std::vector<QueryBlock> queryBlocks(const Shapes& s, std::int64_t blockRows) {
     return out;
 }
 
-// The block's queries with the heads of one kv head adjacent: [B, H, T, D] -> [B, KV, groups*rows, D]
-// lets one matmul per kv head serve the whole group (the same numbers as repeating k and v).
-torch::Tensor blockQueries(const torch::Tensor& q, const Shapes& s, const QueryBlock& b) {
-    if (b.rows == s.T)
-        return s.groups == 1 ? q : q.reshape({s.B, s.KV, s.groups * s.T, s.D});
-    return q.view({s.B, s.KV, s.groups, s.T, s.D}).narrow(3, b.first, b.rows).reshape({s.B, s.KV, s.groups * b.rows, s.D});
+// Layout: the queries of the `groups` heads that share a kv head are stacked per kv head in
+// (position, head) order, [B, KV, T * groups, D]: one product per kv head serves the whole group
+// (the same numbers as repeating k and v), and a block of query positions is a contiguous range
+// of rows, so products read and write it in place. scaled = x * `scale`, laid out so: [B, H, T, D]
+// -> [B, KV, T * groups, D] (one pass that also applies the 1/divisor of the scores).
+torch::Tensor groupedScaled(const torch::Tensor& x, const Shapes& s, double scale) {
+    auto out = torch::empty({s.B, s.KV, s.T, s.groups, s.D}, x.options());
+    at::mul_out(out, x.view({s.B, s.KV, s.groups, s.T, s.D}).transpose(2, 3), scale);
+    return out.view({s.B, s.KV, s.T * s.groups, s.D});
 }
 
-torch::Tensor blockMask(const torch::Tensor& mask, const QueryBlock& b) {
-    if (!mask.defined())
-        return mask;
-    return mask.narrow(2, b.first, b.rows).narrow(3, 0, b.keys);
+// Rows of a block in the grouped layout, as [B * KV, rows * groups, D]: a view (products write
+// into it), so view() rather than reshape(), which could copy.
+torch::Tensor blockRowsOf(const torch::Tensor& grouped, const Shapes& s, const QueryBlock& b) {
+    return grouped.narrow(2, b.first * s.groups, b.rows * s.groups).view({s.B * s.KV, b.rows * s.groups, s.D});
 }
 
+// Keys or values up to the block's last visible key, as [B * KV, keys, D] (a view).
+torch::Tensor blockKeys(const torch::Tensor& kv, const Shapes& s, const QueryBlock& b) {
+    return kv.narrow(2, 0, b.keys).view({s.B * s.KV, b.keys, s.D});
+}
+
+// The keep mask is drawn for [B, KV, groups * T, S] in (head, position) order — attend()'s
+// draw — and read here in the grouped (position, head) order of the block: [B * KV, rows * groups, keys].
 torch::Tensor blockKeep(const torch::Tensor& keep, const Shapes& s, const QueryBlock& b) {
-    if (b.rows == s.T && b.keys == s.S)
-        return keep;
     return keep.view({s.B, s.KV, s.groups, s.T, s.S})
         .narrow(3, b.first, b.rows)
         .narrow(4, 0, b.keys)
-        .reshape({s.B, s.KV, s.groups * b.rows, b.keys});
+        .transpose(2, 3)
+        .reshape({s.B * s.KV, b.rows * s.groups, b.keys});
 }
 
-// softmax(q k^T / divisor + mask) in float32 for one block, grouped: [B, KV, groups*rows, keys].
-torch::Tensor probabilities(const torch::Tensor& qb, const torch::Tensor& kb, const torch::Tensor& maskB,
-                            double divisor, const Shapes& s, const QueryBlock& b) {
-    auto scores = torch::matmul(qb, kb.transpose(-1, -2));
+// softmax(qs k^T + mask) in float32 for one block, qs the grouped queries already scaled by
+// 1/divisor: [B * KV, rows * groups, keys]. The mask [B|1, 1|H, T, S] is added per head.
+torch::Tensor probabilities(const torch::Tensor& qb, const torch::Tensor& kb, const torch::Tensor& mask,
+                            const Shapes& s, const QueryBlock& b) {
+    auto scores = torch::bmm(qb, kb.transpose(1, 2));
     if (scores.scalar_type() != torch::kFloat32)
         scores = scores.to(torch::kFloat32);
-    if (divisor != 1.0)
-        scores.div_(divisor);
-    if (maskB.defined())
-        scores.view({s.B, s.H, b.rows, b.keys}).add_(maskB);
+    if (mask.defined()) {
+        const auto m = mask.narrow(2, b.first, b.rows).narrow(3, 0, b.keys);
+        const auto perHead = m.size(1) == 1 ? m.view({m.size(0), 1, b.rows, 1, b.keys})
+                                            : m.view({m.size(0), s.KV, s.groups, b.rows, b.keys}).transpose(2, 3);
+        scores.view({s.B, s.KV, b.rows, s.groups, b.keys}).add_(perHead);
+    }
     return torch::softmax(scores, -1);
 }
 
@@ -94,19 +106,21 @@ public:
                        ? dropoutKeepMask(full, dropout)
                        : torch::empty(full, q.options().dtype(dtype)).bernoulli_(1.0 - dropout).to(torch::kBool);
         }
-        auto out = torch::empty({s.B, s.KV, s.groups, s.T, s.D}, q.options());
+        const auto qs = groupedScaled(q, s, 1.0 / divisor);
+        auto out = torch::empty({s.B, s.KV, s.T * s.groups, s.D}, q.options()); // grouped layout
         for (const auto& b : queryBlocks(s, blockRows)) {
-            auto probs = probabilities(blockQueries(q, s, b), k.narrow(2, 0, b.keys), blockMask(mask, b), divisor, s, b);
+            auto probs = probabilities(blockRowsOf(qs, s, b), blockKeys(k, s, b), mask, s, b);
             if (keep.defined())
                 applyKeepMask_(probs, blockKeep(keep, s, b), 1.0 / (1.0 - dropout));
-            const auto o = torch::matmul(probs.to(dtype), v.narrow(2, 0, b.keys)); // [B, KV, groups*rows, D]
-            out.narrow(3, b.first, b.rows).copy_(o.view({s.B, s.KV, s.groups, b.rows, s.D}));
+            auto outB = blockRowsOf(out, s, b);
+            torch::bmm_out(outB, probs.to(dtype), blockKeys(v, s, b));
         }
         ctx->save_for_backward({q, k, v, mask.defined() ? mask : torch::Tensor(), keep});
         ctx->saved_data["divisor"] = divisor;
         ctx->saved_data["dropout"] = dropout;
         ctx->saved_data["block_rows"] = blockRows;
-        return out.view({s.B, s.H, s.T, s.D}).transpose(1, 2).reshape({s.B, s.T, s.H * s.D});
+        // [B, KV, T, groups, D] -> [B, T, KV, groups, D] = [B, T, H * D]
+        return out.view({s.B, s.KV, s.T, s.groups, s.D}).permute({0, 2, 1, 3, 4}).reshape({s.B, s.T, s.H * s.D});
     }
 
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -116,47 +130,44 @@ public:
         const double dropout = ctx->saved_data["dropout"].toDouble();
         const Shapes s = shapesOf(q, k);
         const auto dtype = q.scalar_type();
-        // The output gradient as [B, KV, groups, T, D] (heads split, queries grouped).
-        const auto gOut = grads[0].reshape({s.B, s.T, s.H, s.D}).transpose(1, 2).reshape(
-            {s.B, s.KV, s.groups, s.T, s.D});
+        const auto qs = groupedScaled(q, s, 1.0 / divisor);
+        // The output gradient [B, T, H * D] = [B, T, KV, groups, D] in the grouped layout.
+        const auto gOut = grads[0]
+                              .reshape({s.B, s.T, s.KV, s.groups, s.D})
+                              .permute({0, 2, 1, 3, 4})
+                              .reshape({s.B, s.KV, s.T * s.groups, s.D})
+                              .contiguous(); // already, unless groups == 1 made the reshape a view
         const auto blocks = queryBlocks(s, ctx->saved_data["block_rows"].toInt());
-        auto dQ = torch::empty({s.B, s.KV, s.groups, s.T, s.D}, q.options());
-        torch::Tensor dK, dV;
-        if (blocks.size() > 1) {
-            dK = torch::zeros_like(k);
-            dV = torch::zeros_like(v);
-        }
+        auto dQs = torch::empty({s.B, s.KV, s.T * s.groups, s.D}, q.options()); // d(loss)/d(scores) k, grouped
+        auto dK = torch::zeros_like(k), dV = torch::zeros_like(v);
         for (const auto& b : blocks) {
-            const auto qb = blockQueries(q, s, b);
-            const auto kb = k.narrow(2, 0, b.keys), vb = v.narrow(2, 0, b.keys);
-            const auto probs = probabilities(qb, kb, blockMask(mask, b), divisor, s, b); // float32
-            const auto gOb = gOut.narrow(3, b.first, b.rows).reshape({s.B, s.KV, s.groups * b.rows, s.D});
+            const auto qb = blockRowsOf(qs, s, b);
+            const auto kb = blockKeys(k, s, b), vb = blockKeys(v, s, b);
+            const auto probs = probabilities(qb, kb, mask, s, b); // float32
+            const auto gOb = blockRowsOf(gOut, s, b);
             torch::Tensor keepB, dropped = probs;
             if (keep.defined()) {
                 keepB = blockKeep(keep, s, b);
                 dropped = maskScaled(probs, keepB, 1.0 / (1.0 - dropout));
             }
-            const auto dVb = torch::matmul(dropped.to(dtype).transpose(-1, -2), gOb);
-            auto dP = torch::matmul(gOb, vb.transpose(-1, -2));
+            auto dVb = blockKeys(dV, s, b);
+            dVb.baddbmm_(dropped.to(dtype).transpose(1, 2), gOb); // accumulated in the product
+            auto dP = torch::bmm(gOb, vb.transpose(1, 2));
             if (dP.scalar_type() != torch::kFloat32)
                 dP = dP.to(torch::kFloat32);
             if (keepB.defined())
                 applyKeepMask_(dP, keepB, 1.0 / (1.0 - dropout));
-            // softmax backward: dS = P * (dP - sum(dP * P)), then the 1 / divisor of the scores.
-            auto dS = at::_softmax_backward_data(dP, probs, -1, torch::kFloat32); // one fused kernel
-            if (divisor != 1.0)
-                dS.div_(divisor);
-            const auto dS_ = dS.to(dtype);
-            dQ.narrow(3, b.first, b.rows).copy_(torch::matmul(dS_, kb).view({s.B, s.KV, s.groups, b.rows, s.D}));
-            const auto dKb = torch::matmul(dS_.transpose(-1, -2), qb);
-            if (blocks.size() == 1) {
-                dK = dKb;
-                dV = dVb;
-            } else {
-                dK.narrow(2, 0, b.keys).add_(dKb);
-                dV.narrow(2, 0, b.keys).add_(dVb);
-            }
+            // softmax backward: dS = P * (dP - sum(dP * P)), one fused kernel. The scores were
+            // qs k^T with qs = q / divisor: dk = dS^T qs, dq = (dS k) / divisor (scaled below).
+            const auto dS = at::_softmax_backward_data(dP, probs, -1, torch::kFloat32).to(dtype);
+            auto dQb = blockRowsOf(dQs, s, b);
+            torch::bmm_out(dQb, dS, kb);
+            auto dKb = blockKeys(dK, s, b);
+            dKb.baddbmm_(dS.transpose(1, 2), qb);
         }
+        // Back to [B, H, T, D] = [B, KV, groups, T, D], with the 1/divisor, in one pass.
+        auto dQ = torch::empty({s.B, s.KV, s.groups, s.T, s.D}, q.options());
+        at::mul_out(dQ, dQs.view({s.B, s.KV, s.T, s.groups, s.D}).transpose(2, 3), 1.0 / divisor);
         return {dQ.view({s.B, s.H, s.T, s.D}), dK, dV, torch::Tensor(), torch::Tensor(), torch::Tensor(),
                 torch::Tensor()};
     }

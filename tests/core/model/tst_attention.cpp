@@ -111,6 +111,27 @@ private Q_SLOTS:
         });
     }
 
+    // A bias with a heads dimension ([B, H, T, S], e.g. ALiBi-like per-head offsets) reaches each
+    // query head, grouped kv heads included; causal per head, it also works with causal blocks.
+    void perHeadBiasMatchesAutograd_data() {
+        QTest::addColumn<int>("blockRows");
+        QTest::newRow("no blocks") << 0;
+        QTest::newRow("blocks of 2") << 2;
+    }
+    void perHeadBiasMatchesAutograd() {
+        QFETCH(int, blockRows);
+        const std::int64_t B = 2, T = 7, D = 4, H = 6, KV = 2;
+        torch::manual_seed(23);
+        const auto q0 = torch::randn({B, H, T, D}), k0 = torch::randn({B, KV, T, D}), v0 = torch::randn({B, KV, T, D});
+        auto bias = torch::randn({B, H, T, T});
+        if (blockRows > 0)
+            bias.masked_fill_(torch::ones({T, T}, torch::kBool).triu(1), std::numeric_limits<float>::lowest());
+        const double divisor = 2.0;
+        expectMatchesReference(q0, k0, v0, bias, divisor, 0.0, [&](const auto& q, const auto& k, const auto& v) {
+            return model::attendRecompute(q, k, v, bias, divisor, 0.0, blockRows);
+        });
+    }
+
     // Causal blocks (queries a few rows at a time, each against the keys up to its last query)
     // give plain autograd's output and gradients: uneven last block, grouped kv heads, right
     // padding, cached keys before the new tokens (S > T), attention dropout from the same draw.
