@@ -1,6 +1,7 @@
 #include "adapters/lora.h"
 
 #include "model/fast_dropout.h"
+#include "system/blas_threads.h"
 
 #include <cmath>
 
@@ -57,6 +58,7 @@ torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x, model::LinearImpl&
     if (!dora && result.scalar_type() == dtype) {
         // result + scaling * (xa A^T) B^T as one GEMM that accumulates into a copy of result
         // (addmm, beta 1): no separate scaled [tokens, out] tensor and sum, forward or backward.
+        const system::SingleThreadedBlas oneThread(x.device().is_cpu()); // rank-r products
         const auto out = b.size(0);
         const auto xaA = torch::linear(xa, a).reshape({-1, a.size(0)});
         return torch::addmm(result.reshape({-1, out}), xaA, b.t(), 1.0, scaling).view(result.sizes());

@@ -2,6 +2,7 @@
 
 #include "model/attention_blocks.h"
 #include "model/fast_dropout.h"
+#include "system/blas_threads.h"
 
 #include <torch/autograd.h>
 
@@ -108,6 +109,7 @@ public:
         }
         const auto qs = groupedScaled(q, s, 1.0 / divisor);
         auto out = torch::empty({s.B, s.KV, s.T * s.groups, s.D}, q.options()); // grouped layout
+        const system::SingleThreadedBlas oneThread(q.device().is_cpu()); // small batched products
         for (const auto& b : queryBlocks(s, blockRows)) {
             auto probs = probabilities(blockRowsOf(qs, s, b), blockKeys(k, s, b), mask, s, b);
             if (keep.defined())
@@ -140,6 +142,7 @@ public:
         const auto blocks = queryBlocks(s, ctx->saved_data["block_rows"].toInt());
         auto dQs = torch::empty({s.B, s.KV, s.T * s.groups, s.D}, q.options()); // d(loss)/d(scores) k, grouped
         auto dK = torch::zeros_like(k), dV = torch::zeros_like(v);
+        const system::SingleThreadedBlas oneThread(q.device().is_cpu()); // small batched products
         for (const auto& b : blocks) {
             const auto qb = blockRowsOf(qs, s, b);
             const auto kb = blockKeys(k, s, b), vb = blockKeys(v, s, b);

@@ -1,5 +1,7 @@
 #include "model/shared_input_projections.h"
 
+#include "system/blas_threads.h"
+
 #include <torch/autograd.h>
 
 #include <atomic>
@@ -35,6 +37,7 @@ public:
             ys.push_back(biases.empty() ? torch::mm(x2, weights[j].t()) : torch::addmm(biases[j], x2, weights[j].t()));
         torch::Tensor aCat, z;
         if (!as.empty()) {
+            system::SingleThreadedBlas oneThread(x.device().is_cpu()); // the rank-r products x A^T, z B^T
             aCat = as.size() == 1 ? as[0] : torch::cat(as, 0); // [R, in]
             z = torch::mm(x2, aCat.t());                       // [N, R]
             std::int64_t offset = 0;
@@ -82,6 +85,7 @@ public:
         if (m > 0) {
             dZ = torch::empty_like(z);
             std::int64_t offset = 0;
+            system::SingleThreadedBlas oneThread(x2.device().is_cpu()); // dy B, dy^T z (dA = dZ^T x gains from the pool)
             for (std::size_t k = 0; k < m; ++k) {
                 const auto& b = saved[3 + n + k];
                 const auto r = b.size(1);
@@ -95,6 +99,7 @@ public:
                 }
                 offset += r;
             }
+            oneThread.restore();
             dACat = torch::mm(dZ.t(), x2);
         }
         torch::Tensor dX;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <dlfcn.h>
@@ -43,6 +45,22 @@ bool setBlasThreads(int threads) {
         return false;
     set(threads);
     return true;
+}
+
+SingleThreadedBlas::SingleThreadedBlas(bool active) {
+    static const bool enabled = [] {
+        const char* v = std::getenv("PS_SMALL_GEMM_THREADS"); // "0": leave the pool alone
+        return !(v && std::string(v) == "0");
+    }();
+    const int pool = active && enabled ? blasThreads() : 0;
+    if (pool > 1 && setBlasThreads(1))
+        restore_ = pool;
+}
+
+void SingleThreadedBlas::restore() {
+    if (restore_ > 0)
+        setBlasThreads(restore_);
+    restore_ = 0;
 }
 
 BlasThreadTuner::BlasThreadTuner(std::vector<int> candidates, int trialSteps, int period, double slowdown)

@@ -20,6 +20,25 @@ namespace ps::system {
 int blasThreads();
 bool setBlasThreads(int threads);
 
+// Runs the BLAS single-threaded for the products made in its scope, then restores the pool.
+// OpenBLAS splits skinny products (a LoRA rank of 16 on one side) and the attention's small batched
+// ones so badly between two threads that one thread is faster (benchmarks/bench_gemm_floor with
+// OPENBLAS_NUM_THREADS=1 vs 2, llama-135m shapes: LoRA products ~80 vs 28-130 GFLOP/s, attention
+// blocks ~95 vs 55-72), while the large projections gain from the pool. A no-op without an
+// OpenBLAS pool of more than one thread, or with PS_SMALL_GEMM_THREADS=0 in the environment.
+// Not reentrant across threads: the pool size is process-wide (as for BlasThreadTuner).
+class SingleThreadedBlas {
+public:
+    explicit SingleThreadedBlas(bool active = true); // active = false: does nothing
+    ~SingleThreadedBlas() { restore(); }
+    void restore(); // gives the pool back now (the destructor then does nothing)
+    SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+    SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+private:
+    int restore_ = 0;
+};
+
 // Picks, from `candidates` (e.g. {2, 1}), the thread count with the least seconds per token:
 // each candidate runs `trialSteps` steps (the first step of a run is not measured: it allocates),
 // the fastest is kept, and all are tried again after `period` steps or as soon as a step is
