@@ -1,6 +1,7 @@
 #include "adapters/lora.h"
 
 #include "model/fast_dropout.h"
+#include "model/shared_input_projections.h"
 #include "system/blas_threads.h"
 
 #include <cmath>
@@ -47,6 +48,9 @@ torch::Tensor LoraLinearImpl::deltaWeight() const {
 }
 
 torch::Tensor LoraLinearImpl::forward(const torch::Tensor& x, model::LinearImpl& base) {
+    // Training without DoRA or dropout: base and low-rank products as one node (shared_input_projections.h).
+    if (auto y = model::projectWithLowRank(base, x))
+        return *y;
     auto result = base.baseForward(x);
     // DoRA's norms stay in float32; plain LoRA follows autocast on CUDA (model::lowRankComputeDtype).
     const auto dtype = dora ? loraA.scalar_type() : model::lowRankComputeDtype(x, loraA.scalar_type());

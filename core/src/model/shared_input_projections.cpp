@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace ps::model {
 namespace {
@@ -152,39 +153,35 @@ bool sharedInputFusionEnabled() {
     return fusionSwitch();
 }
 
-std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& layers, const torch::Tensor& x) {
-    auto oneByOne = [&] {
-        std::vector<torch::Tensor> ys;
-        ys.reserve(layers.size());
-        for (auto* layer : layers)
-            ys.push_back(layer->forward(x));
-        return ys;
-    };
-    if (!sharedInputFusionEnabled() || !torch::GradMode::is_enabled() || layers.size() < 2 || x.dim() < 1)
-        return oneByOne();
+namespace {
+
+// The node's outputs for `layers` on x, or nothing when a layer does not qualify (see the header).
+std::optional<std::vector<torch::Tensor>> grouped(const std::vector<LinearImpl*>& layers, const torch::Tensor& x) {
+    if (!sharedInputFusionEnabled() || !torch::GradMode::is_enabled() || layers.empty() || x.dim() < 1)
+        return std::nullopt;
     const bool withBias = layers.front()->bias.defined();
     std::vector<torch::Tensor> weights, biases, as, bs;
     std::vector<double> scalings;
     std::vector<std::int64_t> layerOfAdapter;
     bool needsGrad = x.requires_grad();
     for (auto* layer : layers) {
-        if (layer->conv1d || layer->inFeatures != x.size(-1) || layer->bias.defined() != withBias ||
-            !frozen(layer->weight) || !frozen(layer->bias) || layer->weight.scalar_type() != x.scalar_type() ||
+        if (layer->inFeatures != x.size(-1) || layer->bias.defined() != withBias || !frozen(layer->weight) ||
+            !frozen(layer->bias) || layer->weight.scalar_type() != x.scalar_type() ||
             layer->weight.device() != x.device())
-            return oneByOne();
-        weights.push_back(layer->weight);
+            return std::nullopt;
+        weights.push_back(layer->weightOutIn()); // [out, in]; a transposed view for GPT-2's Conv1D
         if (withBias)
             biases.push_back(layer->bias);
         if (!layer->adapter())
             continue;
         const auto delta = layer->adapter()->lowRankDelta();
         if (!delta || delta->a.device() != x.device())
-            return oneByOne();
+            return std::nullopt;
         // Adapter weights in another dtype take part only where the adapter itself would cast
         // them to the input's (autocast on CUDA): the cast's backward carries their gradients.
         const auto dtype = lowRankComputeDtype(x, delta->a.scalar_type());
         if (dtype != x.scalar_type() || delta->b.scalar_type() != delta->a.scalar_type())
-            return oneByOne();
+            return std::nullopt;
         needsGrad = needsGrad || delta->a.requires_grad() || delta->b.requires_grad();
         layerOfAdapter.push_back(static_cast<std::int64_t>(weights.size() - 1));
         as.push_back(delta->a.to(dtype));
@@ -192,9 +189,31 @@ std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& la
         scalings.push_back(delta->scaling);
     }
     if (!needsGrad)
-        return oneByOne();
+        return std::nullopt;
     return SharedInputProjection::apply(x, torch::TensorList(weights), torch::TensorList(biases), torch::TensorList(as),
                                         torch::TensorList(bs), scalings, layerOfAdapter);
+}
+
+} // namespace
+
+std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& layers, const torch::Tensor& x) {
+    if (layers.size() >= 2)
+        if (auto ys = grouped(layers, x))
+            return std::move(*ys);
+    std::vector<torch::Tensor> ys;
+    ys.reserve(layers.size());
+    for (auto* layer : layers)
+        ys.push_back(layer->forward(x));
+    return ys;
+}
+
+std::optional<torch::Tensor> projectWithLowRank(LinearImpl& layer, const torch::Tensor& x) {
+    if (!layer.adapter())
+        return std::nullopt;
+    auto ys = grouped({&layer}, x);
+    if (!ys)
+        return std::nullopt;
+    return std::move(ys->front());
 }
 
 } // namespace ps::model

@@ -1,6 +1,7 @@
 #include "system/blas_threads.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -47,12 +48,26 @@ bool setBlasThreads(int threads) {
     return true;
 }
 
-SingleThreadedBlas::SingleThreadedBlas(bool active) {
-    static const bool enabled = [] {
+namespace {
+std::atomic<bool>& smallProductsSwitch() {
+    static std::atomic<bool> on{[] {
         const char* v = std::getenv("PS_SMALL_GEMM_THREADS"); // "0": leave the pool alone
         return !(v && std::string(v) == "0");
-    }();
-    const int pool = active && enabled ? blasThreads() : 0;
+    }()};
+    return on;
+}
+} // namespace
+
+void setSmallProductsSingleThreaded(bool on) {
+    smallProductsSwitch() = on;
+}
+
+bool smallProductsSingleThreaded() {
+    return smallProductsSwitch();
+}
+
+SingleThreadedBlas::SingleThreadedBlas(bool active) {
+    const int pool = active && smallProductsSingleThreaded() ? blasThreads() : 0;
     if (pool > 1 && setBlasThreads(1))
         restore_ = pool;
 }
@@ -63,8 +78,9 @@ void SingleThreadedBlas::restore() {
     restore_ = 0;
 }
 
-BlasThreadTuner::BlasThreadTuner(std::vector<int> candidates, int trialSteps, int period, double slowdown)
-    : candidates_(std::move(candidates)), trialSteps_(std::max(1, trialSteps)), period_(std::max(1, period)),
+BlasThreadTuner::BlasThreadTuner(std::vector<int> candidates, int trialSteps, int period, double slowdown,
+                                 std::vector<std::string> labels)
+    : candidates_(std::move(candidates)), labels_(std::move(labels)), trialSteps_(std::max(1, trialSteps)), period_(std::max(1, period)),
       slowdown_(slowdown) {
     if (candidates_.empty())
         candidates_.push_back(1);
@@ -111,8 +127,10 @@ bool BlasThreadTuner::recordStep(double seconds, double tokens) {
     stepsSinceChoice_ = 0;
     lastChoice_.clear();
     for (std::size_t i = 0; i < candidates_.size(); ++i)
-        lastChoice_ += (i ? "; " : "") + std::to_string(candidates_[i]) + (candidates_[i] == 1 ? " thread: " : " threads: ") +
-                       perToken(secondsPerToken_[i]);
+        lastChoice_ += (i ? "; " : "") +
+                       (i < labels_.size() ? labels_[i]
+                                           : std::to_string(candidates_[i]) + (candidates_[i] == 1 ? " thread" : " threads")) +
+                       ": " + perToken(secondsPerToken_[i]);
     return true;
 }
 

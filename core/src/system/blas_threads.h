@@ -27,6 +27,11 @@ bool setBlasThreads(int threads);
 // blocks ~95 vs 55-72), while the large projections gain from the pool. A no-op without an
 // OpenBLAS pool of more than one thread, or with PS_SMALL_GEMM_THREADS=0 in the environment.
 // Not reentrant across threads: the pool size is process-wide (as for BlasThreadTuner).
+// setSmallProductsSingleThreaded switches every such scope on or off at run time (the trainer
+// measures both, see BlasThreadTuner); the initial state follows the environment.
+void setSmallProductsSingleThreaded(bool on);
+bool smallProductsSingleThreaded();
+
 class SingleThreadedBlas {
 public:
     explicit SingleThreadedBlas(bool active = true); // active = false: does nothing
@@ -46,7 +51,9 @@ private:
 // bookkeeping: the caller applies threadsForNextStep() and reports each step's time.
 class BlasThreadTuner {
 public:
-    BlasThreadTuner(std::vector<int> candidates, int trialSteps = 2, int period = 64, double slowdown = 1.35);
+    // `labels[i]` names candidate i in lastChoice() (default: "N threads").
+    BlasThreadTuner(std::vector<int> candidates, int trialSteps = 2, int period = 64, double slowdown = 1.35,
+                    std::vector<std::string> labels = {});
 
     int threadsForNextStep() const { return candidates_[current_]; }
     // `seconds` for a step of `tokens` tokens (padding included: it is work too) run with
@@ -60,6 +67,7 @@ private:
     void startTrials();
 
     std::vector<int> candidates_;
+    std::vector<std::string> labels_;
     int trialSteps_, period_;
     double slowdown_;
     std::size_t current_ = 0;

@@ -103,15 +103,28 @@ private:
     std::unique_ptr<train::LossScaler> scaler_;
     // OpenBLAS's pool, sized by measurement while training on the CPU (system/blas_threads.h);
     // the size it had is restored when the session ends (the studio runs other work after it).
+    // The tuner picks one of these per measurement round (its candidates are their indices): the
+    // pool with the small products on one thread (system::SingleThreadedBlas), the pool for
+    // everything, or one thread.
+    struct BlasConfig {
+        int pool;
+        bool smallProductsSingle;
+        std::string label;
+    };
+    std::vector<BlasConfig> blasConfigs_;
     std::unique_ptr<system::BlasThreadTuner> blasTuner_;
     struct BlasRestore {
         int threads = 0;
+        bool smallProductsSingle = true;
         ~BlasRestore() {
-            if (threads > 0)
+            if (threads > 0) {
                 system::setBlasThreads(threads);
+                system::setSmallProductsSingleThreaded(smallProductsSingle);
+            }
         }
     } blasRestore_;
-    int blasThreadsChosen_ = 0;
+    int blasConfigChosen_ = -1;
+    void applyBlasConfig();
     void startBlasTuning();
     void recordBlasStep(double seconds, std::int64_t tokens);
     std::int64_t gradAccum_ = 1;
@@ -139,17 +152,37 @@ void RunSession::startBlasTuning() {
     if ((env && std::string(env) == "0") || pool < 2 || torch::get_num_threads() != 1)
         return;
     blasRestore_.threads = pool;
-    blasTuner_ = std::make_unique<system::BlasThreadTuner>(std::vector<int>{pool, 1});
+    blasRestore_.smallProductsSingle = system::smallProductsSingleThreaded();
+    const std::string threads = std::to_string(pool) + " threads";
+    blasConfigs_.clear();
+    if (blasRestore_.smallProductsSingle) // PS_SMALL_GEMM_THREADS=0 leaves this one out
+        blasConfigs_.push_back({pool, true, threads + " (small products on 1)"});
+    blasConfigs_.push_back({pool, false, threads});
+    blasConfigs_.push_back({1, false, "1 thread"});
+    std::vector<int> indices;
+    std::vector<std::string> labels;
+    for (std::size_t i = 0; i < blasConfigs_.size(); ++i) {
+        indices.push_back(static_cast<int>(i));
+        labels.push_back(blasConfigs_[i].label);
+    }
+    blasTuner_ = std::make_unique<system::BlasThreadTuner>(indices, 2, 64, 1.35, labels);
+}
+
+void RunSession::applyBlasConfig() {
+    const auto& c = blasConfigs_[static_cast<std::size_t>(blasTuner_->threadsForNextStep())];
+    system::setBlasThreads(c.pool);
+    system::setSmallProductsSingleThreaded(c.smallProductsSingle);
 }
 
 void RunSession::recordBlasStep(double seconds, std::int64_t tokens) {
     if (!blasTuner_->recordStep(seconds, static_cast<double>(tokens)))
         return;
     const int chosen = blasTuner_->threadsForNextStep();
-    if (chosen != blasThreadsChosen_)
-        log(LogLevel::Info, "BLAS threads: " + std::to_string(chosen) + " (measured " + blasTuner_->lastChoice() +
-                                (chosen == 1 ? "; another program is using the CPU" : "") + ")");
-    blasThreadsChosen_ = chosen;
+    const auto& c = blasConfigs_[static_cast<std::size_t>(chosen)];
+    if (chosen != blasConfigChosen_)
+        log(LogLevel::Info, "BLAS threads: " + c.label + " (measured " + blasTuner_->lastChoice() +
+                                (c.pool == 1 ? "; another program is using the CPU" : "") + ")");
+    blasConfigChosen_ = chosen;
 }
 
 void RunSession::prepare() {
@@ -408,7 +441,7 @@ RunSummary RunSession::execute() {
                     break;
                 const auto microStart = Clock::now();
                 if (blasTuner_)
-                    system::setBlasThreads(blasTuner_->threadsForNextStep());
+                    applyBlasConfig();
                 auto loss = lossSum(mb);
                 (loss * (scaler_->scale() / static_cast<double>(stepTokens))).backward();
                 stepLoss += loss.item<double>();

@@ -15,8 +15,15 @@ using namespace ps;
 
 namespace {
 
-bool isGrouped(const torch::Tensor& y) {
-    return y.grad_fn() && y.grad_fn()->name().find("SharedInputProjection") != std::string::npos;
+// Whether every output comes from one SharedInputProjection node (a group; of one for one layer).
+bool isGrouped(const std::vector<torch::Tensor>& ys) {
+    const auto& node = ys.front().grad_fn();
+    if (!node || node->name().find("SharedInputProjection") == std::string::npos)
+        return false;
+    for (const auto& y : ys)
+        if (y.grad_fn() != node)
+            return false;
+    return true;
 }
 
 struct Group {
@@ -43,10 +50,10 @@ struct Group {
 // Layers in -> outs[j], LoRA of rank ranks[j] (0 = no adapter), B made non-zero so that every
 // term of the forward and the gradient matters.
 Group makeGroup(std::int64_t in, const std::vector<std::int64_t>& outs, const std::vector<std::int64_t>& ranks,
-                bool bias, torch::Dtype dtype, AdapterSpec spec = {}) {
+                bool bias, torch::Dtype dtype, AdapterSpec spec = {}, bool conv1d = false) {
     Group g;
     for (std::size_t j = 0; j < outs.size(); ++j) {
-        model::Linear base(in, outs[j], bias, false);
+        model::Linear base(in, outs[j], bias, conv1d);
         base->to(dtype);
         {
             torch::NoGradGuard noGrad;
@@ -104,7 +111,7 @@ Result run(Group& g, const torch::Tensor& x0, bool fused, const std::function<to
         t.mutable_grad() = torch::Tensor();
     Result r;
     r.outputs = model::projectSharedInput(g.raw(), x);
-    r.grouped = isGrouped(r.outputs.front());
+    r.grouped = isGrouped(r.outputs);
     loss(r.outputs).backward();
     r.grads.push_back(x.grad());
     for (auto& t : g.trainable())
@@ -172,7 +179,7 @@ private Q_SLOTS:
         auto g = makeGroup(6, {5, 3}, {2, 3}, true, torch::kFloat64);
         auto x = torch::randn({4, 6}, torch::kFloat64).requires_grad_(true);
         auto ys = model::projectSharedInput(g.raw(), x);
-        QVERIFY(isGrouped(ys[0]));
+        QVERIFY(isGrouped(ys));
         weightedSum(ys, 9).backward();
         std::vector<torch::Tensor> probes{x};
         for (auto& t : g.trainable())
@@ -216,6 +223,29 @@ private Q_SLOTS:
             QVERIFY2(relDiff(fused.grads[i], separate.grads[i]) <= 1e-12, qPrintable(QString::number(i)));
     }
 
+    // One layer with LoRA (o_proj, down_proj, GPT-2's Conv1D layers) runs as a node of its own
+    // while training, with the numbers of the plain LoRA forward: outputs and every gradient.
+    void aSingleLayerUsesTheNode_data() {
+        QTest::addColumn<bool>("conv1d");
+        QTest::newRow("linear") << false;
+        QTest::newRow("conv1d (GPT-2)") << true;
+    }
+    void aSingleLayerUsesTheNode() {
+        QFETCH(bool, conv1d);
+        torch::manual_seed(15);
+        auto g = makeGroup(8, {5}, {3}, true, torch::kFloat64, {}, conv1d);
+        const auto x = torch::randn({2, 3, 8}, torch::kFloat64);
+        auto loss = [](std::vector<torch::Tensor> ys) { return weightedSum(ys, 4); };
+        const auto node = run(g, x, true, loss);
+        const auto plain = run(g, x, false, loss);
+        QVERIFY(node.grouped);
+        QVERIFY(!plain.grouped);
+        QVERIFY(relDiff(node.outputs[0], plain.outputs[0]) <= 1e-12);
+        QCOMPARE(node.grads.size(), std::size_t{3});
+        for (std::size_t i = 0; i < node.grads.size(); ++i)
+            QVERIFY2(relDiff(node.grads[i], plain.grads[i]) <= 1e-12, qPrintable(QString::number(i)));
+    }
+
     // Where grouping would not compute the same thing, the layers run one by one.
     void fallsBackWhereGroupingDoesNotApply() {
         torch::manual_seed(14);
@@ -223,21 +253,21 @@ private Q_SLOTS:
         AdapterSpec dora;
         dora.useDora = true;
         auto withDora = makeGroup(8, {6, 6}, {2, 2}, false, torch::kFloat32, dora);
-        QVERIFY(!isGrouped(model::projectSharedInput(withDora.raw(), x)[0]));
+        QVERIFY(!isGrouped(model::projectSharedInput(withDora.raw(), x)));
 
         AdapterSpec dropout;
         dropout.dropout = 0.1;
         auto withDropout = makeGroup(8, {6, 6}, {2, 2}, false, torch::kFloat32, dropout);
         for (auto& l : withDropout.loras)
             l->train(true);
-        QVERIFY(!isGrouped(model::projectSharedInput(withDropout.raw(), x)[0]));
+        QVERIFY(!isGrouped(model::projectSharedInput(withDropout.raw(), x)));
         for (auto& l : withDropout.loras)
             l->train(false); // evaluation: the dropout is off, so the layers group again
-        QVERIFY(isGrouped(model::projectSharedInput(withDropout.raw(), x)[0]));
+        QVERIFY(isGrouped(model::projectSharedInput(withDropout.raw(), x)));
 
         auto trainableBase = makeGroup(8, {6, 6}, {2, 2}, false, torch::kFloat32);
         trainableBase.layers[1]->weight.requires_grad_(true);
-        QVERIFY(!isGrouped(model::projectSharedInput(trainableBase.raw(), x)[0]));
+        QVERIFY(!isGrouped(model::projectSharedInput(trainableBase.raw(), x)));
 
         auto plain = makeGroup(8, {6, 6}, {2, 2}, false, torch::kFloat32);
         {
@@ -245,9 +275,9 @@ private Q_SLOTS:
             QVERIFY(!model::projectSharedInput(plain.raw(), x)[0].grad_fn());
         }
         model::setSharedInputFusion(false);
-        QVERIFY(!isGrouped(model::projectSharedInput(plain.raw(), x)[0]));
+        QVERIFY(!isGrouped(model::projectSharedInput(plain.raw(), x)));
         model::setSharedInputFusion(true);
-        QVERIFY(isGrouped(model::projectSharedInput(plain.raw(), x)[0]));
+        QVERIFY(isGrouped(model::projectSharedInput(plain.raw(), x)));
     }
 
     // A whole llama-family model with LoRA on every projection: the training loss and every

@@ -41,6 +41,49 @@ private Q_SLOTS:
         QVERIFY2(t.lastChoice().find("1 thread: 1.90 ms/token") != std::string::npos, t.lastChoice().c_str());
     }
 
+    // The trainer's candidates are configurations (pool size and where small products run),
+    // passed as indices with labels: three of them, the middle one fastest here.
+    void labelledConfigurationsArePickedByIndex() {
+        BlasThreadTuner t({0, 1, 2}, 2, 64, 1.35, {"2 threads (small products on 1)", "2 threads", "1 thread"});
+        t.recordStep(5.0, 1000); // warm-up
+        QCOMPARE(runUntilChosen(t, [](int i) { return i == 1 ? 1.0 : 1.5; }), 6);
+        QCOMPARE(t.threadsForNextStep(), 1);
+        QVERIFY2(t.lastChoice() ==
+                     "2 threads (small products on 1): 1.50 ms/token; 2 threads: 1.00 ms/token; 1 thread: 1.50 ms/token",
+                 t.lastChoice().c_str());
+    }
+
+    // SingleThreadedBlas: one thread inside the scope, the pool restored after; nothing when
+    // switched off.
+    void smallProductsScopeSetsAndRestoresThePool() {
+        (void)torch::mm(torch::ones({8, 8}), torch::ones({8, 8}));
+        const int pool = blasThreads();
+        if (pool < 2)
+            QSKIP("no OpenBLAS pool of two or more threads in this process");
+        {
+            SingleThreadedBlas one;
+            QCOMPARE(blasThreads(), 1);
+            one.restore();
+            QCOMPARE(blasThreads(), pool);
+        }
+        QCOMPARE(blasThreads(), pool);
+        {
+            const SingleThreadedBlas inactive(false);
+            QCOMPARE(blasThreads(), pool);
+        }
+        setSmallProductsSingleThreaded(false);
+        {
+            const SingleThreadedBlas off;
+            QCOMPARE(blasThreads(), pool);
+        }
+        setSmallProductsSingleThreaded(true);
+        {
+            const SingleThreadedBlas on;
+            QCOMPARE(blasThreads(), 1);
+        }
+        QCOMPARE(blasThreads(), pool);
+    }
+
     void busyMachineDropsToOneThread() {
         BlasThreadTuner t({2, 1}, 2, 64);
         t.recordStep(9.0, 1000); // warm-up
