@@ -36,13 +36,14 @@ int runBench(const Args& args) {
                  std::to_string(static_cast<long long>(r.cudaReservedMiB)) + " MiB)";
     std::printf("bench preset=%s method=%s rank=%lld batch=%lldx%lld dtype=%s device=%s threads=%d%s: %.1f tokens/s, "
                 "%.3f sec/step (median %.3f, best %.3f), peak RSS %.0f MiB%s, %.1f GFLOP/s achieved (trainable %lld of %lld params), "
-                "attention %s, loss %.5f -> %.5f\n",
+                "attention %s, loss %.5f -> %.5f%s%s\n",
                 o.preset.c_str(), o.method.c_str(), static_cast<long long>(o.rank), static_cast<long long>(o.batch),
                 static_cast<long long>(o.seq), o.dtype.c_str(), r.device.c_str(), r.threads,
                 o.gradientCheckpointing ? " checkpointing" : "", r.tokensPerSec, r.secPerStep, r.medianSecPerStep,
                 r.bestSecPerStep, r.peakRssMiB,
                 memory.c_str(), r.gflopsPerSec, static_cast<long long>(r.trainableParameters),
-                static_cast<long long>(r.totalParameters), r.fusedAttention ? "fused" : "matmul", r.firstLoss, r.lastLoss);
+                static_cast<long long>(r.totalParameters), r.fusedAttention ? "fused" : "matmul", r.firstLoss, r.lastLoss,
+                r.blasChoice.empty() ? "" : ", BLAS ", r.blasChoice.c_str());
     return 0;
 }
 

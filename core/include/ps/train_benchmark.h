@@ -13,7 +13,8 @@ struct TrainBenchOptions {
     std::int64_t rank = 16;
     std::int64_t batch = 4;
     std::int64_t seq = 256;
-    std::int64_t steps = 5;           // measured steps (after one warm-up step)
+    std::int64_t steps = 5;           // measured steps (after one warm-up step, and on the CPU one
+                                      // trial step per BLAS configuration, as the trainer measures)
     std::string dtype = "fp32";       // fp32 | bf16 (frozen weights)
     int threads = 0;                  // LibTorch intra-op threads; 0 = default policy (by dtype)
     std::string device = "cpu";       // cpu | cuda | auto (CUDA when usable)
@@ -36,6 +37,7 @@ struct TrainBenchResult {
     std::int64_t totalParameters = 0;
     std::string device;
     bool fusedAttention = false; // at::scaled_dot_product_attention (CUDA, LibTorch >= 2.1)
+    std::string blasChoice;      // CPU with an OpenBLAS pool: the configuration measured fastest
     double firstLoss = 0;        // mean token loss of the warm-up step and of the last step
     double lastLoss = 0;
 };

@@ -1,5 +1,7 @@
 #include "system/blas_threads.h"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -76,6 +78,33 @@ void SingleThreadedBlas::restore() {
     if (restore_ > 0)
         setBlasThreads(restore_);
     restore_ = 0;
+}
+
+std::vector<BlasConfiguration> blasConfigurations() {
+    const char* env = std::getenv("PS_BLAS_TUNING");
+    const int pool = blasThreads();
+    if ((env && std::string(env) == "0") || pool < 2 || at::get_num_threads() != 1)
+        return {};
+    const std::string threads = std::to_string(pool) + " threads";
+    std::vector<BlasConfiguration> out;
+    if (smallProductsSingleThreaded())
+        out.push_back({pool, true, threads + " (small products on 1)"});
+    out.push_back({pool, false, threads});
+    out.push_back({1, false, "1 thread"});
+    return out;
+}
+
+void applyBlasConfiguration(const BlasConfiguration& c) {
+    setBlasThreads(c.pool);
+    setSmallProductsSingleThreaded(c.smallProductsSingle);
+}
+
+BlasStateRestore::BlasStateRestore() : pool_(blasThreads()), smallProductsSingle_(smallProductsSingleThreaded()) {}
+
+BlasStateRestore::~BlasStateRestore() {
+    if (pool_ > 0)
+        setBlasThreads(pool_);
+    setSmallProductsSingleThreaded(smallProductsSingle_);
 }
 
 BlasThreadTuner::BlasThreadTuner(std::vector<int> candidates, int trialSteps, int period, double slowdown,

@@ -44,6 +44,32 @@ private:
     int restore_ = 0;
 };
 
+// What the trainer (and `bench`) measure while training on the CPU with an OpenBLAS pool: the
+// pool with small products on one thread (SingleThreadedBlas), the pool for everything, and one
+// thread. Empty when there is nothing to choose: no OpenBLAS pool of two or more threads, LibTorch
+// running more than one intra-op thread, or PS_BLAS_TUNING=0. PS_SMALL_GEMM_THREADS=0 leaves the
+// first one out.
+struct BlasConfiguration {
+    int pool = 1;
+    bool smallProductsSingle = false;
+    std::string label;
+};
+std::vector<BlasConfiguration> blasConfigurations();
+void applyBlasConfiguration(const BlasConfiguration& c);
+
+// Restores the pool size and the small-products switch it found (RAII).
+class BlasStateRestore {
+public:
+    BlasStateRestore();
+    ~BlasStateRestore();
+    BlasStateRestore(const BlasStateRestore&) = delete;
+    BlasStateRestore& operator=(const BlasStateRestore&) = delete;
+
+private:
+    int pool_ = 0;
+    bool smallProductsSingle_ = true;
+};
+
 // Picks, from `candidates` (e.g. {2, 1}), the thread count with the least seconds per token:
 // each candidate runs `trialSteps` steps (the first step of a run is not measured: it allocates),
 // the fastest is kept, and all are tried again after `period` steps or as soon as a step is

@@ -8,6 +8,7 @@
 #include "ps/run_config.h"
 #include "ps/system_info.h"
 #include "ps/run_method.h"
+#include "system/blas_threads.h"
 #include "system/caching_cpu_allocator.h"
 #include "train/head_loss.h"
 #include "train/optimizer.h"
@@ -70,6 +71,35 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     if (progress)
         progress("warm-up step");
     const double firstLoss = step();
+    // As the trainer does on the CPU: measure the BLAS configurations (system/blas_threads.h) on
+    // steps that are not counted, then keep the fastest for the measured steps.
+    std::string blasChoice;
+    const system::BlasStateRestore blasRestore;
+    const auto blasConfigs = device.is_cpu() ? system::blasConfigurations() : std::vector<system::BlasConfiguration>{};
+    if (blasConfigs.size() > 1) {
+        std::vector<int> indices;
+        std::vector<std::string> labels;
+        for (std::size_t i = 0; i < blasConfigs.size(); ++i) {
+            indices.push_back(static_cast<int>(i));
+            labels.push_back(blasConfigs[i].label);
+        }
+        system::BlasThreadTuner tuner(indices, 1, 1 << 30, 1e9, labels);
+        tuner.recordStep(1.0, 1.0); // the warm-up step above
+        for (bool chosen = false; !chosen;) {
+            system::applyBlasConfiguration(blasConfigs[static_cast<std::size_t>(tuner.threadsForNextStep())]);
+            const auto t0 = std::chrono::steady_clock::now();
+            step();
+            chosen = tuner.recordStep(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                                      static_cast<double>(o.batch * o.seq));
+            if (progress)
+                progress("BLAS trial step");
+        }
+        system::applyBlasConfiguration(blasConfigs[static_cast<std::size_t>(tuner.threadsForNextStep())]);
+        blasChoice = blasConfigs[static_cast<std::size_t>(tuner.threadsForNextStep())].label + " (measured " +
+                     tuner.lastChoice() + ")";
+        if (progress)
+            progress("BLAS: " + blasChoice);
+    }
     double lastLoss = firstLoss;
     if (device.is_cuda())
         resetCudaPeakMemory(device.index());
@@ -128,6 +158,7 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     r.gflopsPerSec = r.flopsPerStep / r.secPerStep / 1e9;
     r.device = device.is_cuda() ? "cuda" : "cpu";
     r.fusedAttention = model::fusedAttentionActive(device);
+    r.blasChoice = blasChoice;
     r.firstLoss = firstLoss;
     r.lastLoss = lastLoss;
     r.threads = torch::get_num_threads();

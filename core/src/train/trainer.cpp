@@ -103,26 +103,10 @@ private:
     std::unique_ptr<train::LossScaler> scaler_;
     // OpenBLAS's pool, sized by measurement while training on the CPU (system/blas_threads.h);
     // the size it had is restored when the session ends (the studio runs other work after it).
-    // The tuner picks one of these per measurement round (its candidates are their indices): the
-    // pool with the small products on one thread (system::SingleThreadedBlas), the pool for
-    // everything, or one thread.
-    struct BlasConfig {
-        int pool;
-        bool smallProductsSingle;
-        std::string label;
-    };
-    std::vector<BlasConfig> blasConfigs_;
+    // The tuner picks one of these per measurement round (its candidates are their indices).
+    std::vector<system::BlasConfiguration> blasConfigs_;
     std::unique_ptr<system::BlasThreadTuner> blasTuner_;
-    struct BlasRestore {
-        int threads = 0;
-        bool smallProductsSingle = true;
-        ~BlasRestore() {
-            if (threads > 0) {
-                system::setBlasThreads(threads);
-                system::setSmallProductsSingleThreaded(smallProductsSingle);
-            }
-        }
-    } blasRestore_;
+    std::unique_ptr<system::BlasStateRestore> blasRestore_; // the pool as it was, at the end
     int blasConfigChosen_ = -1;
     void applyBlasConfig();
     void startBlasTuning();
@@ -147,18 +131,10 @@ void RunSession::log(LogLevel level, const std::string& text) {
 void RunSession::startBlasTuning() {
     // Only where the products run in OpenBLAS's pool: float32 with one LibTorch thread
     // (configureThreads). PS_BLAS_TUNING=0 keeps the pool as it is.
-    const char* env = std::getenv("PS_BLAS_TUNING");
-    const int pool = system::blasThreads();
-    if ((env && std::string(env) == "0") || pool < 2 || torch::get_num_threads() != 1)
+    blasConfigs_ = system::blasConfigurations();
+    if (blasConfigs_.empty())
         return;
-    blasRestore_.threads = pool;
-    blasRestore_.smallProductsSingle = system::smallProductsSingleThreaded();
-    const std::string threads = std::to_string(pool) + " threads";
-    blasConfigs_.clear();
-    if (blasRestore_.smallProductsSingle) // PS_SMALL_GEMM_THREADS=0 leaves this one out
-        blasConfigs_.push_back({pool, true, threads + " (small products on 1)"});
-    blasConfigs_.push_back({pool, false, threads});
-    blasConfigs_.push_back({1, false, "1 thread"});
+    blasRestore_ = std::make_unique<system::BlasStateRestore>();
     std::vector<int> indices;
     std::vector<std::string> labels;
     for (std::size_t i = 0; i < blasConfigs_.size(); ++i) {
@@ -169,9 +145,7 @@ void RunSession::startBlasTuning() {
 }
 
 void RunSession::applyBlasConfig() {
-    const auto& c = blasConfigs_[static_cast<std::size_t>(blasTuner_->threadsForNextStep())];
-    system::setBlasThreads(c.pool);
-    system::setSmallProductsSingleThreaded(c.smallProductsSingle);
+    system::applyBlasConfiguration(blasConfigs_[static_cast<std::size_t>(blasTuner_->threadsForNextStep())]);
 }
 
 void RunSession::recordBlasStep(double seconds, std::int64_t tokens) {
