@@ -208,7 +208,9 @@ std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& la
 }
 
 std::optional<torch::Tensor> projectWithLowRank(LinearImpl& layer, const torch::Tensor& x) {
-    if (!layer.adapter())
+    // CPU only: what it is for is the BLAS threading of the rank-r products; on CUDA the plain
+    // LoRA forward stays (the path measured on the GPU, benchmarks/RESULTS.md).
+    if (!layer.adapter() || !x.device().is_cpu())
         return std::nullopt;
     auto ys = grouped({&layer}, x);
     if (!ys)

@@ -24,7 +24,7 @@ namespace ps::model {
 std::vector<torch::Tensor> projectSharedInput(const std::vector<LinearImpl*>& layers, const torch::Tensor& x);
 
 // One layer with a low-rank adapter as the same node (a group of one), or nothing when it does not
-// qualify: LoRA's forward uses it while training, so that its rank-r products, backward included,
+// qualify (or is not on the CPU): LoRA's forward uses it while training, so that its rank-r products, backward included,
 // run in this node's code (one BLAS thread for them, system::SingleThreadedBlas) rather than in
 // autograd's generic matmul nodes.
 std::optional<torch::Tensor> projectWithLowRank(LinearImpl& layer, const torch::Tensor& x);
