@@ -12,12 +12,11 @@ namespace {
 
 int runDoctor(const Args& args) {
     CliArgs a(args, {}, {"json"});
+    configureThreads(0); // the policy training uses, so that the threads shown are those
     const SystemInfo info = systemInfo();
-    configureThreads(0);
-    const SystemInfo now = systemInfo(); // after configureThreads
     const std::string threads =
-        std::to_string(now.intraOpThreads) + " LibTorch intra-op" +
-        (now.blasOwnThreads > 0 ? ", OpenBLAS pool of " + std::to_string(now.blasOwnThreads)
+        std::to_string(info.intraOpThreads) + " LibTorch intra-op" +
+        (info.blasOwnThreads > 0 ? ", OpenBLAS pool of " + std::to_string(info.blasOwnThreads)
                                 : std::string(" (the BLAS runs on them)"));
     const double gflops = measureMatmulGflops(1024, 5);
     char gf[32];

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <dlfcn.h>
@@ -97,6 +98,16 @@ std::vector<BlasConfiguration> blasConfigurations() {
 void applyBlasConfiguration(const BlasConfiguration& c) {
     setBlasThreads(c.pool);
     setSmallProductsSingleThreaded(c.smallProductsSingle);
+}
+
+BlasThreadTuner tunerOver(const std::vector<BlasConfiguration>& configs, int trialSteps, int period, double slowdown) {
+    std::vector<int> indices;
+    std::vector<std::string> labels;
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        indices.push_back(static_cast<int>(i));
+        labels.push_back(configs[i].label);
+    }
+    return BlasThreadTuner(std::move(indices), trialSteps, period, slowdown, std::move(labels));
 }
 
 BlasStateRestore::BlasStateRestore() : pool_(blasThreads()), smallProductsSingle_(smallProductsSingleThreaded()) {}

@@ -56,6 +56,9 @@ struct BlasConfiguration {
 };
 std::vector<BlasConfiguration> blasConfigurations();
 void applyBlasConfiguration(const BlasConfiguration& c);
+class BlasThreadTuner;
+// A tuner whose candidates are the indices of `configs`, labelled with their labels.
+BlasThreadTuner tunerOver(const std::vector<BlasConfiguration>& configs, int trialSteps, int period, double slowdown);
 
 // Restores the pool size and the small-products switch it found (RAII).
 class BlasStateRestore {

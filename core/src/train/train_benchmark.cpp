@@ -77,16 +77,13 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     const system::BlasStateRestore blasRestore;
     const auto blasConfigs = device.is_cpu() ? system::blasConfigurations() : std::vector<system::BlasConfiguration>{};
     if (blasConfigs.size() > 1) {
-        std::vector<int> indices;
-        std::vector<std::string> labels;
-        for (std::size_t i = 0; i < blasConfigs.size(); ++i) {
-            indices.push_back(static_cast<int>(i));
-            labels.push_back(blasConfigs[i].label);
-        }
-        system::BlasThreadTuner tuner(indices, 1, 1 << 30, 1e9, labels);
+        auto tuner = system::tunerOver(blasConfigs, 1, 1 << 30, 1e9);
+        const auto next = [&]() -> const system::BlasConfiguration& {
+            return blasConfigs[static_cast<std::size_t>(tuner.threadsForNextStep())];
+        };
         tuner.recordStep(1.0, 1.0); // the warm-up step above
         for (bool chosen = false; !chosen;) {
-            system::applyBlasConfiguration(blasConfigs[static_cast<std::size_t>(tuner.threadsForNextStep())]);
+            system::applyBlasConfiguration(next());
             const auto t0 = std::chrono::steady_clock::now();
             step();
             chosen = tuner.recordStep(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
@@ -94,9 +91,8 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
             if (progress)
                 progress("BLAS trial step");
         }
-        system::applyBlasConfiguration(blasConfigs[static_cast<std::size_t>(tuner.threadsForNextStep())]);
-        blasChoice = blasConfigs[static_cast<std::size_t>(tuner.threadsForNextStep())].label + " (measured " +
-                     tuner.lastChoice() + ")";
+        system::applyBlasConfiguration(next());
+        blasChoice = next().label + " (measured " + tuner.lastChoice() + ")";
         if (progress)
             progress("BLAS: " + blasChoice);
     }

@@ -135,13 +135,7 @@ void RunSession::startBlasTuning() {
     if (blasConfigs_.empty())
         return;
     blasRestore_ = std::make_unique<system::BlasStateRestore>();
-    std::vector<int> indices;
-    std::vector<std::string> labels;
-    for (std::size_t i = 0; i < blasConfigs_.size(); ++i) {
-        indices.push_back(static_cast<int>(i));
-        labels.push_back(blasConfigs_[i].label);
-    }
-    blasTuner_ = std::make_unique<system::BlasThreadTuner>(indices, 2, 64, 1.35, labels);
+    blasTuner_ = std::make_unique<system::BlasThreadTuner>(system::tunerOver(blasConfigs_, 2, 64, 1.35));
 }
 
 void RunSession::applyBlasConfig() {
