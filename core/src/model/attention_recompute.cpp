@@ -3,6 +3,7 @@
 #include "model/attention_blocks.h"
 #include "model/fast_dropout.h"
 #include "system/blas_threads.h"
+#include "system/parallel_parts.h"
 
 #include <torch/autograd.h>
 
@@ -41,6 +42,60 @@ std::vector<QueryBlock> queryBlocks(const Shapes& s, std::int64_t blockRows) {
         out.push_back({first, rows, s.S - s.T + first + rows});
     }
     return out;
+}
+
+// A share of the (batch, kv head) pairs that one part works on alone: batches [first, first + count)
+// when the batch has two or more rows, otherwise kv heads [first, first + count) of its one row —
+// so that every tensor of the share is a narrow() of one dimension and the blocks below stay views.
+struct Share {
+    int dim = 0; // 0: batch, 1: kv heads
+    std::int64_t first = 0, count = 0;
+};
+
+std::vector<Share> sharesOf(const Shapes& s, int parts) {
+    const int dim = s.B >= 2 || s.KV < 2 ? 0 : 1;
+    const auto n = dim == 0 ? s.B : s.KV;
+    parts = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(parts, n)));
+    std::vector<Share> out;
+    for (int p = 0; p < parts; ++p) {
+        const auto r = system::partRange(n, parts, p);
+        out.push_back({dim, r.first, r.count});
+    }
+    return out;
+}
+
+Shapes shapesOf(const Shapes& s, const Share& sh) {
+    Shapes out = s;
+    (sh.dim == 0 ? out.B : out.KV) = sh.count;
+    return out;
+}
+
+// A tensor laid out [B, KV, ...] (grouped queries, k, v, keep mask, their gradients), narrowed to a share.
+torch::Tensor shareOf(const torch::Tensor& t, const Share& sh) {
+    return t.defined() ? t.narrow(sh.dim, sh.first, sh.count) : t;
+}
+
+// A tensor laid out [B|1, H|1, ...] (q, its gradient, the additive mask) narrowed to a share: its
+// batch rows, or its heads (`groups` per kv head); a dimension of size 1 broadcasts and stays.
+torch::Tensor headsShareOf(const torch::Tensor& t, const Share& sh, const Shapes& s) {
+    if (!t.defined() || t.size(sh.dim) == 1)
+        return t;
+    return sh.dim == 0 ? t.narrow(0, sh.first, sh.count) : t.narrow(1, sh.first * s.groups, sh.count * s.groups);
+}
+
+// A tensor laid out [B, T, KV, groups, D] (the attention's output and its gradient) narrowed to a share.
+torch::Tensor tokensShareOf(const torch::Tensor& t, const Share& sh) {
+    return t.narrow(sh.dim == 0 ? 0 : 2, sh.first, sh.count);
+}
+
+// Runs fn(share, shapes of the share) for each share, the shares in parallel when the cores are
+// free for it (system::smallProductParts(), inside a SingleThreadedBlas scope).
+template <typename Fn> void forEachShare(const Shapes& s, bool cpu, Fn&& fn) {
+    const auto shares = sharesOf(s, cpu ? system::smallProductParts() : 1);
+    system::runParts(static_cast<int>(shares.size()), [&](int p) {
+        const auto& sh = shares[static_cast<std::size_t>(p)];
+        fn(sh, shapesOf(s, sh));
+    });
 }
 
 // Layout: the queries of the `groups` heads that share a kv head are stacked per kv head in
@@ -107,22 +162,28 @@ public:
                        ? dropoutKeepMask(full, dropout)
                        : torch::empty(full, q.options().dtype(dtype)).bernoulli_(1.0 - dropout).to(torch::kBool);
         }
-        const auto qs = groupedScaled(q, s, 1.0 / divisor);
-        auto out = torch::empty({s.B, s.KV, s.T * s.groups, s.D}, q.options()); // grouped layout
-        const system::SingleThreadedBlas oneThread(q.device().is_cpu()); // small batched products
-        for (const auto& b : queryBlocks(s, blockRows)) {
-            auto probs = probabilities(blockRowsOf(qs, s, b), blockKeys(k, s, b), mask, s, b);
-            if (keep.defined())
-                applyKeepMask_(probs, blockKeep(keep, s, b), 1.0 / (1.0 - dropout));
-            auto outB = blockRowsOf(out, s, b);
-            torch::bmm_out(outB, probs.to(dtype), blockKeys(v, s, b));
-        }
+        auto out = torch::empty({s.B, s.T, s.KV, s.groups, s.D}, q.options()); // = [B, T, H * D]
+        const system::SingleThreadedBlas oneThread(q.device().is_cpu());       // small batched products
+        forEachShare(s, q.device().is_cpu(), [&](const Share& sh, const Shapes& ss) {
+            const auto qsP = groupedScaled(headsShareOf(q, sh, s), ss, 1.0 / divisor);
+            const auto kP = shareOf(k, sh), vP = shareOf(v, sh);
+            const auto maskP = headsShareOf(mask, sh, s), keepP = shareOf(keep, sh);
+            auto outP = torch::empty_like(qsP); // grouped layout
+            for (const auto& b : queryBlocks(ss, blockRows)) {
+                auto probs = probabilities(blockRowsOf(qsP, ss, b), blockKeys(kP, ss, b), maskP, ss, b);
+                if (keepP.defined())
+                    applyKeepMask_(probs, blockKeep(keepP, ss, b), 1.0 / (1.0 - dropout));
+                auto outB = blockRowsOf(outP, ss, b);
+                torch::bmm_out(outB, probs.to(dtype), blockKeys(vP, ss, b));
+            }
+            // [B, KV, T, groups, D] -> [B, T, KV, groups, D]
+            tokensShareOf(out, sh).copy_(outP.view({ss.B, ss.KV, ss.T, ss.groups, ss.D}).permute({0, 2, 1, 3, 4}));
+        });
         ctx->save_for_backward({q, k, v, mask.defined() ? mask : torch::Tensor(), keep});
         ctx->saved_data["divisor"] = divisor;
         ctx->saved_data["dropout"] = dropout;
         ctx->saved_data["block_rows"] = blockRows;
-        // [B, KV, T, groups, D] -> [B, T, KV, groups, D] = [B, T, H * D]
-        return out.view({s.B, s.KV, s.T, s.groups, s.D}).permute({0, 2, 1, 3, 4}).reshape({s.B, s.T, s.H * s.D});
+        return out.view({s.B, s.T, s.H * s.D});
     }
 
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -132,47 +193,52 @@ public:
         const double dropout = ctx->saved_data["dropout"].toDouble();
         const Shapes s = shapesOf(q, k);
         const auto dtype = q.scalar_type();
-        const auto qs = groupedScaled(q, s, 1.0 / divisor);
-        // The output gradient [B, T, H * D] = [B, T, KV, groups, D] in the grouped layout.
-        const auto gOut = grads[0]
-                              .reshape({s.B, s.T, s.KV, s.groups, s.D})
-                              .permute({0, 2, 1, 3, 4})
-                              .reshape({s.B, s.KV, s.T * s.groups, s.D})
-                              .contiguous(); // already, unless groups == 1 made the reshape a view
+        // The output gradient [B, T, H * D] = [B, T, KV, groups, D].
+        const auto gOut = grads[0].reshape({s.B, s.T, s.KV, s.groups, s.D});
         const auto blocks = queryBlocks(s, ctx->saved_data["block_rows"].toInt());
-        auto dQs = torch::empty({s.B, s.KV, s.T * s.groups, s.D}, q.options()); // d(loss)/d(scores) k, grouped
+        auto dQ = torch::empty({s.B, s.KV, s.groups, s.T, s.D}, q.options()); // = [B, H, T, D]
         auto dK = torch::zeros_like(k), dV = torch::zeros_like(v);
         const system::SingleThreadedBlas oneThread(q.device().is_cpu()); // small batched products
-        for (const auto& b : blocks) {
-            const auto qb = blockRowsOf(qs, s, b);
-            const auto kb = blockKeys(k, s, b), vb = blockKeys(v, s, b);
-            const auto probs = probabilities(qb, kb, mask, s, b); // float32
-            const auto gOb = blockRowsOf(gOut, s, b);
-            torch::Tensor keepB, dropped = probs;
-            if (keep.defined()) {
-                keepB = blockKeep(keep, s, b);
-                dropped = maskScaled(probs, keepB, 1.0 / (1.0 - dropout));
+        forEachShare(s, q.device().is_cpu(), [&](const Share& sh, const Shapes& ss) {
+            const auto qsP = groupedScaled(headsShareOf(q, sh, s), ss, 1.0 / divisor);
+            const auto kP = shareOf(k, sh), vP = shareOf(v, sh);
+            // The output gradient of the share in the grouped layout [B, KV, T * groups, D].
+            auto gOutP = torch::empty_like(qsP);
+            gOutP.view({ss.B, ss.KV, ss.T, ss.groups, ss.D}).copy_(tokensShareOf(gOut, sh).permute({0, 2, 1, 3, 4}));
+            const auto maskP = headsShareOf(mask, sh, s), keepP = shareOf(keep, sh);
+            auto dQsP = torch::empty_like(qsP); // d(loss)/d(scores) k, grouped
+            const auto dKP = shareOf(dK, sh), dVP = shareOf(dV, sh);
+            for (const auto& b : blocks) {
+                const auto qb = blockRowsOf(qsP, ss, b);
+                const auto kb = blockKeys(kP, ss, b), vb = blockKeys(vP, ss, b);
+                const auto probs = probabilities(qb, kb, maskP, ss, b); // float32
+                const auto gOb = blockRowsOf(gOutP, ss, b);
+                torch::Tensor keepB, dropped = probs;
+                if (keepP.defined()) {
+                    keepB = blockKeep(keepP, ss, b);
+                    dropped = maskScaled(probs, keepB, 1.0 / (1.0 - dropout));
+                }
+                auto dVb = blockKeys(dVP, ss, b);
+                dVb.baddbmm_(dropped.to(dtype).transpose(1, 2), gOb); // accumulated in the product
+                auto dP = torch::bmm(gOb, vb.transpose(1, 2));
+                if (dP.scalar_type() != torch::kFloat32)
+                    dP = dP.to(torch::kFloat32);
+                if (keepB.defined())
+                    applyKeepMask_(dP, keepB, 1.0 / (1.0 - dropout));
+                // softmax backward: dS = P * (dP - sum(dP * P)), one fused kernel. The scores were
+                // qs k^T with qs = q / divisor: dk = dS^T qs, dq = (dS k) / divisor (scaled below).
+                const auto dS = at::_softmax_backward_data(dP, probs, -1, torch::kFloat32).to(dtype);
+                auto dQb = blockRowsOf(dQsP, ss, b);
+                torch::bmm_out(dQb, dS, kb);
+                auto dKb = blockKeys(dKP, ss, b);
+                dKb.baddbmm_(dS.transpose(1, 2), qb);
             }
-            auto dVb = blockKeys(dV, s, b);
-            dVb.baddbmm_(dropped.to(dtype).transpose(1, 2), gOb); // accumulated in the product
-            auto dP = torch::bmm(gOb, vb.transpose(1, 2));
-            if (dP.scalar_type() != torch::kFloat32)
-                dP = dP.to(torch::kFloat32);
-            if (keepB.defined())
-                applyKeepMask_(dP, keepB, 1.0 / (1.0 - dropout));
-            // softmax backward: dS = P * (dP - sum(dP * P)), one fused kernel. The scores were
-            // qs k^T with qs = q / divisor: dk = dS^T qs, dq = (dS k) / divisor (scaled below).
-            const auto dS = at::_softmax_backward_data(dP, probs, -1, torch::kFloat32).to(dtype);
-            auto dQb = blockRowsOf(dQs, s, b);
-            torch::bmm_out(dQb, dS, kb);
-            auto dKb = blockKeys(dK, s, b);
-            dKb.baddbmm_(dS.transpose(1, 2), qb);
-        }
-        // Back to [B, H, T, D] = [B, KV, groups, T, D], with the 1/divisor, in one pass.
-        auto dQ = torch::empty({s.B, s.KV, s.groups, s.T, s.D}, q.options());
-        at::mul_out(dQ, dQs.view({s.B, s.KV, s.T, s.groups, s.D}).transpose(2, 3), 1.0 / divisor);
-        return {dQ.view({s.B, s.H, s.T, s.D}), dK, dV, torch::Tensor(), torch::Tensor(), torch::Tensor(),
-                torch::Tensor()};
+            // Back to [B, H, T, D] = [B, KV, groups, T, D], with the 1/divisor, in one pass.
+            auto dQP = shareOf(dQ, sh);
+            at::mul_out(dQP, dQsP.view({ss.B, ss.KV, ss.T, ss.groups, ss.D}).transpose(2, 3), 1.0 / divisor);
+        });
+        return {
+            dQ.view({s.B, s.H, s.T, s.D}), dK, dV, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
     }
 };
 
@@ -188,8 +254,7 @@ std::int64_t causalBlockRows(std::int64_t T) {
 
 torch::Tensor attendRecompute(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& mask, double divisor, double dropout, std::int64_t blockRows) {
-    return AttentionFunction::apply(q.contiguous(), k.contiguous(), v.contiguous(), mask, divisor, dropout,
-                                    blockRows);
+    return AttentionFunction::apply(q.contiguous(), k.contiguous(), v.contiguous(), mask, divisor, dropout, blockRows);
 }
 
 } // namespace ps::model

@@ -1,6 +1,7 @@
 #include "model/shared_input_projections.h"
 
 #include "system/blas_threads.h"
+#include "system/parallel_parts.h"
 
 #include <torch/autograd.h>
 
@@ -23,6 +24,15 @@ std::atomic<bool>& fusionSwitch() {
     return on;
 }
 
+// Parts for the rank-r products over the rows of x2 [N, in]: the free cores (on the CPU, inside
+// a SingleThreadedBlas scope), fewer when a part would get under 64 rows.
+int rowParts(const torch::Tensor& x2) {
+    if (!x2.device().is_cpu())
+        return 1;
+    return static_cast<int>(
+        std::max<std::int64_t>(1, std::min<std::int64_t>(system::smallProductParts(), x2.size(0) / 64)));
+}
+
 // Inputs, flattened by autograd in this order: x, weights (n), biases (n or 0), adapter A's (m),
 // adapter B's (m). `layerOfAdapter[k]` is the layer adapter k belongs to.
 class SharedInputProjection final : public torch::autograd::Function<SharedInputProjection> {
@@ -38,15 +48,24 @@ public:
             ys.push_back(biases.empty() ? torch::mm(x2, weights[j].t()) : torch::addmm(biases[j], x2, weights[j].t()));
         torch::Tensor aCat, z;
         if (!as.empty()) {
-            system::SingleThreadedBlas oneThread(x.device().is_cpu()); // the rank-r products x A^T, z B^T
-            aCat = as.size() == 1 ? as[0] : torch::cat(as, 0); // [R, in]
-            z = torch::mm(x2, aCat.t());                       // [N, R]
-            std::int64_t offset = 0;
-            for (std::size_t k = 0; k < as.size(); ++k) {
-                const auto r = as[k].size(0);
-                ys[static_cast<std::size_t>(layerOfAdapter[k])].addmm_(z.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
-                offset += r;
-            }
+            system::SingleThreadedBlas oneThread(x.device().is_cpu());  // the rank-r products x A^T, z B^T
+            aCat = as.size() == 1 ? as[0] : torch::cat(as, 0);          // [R, in]
+            z = torch::empty({x2.size(0), aCat.size(0)}, x2.options()); // [N, R]
+            // By rows of x, the parts on the free cores (rowParts).
+            const int parts = rowParts(x2);
+            system::runParts(parts, [&](int p) {
+                const auto rows = system::partRange(x2.size(0), parts, p);
+                auto zP = z.narrow(0, rows.first, rows.count);
+                torch::mm_out(zP, x2.narrow(0, rows.first, rows.count), aCat.t());
+                std::int64_t offset = 0;
+                for (std::size_t k = 0; k < as.size(); ++k) {
+                    const auto r = as[k].size(0);
+                    ys[static_cast<std::size_t>(layerOfAdapter[k])]
+                        .narrow(0, rows.first, rows.count)
+                        .addmm_(zP.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
+                    offset += r;
+                }
+            });
         }
         variable_list saved{x2, aCat, z};
         saved.insert(saved.end(), weights.begin(), weights.end());
@@ -81,30 +100,10 @@ public:
             if (grads[j].defined())
                 g[j] = grads[j].reshape({-1, grads[j].size(-1)});
 
-        variable_list dBs(m);
-        torch::Tensor dZ, dACat;
-        if (m > 0) {
-            dZ = torch::empty_like(z);
-            std::int64_t offset = 0;
-            system::SingleThreadedBlas oneThread(x2.device().is_cpu()); // dy B, dy^T z (dA = dZ^T x gains from the pool)
-            for (std::size_t k = 0; k < m; ++k) {
-                const auto& b = saved[3 + n + k];
-                const auto r = b.size(1);
-                auto dZk = dZ.narrow(1, offset, r);
-                const auto& gj = g[static_cast<std::size_t>(layerOfAdapter[k])];
-                if (gj.defined()) {
-                    torch::mm_out(dZk, gj, b).mul_(scalings[k]);
-                    dBs[k] = torch::mm(gj.t(), z.narrow(1, offset, r)).mul_(scalings[k]);
-                } else {
-                    dZk.zero_();
-                }
-                offset += r;
-            }
-            oneThread.restore();
-            dACat = torch::mm(dZ.t(), x2);
-        }
+        // The input gradient of the frozen weights first (the BLAS pool: large products) ...
         torch::Tensor dX;
-        if (ctx->saved_data["x_grad"].toBool()) {
+        const bool xGrad = ctx->saved_data["x_grad"].toBool();
+        if (xGrad)
             for (std::size_t j = 0; j < n; ++j) {
                 if (!g[j].defined())
                     continue;
@@ -114,15 +113,49 @@ public:
                 else
                     dX = torch::mm(g[j], w);
             }
-            if (dZ.defined()) {
-                if (dX.defined())
-                    dX.addmm_(dZ, aCat);
-                else
-                    dX = torch::mm(dZ, aCat);
+        // ... then the rank-r products, one thread each, by rows on the free cores (each element
+        // is the product it would be unsplit, so the numbers do not depend on the split):
+        // dZ = s dy B and dX += dZ A by rows of dy, dB = s dy^T z by rows of dB.
+        variable_list dBs(m);
+        torch::Tensor dZ, dACat;
+        if (m > 0) {
+            dZ = torch::empty_like(z);
+            for (std::size_t k = 0; k < m; ++k) {
+                const auto& b = saved[3 + n + k];
+                if (g[static_cast<std::size_t>(layerOfAdapter[k])].defined())
+                    dBs[k] = torch::empty_like(b);
             }
-            if (dX.defined())
-                dX = dX.view(ctx->saved_data["x_sizes"].toIntVector());
+            if (xGrad && !dX.defined())
+                dX = torch::zeros_like(x2);
+            system::SingleThreadedBlas oneThread(x2.device().is_cpu());
+            const int parts = rowParts(x2);
+            system::runParts(parts, [&](int p) {
+                const auto rows = system::partRange(z.size(0), parts, p);
+                std::int64_t offset = 0;
+                for (std::size_t k = 0; k < m; ++k) {
+                    const auto& b = saved[3 + n + k];
+                    const auto r = b.size(1);
+                    auto dZk = dZ.narrow(0, rows.first, rows.count).narrow(1, offset, r);
+                    const auto& gj = g[static_cast<std::size_t>(layerOfAdapter[k])];
+                    if (gj.defined()) {
+                        torch::mm_out(dZk, gj.narrow(0, rows.first, rows.count), b).mul_(scalings[k]);
+                        const auto outRows = system::partRange(b.size(0), parts, p);
+                        auto dBk = dBs[k].narrow(0, outRows.first, outRows.count);
+                        torch::mm_out(dBk, gj.narrow(1, outRows.first, outRows.count).t(), z.narrow(1, offset, r))
+                            .mul_(scalings[k]);
+                    } else {
+                        dZk.zero_();
+                    }
+                    offset += r;
+                }
+                if (xGrad)
+                    dX.narrow(0, rows.first, rows.count).addmm_(dZ.narrow(0, rows.first, rows.count), aCat);
+            });
+            oneThread.restore();
+            dACat = torch::mm(dZ.t(), x2); // a reduction over all rows: gains from the pool
         }
+        if (dX.defined())
+            dX = dX.view(ctx->saved_data["x_sizes"].toIntVector());
         // One gradient per input of forward (autograd flattens the lists), then the two non-tensor ones.
         variable_list out{dX};
         out.resize(1 + n + nBiases); // frozen weights and biases: none

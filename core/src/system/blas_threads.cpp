@@ -1,5 +1,7 @@
 #include "system/blas_threads.h"
 
+#include "system/parallel_parts.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -71,13 +73,17 @@ bool smallProductsSingleThreaded() {
 
 SingleThreadedBlas::SingleThreadedBlas(bool active) {
     const int pool = active && smallProductsSingleThreaded() ? blasThreads() : 0;
-    if (pool > 1 && setBlasThreads(1))
+    if (pool > 1 && setBlasThreads(1)) {
         restore_ = pool;
+        setSmallProductParts(pool); // the cores the pool gave up: products may be split across them
+    }
 }
 
 void SingleThreadedBlas::restore() {
-    if (restore_ > 0)
+    if (restore_ > 0) {
+        setSmallProductParts(1);
         setBlasThreads(restore_);
+    }
     restore_ = 0;
 }
 

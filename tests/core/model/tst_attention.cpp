@@ -6,6 +6,7 @@
 #include "model/attention.h"
 #include "model/attention_recompute.h"
 #include "model/fast_dropout.h"
+#include "system/parallel_parts.h"
 
 #include <QtTest>
 
@@ -159,6 +160,61 @@ private Q_SLOTS:
         expectMatchesReference(q0, k0, v0, masks.full, divisor, dropout, [&](const auto& q, const auto& k, const auto& v) {
             return model::attendRecompute(q, k, v, masks.full, divisor, dropout, blockRows);
         });
+    }
+
+    // Split into parts run on helper threads (by batch rows, or by kv heads for a batch of one),
+    // the training attention gives the numbers it gives unsplit: output and q/k/v gradients, with
+    // a batch mask, a per-head bias, dropout and causal blocks; 3 parts make the shares uneven.
+    void splitIntoPartsGivesTheUnsplitNumbers_data() {
+        QTest::addColumn<int>("batch");
+        QTest::addColumn<bool>("perHeadBias");
+        QTest::addColumn<double>("dropout");
+        QTest::addColumn<int>("blockRows");
+        QTest::newRow("batch 5, padding mask, causal blocks") << 5 << false << 0.0 << 3;
+        QTest::newRow("batch 4, per-head bias, dropout") << 4 << true << 0.2 << 0;
+        QTest::newRow("batch 1 (split by kv heads), padding mask, dropout, blocks") << 1 << false << 0.25 << 4;
+        QTest::newRow("batch 1 (split by kv heads), per-head bias") << 1 << true << 0.0 << 0;
+    }
+    void splitIntoPartsGivesTheUnsplitNumbers() {
+        QFETCH(int, batch);
+        QFETCH(bool, perHeadBias);
+        QFETCH(double, dropout);
+        QFETCH(int, blockRows);
+        const std::int64_t B = batch, T = 11, D = 8, H = 8, KV = 4;
+        torch::manual_seed(29);
+        const auto q0 = torch::randn({B, H, T, D}), k0 = torch::randn({B, KV, T, D}), v0 = torch::randn({B, KV, T, D});
+        torch::Tensor mask;
+        if (perHeadBias) {
+            mask = torch::randn({B, H, T, T});
+            mask.masked_fill_(torch::ones({T, T}, torch::kBool).triu(1), std::numeric_limits<float>::lowest());
+        } else {
+            auto attentionMask = torch::ones({B, T}, torch::kLong);
+            attentionMask.index_put_({B - 1, torch::indexing::Slice(T - 2, T)}, 0); // last row right-padded
+            mask = model::buildAttentionMasks(B, T, 0, attentionMask, {}, 0, torch::kCPU).full;
+        }
+        const auto gOut = torch::randn({B, T, H * D});
+        const auto run = [&](int parts) {
+            system::overrideSmallProductParts(parts);
+            auto q = q0.clone().requires_grad_(true), k = k0.clone().requires_grad_(true),
+                 v = v0.clone().requires_grad_(true);
+            torch::manual_seed(5);
+            const auto out = model::attendRecompute(q, k, v, mask, 2.5, dropout, blockRows);
+            (out * gOut).sum().backward();
+            system::overrideSmallProductParts(0);
+            return std::vector<torch::Tensor>{out.detach(), q.grad(), k.grad(), v.grad()};
+        };
+        const auto whole = run(1), split = run(3);
+        for (std::size_t i = 0; i < whole.size(); ++i) {
+            const double diff = (whole[i] - split[i]).abs().max().item<double>();
+            QVERIFY2(diff <= 1e-6, qPrintable(QStringLiteral("tensor %1 differs by %2").arg(i).arg(diff)));
+        }
+        QVERIFY(whole[1].abs().sum().item<double>() > 0.0);
+        // And the split is the plain-autograd attention (not merely self-consistent).
+        system::overrideSmallProductParts(3);
+        expectMatchesReference(q0, k0, v0, mask, 2.5, dropout, [&](const auto& q, const auto& k, const auto& v) {
+            return model::attendRecompute(q, k, v, mask, 2.5, dropout, blockRows);
+        });
+        system::overrideSmallProductParts(0);
     }
 
     // Causal blocks are used only where the masks allow them.

@@ -1,0 +1,164 @@
+#include "system/parallel_parts.h"
+
+#include <ATen/ThreadLocalState.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ps::system {
+namespace {
+
+std::atomic<int> scopeParts{1};
+std::atomic<int> forcedParts{0};
+
+bool splittingAllowed() {
+    static const bool allowed = [] {
+        const char* v = std::getenv("PS_SPLIT_SMALL_PRODUCTS"); // "0": off, for comparisons
+        return !(v && std::string(v) == "0");
+    }();
+    return allowed;
+}
+
+thread_local bool insidePart = false;
+
+// Helper threads shared by every call. One call at a time (callMutex): a call publishes its job
+// under `m`, bumps `generation`, and the helpers take part numbers until none is left.
+class Helpers {
+public:
+    static Helpers& instance() {
+        static auto* helpers = new Helpers; // never destroyed: helpers may still sleep at exit
+        return *helpers;
+    }
+
+    std::mutex callMutex;
+
+    void run(int parts, const std::function<void(int)>& fn) {
+        const at::ThreadLocalState state; // the caller's, for the helpers
+        ensureThreads(parts - 1);
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            fn_ = &fn;
+            state_ = &state;
+            parts_ = parts;
+            next_ = 1;
+            pending_ = parts - 1;
+            error_ = nullptr;
+            ++generation_;
+        }
+        work_.notify_all();
+        runOne(0);
+        std::unique_lock<std::mutex> lock(m_);
+        // Part numbers not yet taken by a helper (all of them busy elsewhere: never here, as
+        // calls are one at a time, but cheap to be sure) are run by the caller.
+        while (next_ < parts_) {
+            const int part = next_++;
+            lock.unlock();
+            runOne(part);
+            lock.lock();
+            --pending_;
+        }
+        done_.wait(lock, [&] { return pending_ == 0; });
+        fn_ = nullptr;
+        state_ = nullptr;
+        if (error_) {
+            auto e = error_;
+            error_ = nullptr;
+            std::rethrow_exception(e);
+        }
+    }
+
+private:
+    void ensureThreads(int count) {
+        std::lock_guard<std::mutex> lock(m_);
+        while (static_cast<int>(threads_.size()) < count) {
+            threads_.emplace_back([this, seen = generation_]() mutable { loop(seen); });
+            threads_.back().detach();
+        }
+    }
+
+    void runOne(int part) {
+        try {
+            (*fn_)(part);
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(m_);
+            if (!error_)
+                error_ = std::current_exception();
+        }
+    }
+
+    void loop(unsigned long long seen) {
+        insidePart = true;
+        std::unique_lock<std::mutex> lock(m_);
+        for (;;) {
+            work_.wait(lock, [&] { return generation_ != seen; });
+            seen = generation_;
+            while (fn_ && next_ < parts_) {
+                const int part = next_++;
+                const auto* state = state_;
+                lock.unlock();
+                {
+                    const at::ThreadLocalStateGuard guard(*state);
+                    runOne(part);
+                }
+                lock.lock();
+                if (--pending_ == 0)
+                    done_.notify_all();
+            }
+        }
+    }
+
+    std::mutex m_;
+    std::condition_variable work_, done_;
+    std::vector<std::thread> threads_;
+    const std::function<void(int)>* fn_ = nullptr;
+    const at::ThreadLocalState* state_ = nullptr;
+    int parts_ = 0, next_ = 0, pending_ = 0;
+    unsigned long long generation_ = 0;
+    std::exception_ptr error_;
+};
+
+} // namespace
+
+int smallProductParts() {
+    if (const int forced = forcedParts.load(); forced > 0)
+        return forced;
+    return splittingAllowed() ? std::max(1, scopeParts.load()) : 1;
+}
+
+void overrideSmallProductParts(int parts) {
+    forcedParts = std::max(0, parts);
+}
+
+void setSmallProductParts(int parts) {
+    scopeParts = std::max(1, parts);
+}
+
+PartRange partRange(long long n, int parts, int part) {
+    parts = std::max(1, parts);
+    const long long base = n / parts, extra = n % parts;
+    PartRange r;
+    r.first = part * base + std::min<long long>(part, extra);
+    r.count = base + (part < extra ? 1 : 0);
+    return r;
+}
+
+void runParts(int parts, const std::function<void(int)>& fn) {
+    auto& helpers = Helpers::instance();
+    std::unique_lock<std::mutex> call(helpers.callMutex, std::defer_lock);
+    if (parts <= 1 || insidePart || !call.try_lock()) {
+        for (int part = 0; part < std::max(1, parts); ++part)
+            fn(part);
+        return;
+    }
+    helpers.run(parts, fn);
+}
+
+} // namespace ps::system
