@@ -158,6 +158,12 @@ void runParts(int parts, const std::function<void(int)>& fn) {
             fn(part);
         return;
     }
+    // The caller runs part 0 inside the call: a nested call from there runs inline too (and
+    // never try_locks the mutex this thread holds).
+    struct Inside {
+        Inside() { insidePart = true; }
+        ~Inside() { insidePart = false; }
+    } inside;
     helpers.run(parts, fn);
 }
 

@@ -8,6 +8,7 @@
 #include "adapters/lora.h"
 #include "model/model_config.h"
 #include "model/shared_input_projections.h"
+#include "system/parallel_parts.h"
 
 #include <functional>
 
@@ -242,6 +243,29 @@ private Q_SLOTS:
         QVERIFY(!plain.grouped);
         QCOMPARE(node.grads.size(), std::size_t{3});
         expectSame(node, plain, 1e-12);
+    }
+
+    // The rank-r products split by rows across helper threads (3 parts, uneven: 211 rows) give
+    // the numbers of no split and of the layers one by one: outputs and every gradient, with a
+    // layer whose output gets no gradient.
+    void rowPartsGiveTheUnsplitNumbers() {
+        torch::manual_seed(16);
+        auto g = makeGroup(10, {12, 4, 4}, {3, 2, 3}, true, torch::kFloat64);
+        const auto x = torch::randn({211, 10}, torch::kFloat64);
+        auto loss = [](std::vector<torch::Tensor> ys) { return weightedSum({ys[0], ys[2]}, 6); };
+        system::overrideSmallProductParts(3);
+        const auto split = run(g, x, true, loss);
+        system::overrideSmallProductParts(1);
+        const auto whole = run(g, x, true, loss);
+        system::overrideSmallProductParts(0);
+        const auto separate = run(g, x, false, loss);
+        QVERIFY(split.grouped);
+        for (std::size_t i : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{6}}) {
+            QVERIFY2(relDiff(split.grads[i], whole.grads[i]) <= 1e-12, qPrintable(QString::number(i)));
+            QVERIFY2(relDiff(split.grads[i], separate.grads[i]) <= 1e-12, qPrintable(QString::number(i)));
+        }
+        for (std::size_t j = 0; j < split.outputs.size(); ++j)
+            QVERIFY(relDiff(split.outputs[j], separate.outputs[j]) <= 1e-12);
     }
 
     // Where grouping would not compute the same thing, the layers run one by one.

@@ -2,6 +2,7 @@
 // token, measured on the steps themselves, and measures again after a period or a slowdown.
 // Driven here with step times chosen by the test (what an idle or a busy machine gives).
 #include "system/blas_threads.h"
+#include "system/parallel_parts.h"
 
 #include "ps/system_info.h"
 
@@ -9,6 +10,13 @@
 
 #include <QtTest>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <numeric>
+#include <mutex>
+#include <set>
+#include <stdexcept>
 #include <thread>
 
 using namespace ps::system;
@@ -80,8 +88,73 @@ private Q_SLOTS:
         {
             const SingleThreadedBlas on;
             QCOMPARE(blasThreads(), 1);
+            QCOMPARE(smallProductParts(), pool); // the cores the pool gave up
         }
         QCOMPARE(blasThreads(), pool);
+        QCOMPARE(smallProductParts(), 1);
+    }
+
+    // runParts: every part once, on more than one thread, in the caller's LibTorch thread-local
+    // state; a nested call runs inline; an exception reaches the caller after all parts ended.
+    void runPartsRunsEveryPartOnce() {
+        for (int parts : {1, 2, 5}) {
+            std::mutex m;
+            std::vector<int> seen;
+            std::set<std::thread::id> threads;
+            std::atomic<int> gradEnabled{0};
+            {
+                const torch::NoGradGuard noGrad; // thread-local: helpers must get it from the caller
+                runParts(parts, [&](int p) {
+                    if (torch::GradMode::is_enabled())
+                        ++gradEnabled;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                    std::lock_guard<std::mutex> lock(m);
+                    seen.push_back(p);
+                    threads.insert(std::this_thread::get_id());
+                });
+            }
+            std::sort(seen.begin(), seen.end());
+            std::vector<int> expected(static_cast<std::size_t>(parts));
+            std::iota(expected.begin(), expected.end(), 0);
+            QCOMPARE(seen, expected);
+            QCOMPARE(gradEnabled.load(), 0);
+            QVERIFY(parts == 1 ? threads.size() == 1 : threads.size() >= 2);
+        }
+        std::atomic<int> inner{0};
+        runParts(2, [&](int) { runParts(3, [&](int) { ++inner; }); });
+        QCOMPARE(inner.load(), 6);
+        std::atomic<int> finished{0};
+        bool thrown = false;
+        try {
+            runParts(3, [&](int p) {
+                if (p == 1)
+                    throw std::runtime_error("part 1 failed");
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                ++finished;
+            });
+        } catch (const std::runtime_error& e) {
+            thrown = std::string(e.what()) == "part 1 failed";
+        }
+        QVERIFY(thrown);
+        QCOMPARE(finished.load(), 2);
+    }
+
+    void partRangesCoverTheItemsOnce() {
+        for (long long n : {0LL, 1LL, 7LL, 64LL, 211LL})
+            for (int parts : {1, 2, 3, 8}) {
+                long long next = 0;
+                for (int p = 0; p < parts; ++p) {
+                    const auto r = partRange(n, parts, p);
+                    QCOMPARE(r.first, next);
+                    QVERIFY(r.count == n / parts || r.count == n / parts + 1);
+                    next += r.count;
+                }
+                QCOMPARE(next, n);
+            }
+        overrideSmallProductParts(3);
+        QCOMPARE(smallProductParts(), 3);
+        overrideSmallProductParts(0);
+        QCOMPARE(smallProductParts(), 1);
     }
 
     void busyMachineDropsToOneThread() {
