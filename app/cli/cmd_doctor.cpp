@@ -16,8 +16,9 @@ int runDoctor(const Args& args) {
     const SystemInfo info = systemInfo();
     const std::string threads =
         std::to_string(info.intraOpThreads) + " LibTorch intra-op" +
-        (info.blasOwnThreads > 0 ? ", OpenBLAS pool of " + std::to_string(info.blasOwnThreads)
-                                : std::string(" (the BLAS runs on them)"));
+        (info.blasOwnThreads > 0 ? ", OpenBLAS pool of " + std::to_string(info.blasOwnThreads) +
+                                       (info.blasSpinShortened ? " (idle threads sleep after ~0.3 ms)" : "")
+                                 : std::string(" (the BLAS runs on them)"));
     const double gflops = measureMatmulGflops(1024, 5);
     char gf[32];
     std::snprintf(gf, sizeof gf, "%.1f", gflops);

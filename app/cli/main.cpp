@@ -2,6 +2,7 @@
 #include "commands.h"
 
 #include "ps/error.h"
+#include "ps/system_info.h"
 #include "ps/version.h"
 
 #include <cstdio>
@@ -59,6 +60,7 @@ std::string firstLine(const std::string& s) {
 } // namespace
 
 int main(int argc, char** argv) {
+    ps::prepareBlasPool(); // before any other thread or product (ps/system_info.h)
     gArgv0 = argc > 0 ? argv[0] : "";
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {

@@ -12,6 +12,7 @@
 #include "train_page.h"
 #include "startup_options.h"
 
+#include "ps/system_info.h"
 #include "ps/version.h"
 
 #include <QApplication>
@@ -54,6 +55,7 @@ void whenIdle(MainWindow& window, std::function<void()> done) {
 } // namespace
 
 int main(int argc, char** argv) {
+    ps::prepareBlasPool(); // before any other thread or product (ps/system_info.h)
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("PEFT Studio"));
     QApplication::setApplicationName(QStringLiteral("peft-studio"));

@@ -22,8 +22,7 @@ namespace {
 using GetFn = int (*)();
 using SetFn = void (*)(int);
 
-template <typename Fn>
-Fn lookup(const char* name) {
+template <typename Fn> Fn lookup(const char* name) {
 #ifdef PS_HAVE_DLSYM
     return reinterpret_cast<Fn>(::dlsym(RTLD_DEFAULT, name));
 #else
@@ -51,6 +50,43 @@ bool setBlasThreads(int threads) {
         return false;
     set(threads);
     return true;
+}
+
+namespace {
+std::atomic<bool> spinShortened{false};
+} // namespace
+
+bool shortenBlasIdleSpin() {
+    const char* keep = std::getenv("PS_BLAS_SPIN");
+    if (std::getenv("OPENBLAS_THREAD_TIMEOUT") || std::getenv("GOTO_THREAD_TIMEOUT") ||
+        (keep && std::string(keep) == "keep"))
+        return false;
+    using VoidFn = void (*)();
+    using IntFn = int (*)();
+    static const auto readEnv = lookup<VoidFn>("openblas_read_env");
+    static const auto timeout = lookup<IntFn>("openblas_thread_timeout");
+    static const auto shutdown = lookup<IntFn>("blas_thread_shutdown_");
+    static const auto init = lookup<IntFn>("blas_thread_init");
+    if (!readEnv || !timeout || !shutdown || !init || blasThreads() < 2)
+        return false;
+#if defined(_WIN32)
+    return false; // no setenv; the Windows build uses its own BLAS settings
+#else
+    constexpr int kLog2Cycles = 20;
+    ::setenv("OPENBLAS_THREAD_TIMEOUT", std::to_string(kLog2Cycles).c_str(), 1);
+    readEnv();                             // copies the environment into OpenBLAS's settings ...
+    ::unsetenv("OPENBLAS_THREAD_TIMEOUT"); // ... so child processes do not inherit it
+    if (timeout() != kLog2Cycles)
+        return false;
+    shutdown(); // the pool reads the timeout when it starts
+    init();
+    spinShortened = true;
+    return true;
+#endif
+}
+
+bool blasIdleSpinShortened() {
+    return spinShortened;
 }
 
 namespace {
@@ -126,8 +162,8 @@ BlasStateRestore::~BlasStateRestore() {
 
 BlasThreadTuner::BlasThreadTuner(std::vector<int> candidates, int trialSteps, int period, double slowdown,
                                  std::vector<std::string> labels)
-    : candidates_(std::move(candidates)), labels_(std::move(labels)), trialSteps_(std::max(1, trialSteps)), period_(std::max(1, period)),
-      slowdown_(slowdown) {
+    : candidates_(std::move(candidates)), labels_(std::move(labels)), trialSteps_(std::max(1, trialSteps)),
+      period_(std::max(1, period)), slowdown_(slowdown) {
     if (candidates_.empty())
         candidates_.push_back(1);
     secondsPerToken_.assign(candidates_.size(), 0.0);
@@ -166,17 +202,18 @@ bool BlasThreadTuner::recordStep(double seconds, double tokens) {
         ++current_;
         return false;
     }
-    current_ = static_cast<std::size_t>(
-        std::min_element(secondsPerToken_.begin(), secondsPerToken_.end()) - secondsPerToken_.begin());
+    current_ = static_cast<std::size_t>(std::min_element(secondsPerToken_.begin(), secondsPerToken_.end()) -
+                                        secondsPerToken_.begin());
     chosenSecondsPerToken_ = secondsPerToken_[current_];
     trialing_ = false;
     stepsSinceChoice_ = 0;
     lastChoice_.clear();
     for (std::size_t i = 0; i < candidates_.size(); ++i)
-        lastChoice_ += (i ? "; " : "") +
-                       (i < labels_.size() ? labels_[i]
-                                           : std::to_string(candidates_[i]) + (candidates_[i] == 1 ? " thread" : " threads")) +
-                       ": " + perToken(secondsPerToken_[i]);
+        lastChoice_ +=
+            (i ? "; " : "") +
+            (i < labels_.size() ? labels_[i]
+                                : std::to_string(candidates_[i]) + (candidates_[i] == 1 ? " thread" : " threads")) +
+            ": " + perToken(secondsPerToken_[i]);
     return true;
 }
 

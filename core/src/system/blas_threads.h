@@ -30,6 +30,20 @@ bool setBlasThreads(int threads);
 // setSmallProductsSingleThreaded switches every such scope on or off at run time (the trainer
 // measures both, see BlasThreadTuner); the initial state follows the environment.
 void setSmallProductsSingleThreaded(bool on);
+
+// OpenBLAS's idle pool threads spin for 2^28 cycles (~0.1 s) after each pooled product before
+// they sleep. Every SingleThreadedBlas scope that follows a pooled product within that time finds
+// them spinning on the cores its parts run on (system/parallel_parts.h): measured on llama-135m
+// shapes, a pooled product followed by the attention split in two took 16.0 ms with the spin and
+// 12.8 ms without, against 16.3 ms unsplit. This re-reads OpenBLAS's settings with
+// OPENBLAS_THREAD_TIMEOUT=20 (2^20 cycles, ~0.3 ms: long enough that back-to-back products never
+// wait for a sleeping thread) and restarts its pool. Call it first thing in main(), before any
+// other thread exists or any product runs. Does nothing — and returns false — when the user set
+// OPENBLAS_THREAD_TIMEOUT (or GOTO_THREAD_TIMEOUT) themselves, when PS_BLAS_SPIN=keep, or when
+// the process has no OpenBLAS pool of two or more threads with these entry points.
+bool shortenBlasIdleSpin();
+// Whether shortenBlasIdleSpin() changed the pool in this process (for `doctor`).
+bool blasIdleSpinShortened();
 bool smallProductsSingleThreaded();
 
 class SingleThreadedBlas {

@@ -61,6 +61,7 @@ SystemInfo systemInfo() {
     info.blasLibrary = mappedBlasLibrary();
     info.intraOpThreads = torch::get_num_threads();
     info.blasOwnThreads = system::blasThreads();
+    info.blasSpinShortened = system::blasIdleSpinShortened();
     info.hardwareThreads = static_cast<int>(std::thread::hardware_concurrency());
     info.cudaAvailable = torch::cuda::is_available();
     info.cudaDeviceCount = info.cudaAvailable ? static_cast<int>(torch::cuda::device_count()) : 0;
@@ -96,6 +97,10 @@ int defaultThreadCount(bool lowPrecisionWeights) {
     if (!lowPrecisionWeights)
         return system::blasThreads() > 0 ? 1 : libtorchDefaultThreads();
     return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+bool prepareBlasPool() {
+    return system::shortenBlasIdleSpin();
 }
 
 void configureThreads(int threads, bool lowPrecisionWeights) {

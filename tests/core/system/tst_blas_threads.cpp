@@ -19,6 +19,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <time.h>
+
 using namespace ps::system;
 
 namespace {
@@ -92,6 +94,44 @@ private Q_SLOTS:
         }
         QCOMPARE(blasThreads(), pool);
         QCOMPARE(smallProductParts(), 1);
+    }
+
+    // shortenBlasIdleSpin restarts OpenBLAS's pool with a short idle spin: same pool size, right
+    // products, nothing left in the environment, and after a pooled product the idle pool burns
+    // (almost) no CPU while the process sleeps (a spinning pool burns ~50 ms of a 50 ms sleep).
+    void idleSpinCanBeShortened() {
+        const auto product = [] {
+            const auto a = torch::rand({512, 512}), b = torch::rand({512, 512});
+            const auto c = torch::mm(a, b);
+            return (c - (a.unsqueeze(2) * b.unsqueeze(0)).sum(1)).abs().max().item<double>();
+        };
+        (void)product();
+        const int pool = blasThreads();
+        if (pool < 2)
+            QSKIP("no OpenBLAS pool of two or more threads in this process");
+        qputenv("PS_BLAS_SPIN", "keep");
+        QVERIFY(!shortenBlasIdleSpin());
+        qunsetenv("PS_BLAS_SPIN");
+        if (qEnvironmentVariableIsSet("OPENBLAS_THREAD_TIMEOUT"))
+            QSKIP("OPENBLAS_THREAD_TIMEOUT is set: the user's choice is kept");
+        if (!shortenBlasIdleSpin())
+            QSKIP("this OpenBLAS has no openblas_read_env / blas_thread_init entry points");
+        QVERIFY(blasIdleSpinShortened());
+        QVERIFY(!qEnvironmentVariableIsSet("OPENBLAS_THREAD_TIMEOUT"));
+        QCOMPARE(blasThreads(), pool);
+        QVERIFY(product() < 1e-3);
+#ifdef __linux__
+        const auto cpuSeconds = [] {
+            timespec t{};
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+            return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+        };
+        (void)product();
+        const double before = cpuSeconds();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const double burnt = cpuSeconds() - before;
+        QVERIFY2(burnt < 0.02, qPrintable(QStringLiteral("the idle pool used %1 s of CPU").arg(burnt)));
+#endif
     }
 
     // runParts: every part once, on more than one thread, in the caller's LibTorch thread-local
