@@ -1,5 +1,7 @@
 #include "system/parallel_parts.h"
 
+#include "system/blas_threads.h"
+
 #include <ATen/ThreadLocalState.h>
 
 #include <algorithm>
@@ -165,6 +167,27 @@ void runParts(int parts, const std::function<void(int)>& fn) {
         ~Inside() { insidePart = false; }
     } inside;
     helpers.run(parts, fn);
+}
+
+void runRangeParts(bool cpu, long long n, long long minPerPart, long long align,
+                   const std::function<void(long long, long long)>& fn) {
+    if (n <= 0)
+        return;
+    const SingleThreadedBlas scope(cpu);
+    const long long most = std::max(1LL, n / std::max(1LL, minPerPart));
+    const int parts = cpu ? static_cast<int>(std::min<long long>(smallProductParts(), most)) : 1;
+    if (parts <= 1) {
+        fn(0, n);
+        return;
+    }
+    align = std::max(1LL, align);
+    const long long units = (n + align - 1) / align; // ranges start at multiples of align
+    runParts(parts, [&](int p) {
+        const auto r = partRange(units, parts, p);
+        const long long first = r.first * align, end = std::min(n, (r.first + r.count) * align);
+        if (end > first)
+            fn(first, end - first);
+    });
 }
 
 } // namespace ps::system

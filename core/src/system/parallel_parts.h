@@ -33,6 +33,14 @@ struct PartRange {
 };
 PartRange partRange(long long n, int parts, int part);
 
+// Elementwise and row-wise work over [0, n) on the free cores: on the CPU (`cpu`), inside its own
+// SingleThreadedBlas scope, cut into up to smallProductParts() ranges of at least `minPerPart`
+// items, each starting at a multiple of `align` (e.g. 64 elements, so that vectorised loops see the
+// same lanes as unsplit and give the same bits); runs fn(first, count) for each, in parallel.
+// One call fn(0, n) where nothing is to be gained (CUDA, one core, small n).
+void runRangeParts(bool cpu, long long n, long long minPerPart, long long align,
+                   const std::function<void(long long first, long long count)>& fn);
+
 // Called by SingleThreadedBlas (blas_threads.cpp): the pool size a scope took away, 1 when it ends.
 void setSmallProductParts(int parts);
 

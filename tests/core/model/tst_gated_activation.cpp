@@ -1,6 +1,8 @@
 // The gated MLP product used while training (gatedActivation: one autograd node for SiLU that
-// recomputes silu(gate) in backward) against plain autograd of silu(gate) * up.
+// recomputes silu(gate) in backward) against plain autograd of silu(gate) * up; split into
+// parts on helper threads (3 uneven ranges), the same bits as one part.
 #include "model/layers.h"
+#include "system/parallel_parts.h"
 
 #include <QtTest>
 
@@ -11,25 +13,33 @@ class TestGatedActivation final : public QObject {
 private Q_SLOTS:
     void matchesPlainAutograd_data() {
         QTest::addColumn<int>("activation");
-        QTest::newRow("silu (fused)") << static_cast<int>(model::Activation::Silu);
-        QTest::newRow("gelu_tanh (plain)") << static_cast<int>(model::Activation::GeluTanh);
+        QTest::addColumn<int>("features"); // 3 x 70 x 1000 elements: enough for 3 parts
+        QTest::newRow("silu (fused)") << static_cast<int>(model::Activation::Silu) << 16;
+        QTest::newRow("silu (fused), in parts") << static_cast<int>(model::Activation::Silu) << 1000;
+        QTest::newRow("gelu_tanh (plain)") << static_cast<int>(model::Activation::GeluTanh) << 16;
     }
     void matchesPlainAutograd() {
         QFETCH(int, activation);
+        QFETCH(int, features);
         const auto act = static_cast<model::Activation>(activation);
         torch::manual_seed(3);
+        const std::int64_t rows = features > 16 ? 70 : 5;
         // Large gate values too: the derivative of SiLU saturates differently on both sides.
-        const auto g0 = torch::randn({3, 5, 16}) * 4.0, u0 = torch::randn({3, 5, 16}), w = torch::randn({3, 5, 16});
-        const auto run = [&](bool fused) {
+        const auto g0 = torch::randn({3, rows, features}) * 4.0, u0 = torch::randn({3, rows, features}),
+                   w = torch::randn({3, rows, features});
+        const auto run = [&](bool fused, int parts) {
+            system::overrideSmallProductParts(parts);
             auto g = g0.clone().requires_grad_(true), u = u0.clone().requires_grad_(true);
             const auto out = fused ? model::gatedActivation(g, u, act) : model::activate(g, act) * u;
             (out * w).sum().backward();
+            system::overrideSmallProductParts(0);
             return std::vector<torch::Tensor>{out.detach(), g.grad(), u.grad()};
         };
-        const auto ours = run(true), ref = run(false);
+        const auto ours = run(true, 3), ref = run(false, 1), onePart = run(true, 1);
         for (std::size_t i = 0; i < ours.size(); ++i) {
             const double diff = (ours[i] - ref[i]).abs().max().item<double>();
             QVERIFY2(diff < 1e-5, qPrintable(QStringLiteral("tensor %1 differs by %2").arg(i).arg(diff)));
+            QVERIFY2(torch::equal(ours[i], onePart[i]), qPrintable(QStringLiteral("tensor %1: parts change bits").arg(i)));
         }
     }
 
