@@ -3,6 +3,7 @@
 // double precision independently of the implementation.
 #include "model/model_config.h"
 #include "model/rope.h"
+#include "system/parallel_parts.h"
 
 #include "ps/error.h"
 
@@ -131,6 +132,56 @@ private Q_SLOTS:
             model::ropeTables(inv, torch::tensor({5, 17, 300}, torch::kInt64).view({1, 3}), torch::kFloat32);
         const auto y = model::applyRope(x, pos);
         QVERIFY(torch::allclose(y.norm(2, -1), x.norm(2, -1), 1e-5, 1e-5));
+    }
+
+    // While training on the CPU, applyRope is one node with hand-written loops. Against the
+    // recorded expression x * cos + rotate_half(x) * sin written out here: output and input
+    // gradient, for the [B, H, T, D] view of a [B, T, H, D] projection (as the model passes it),
+    // per-row positions (packed sequences), partial rotary (the rest passes through), and its
+    // (b, h) rows cut into 3 parts on helper threads or not (the same bits).
+    void trainingNodeMatchesTheExpression_data() {
+        QTest::addColumn<int>("rot");
+        QTest::addColumn<int>("parts");
+        QTest::newRow("full rotary, one part") << 16 << 1;
+        QTest::newRow("full rotary, 3 parts") << 16 << 3;
+        QTest::newRow("partial rotary (8 of 16), 3 parts") << 8 << 3;
+    }
+    void trainingNodeMatchesTheExpression() {
+        QFETCH(int, rot);
+        QFETCH(int, parts);
+        const std::int64_t B = 3, T = 9, H = 5, D = 16;
+        torch::manual_seed(31);
+        const auto proj0 = torch::randn({B, T, H * D});
+        const auto positions = torch::randint(0, 40, {B, T}, torch::kInt64);
+        const auto tables = model::ropeTables(model::ropeDefaultInvFreq(10000.0, rot), positions, torch::kFloat32);
+        const auto gOut = torch::randn({B, H, T, D});
+        const auto expression = [&](const torch::Tensor& x) {
+            const auto xr = x.narrow(-1, 0, rot), pass = x.narrow(-1, rot, D - rot);
+            const auto h = rot / 2;
+            const auto rotated = torch::cat({-xr.narrow(-1, h, h), xr.narrow(-1, 0, h)}, -1);
+            return torch::cat({xr * tables.cos + rotated * tables.sin, pass}, -1);
+        };
+        const auto run = [&](bool node) {
+            auto proj = proj0.clone().requires_grad_(true);
+            const auto x = proj.view({B, T, H, D}).transpose(1, 2);
+            system::overrideSmallProductParts(parts);
+            const auto out = node ? model::applyRope(x, tables) : expression(x);
+            (out * gOut).sum().backward();
+            system::overrideSmallProductParts(0);
+            return std::make_pair(out, proj.grad());
+        };
+        const auto [out, grad] = run(true);
+        const auto [refOut, refGrad] = run(false);
+        QVERIFY(out.grad_fn() && out.grad_fn()->name().find("RopeFunction") != std::string::npos);
+        QVERIFY(out.is_contiguous()); // the attention's layout
+        QVERIFY((out.detach() - refOut.detach()).abs().max().item<double>() <= 1e-6);
+        QVERIFY((grad - refGrad).abs().max().item<double>() <= 1e-6);
+        QVERIFY(grad.abs().sum().item<double>() > 0.0);
+        system::overrideSmallProductParts(1);
+        auto proj = proj0.clone().requires_grad_(true);
+        (model::applyRope(proj.view({B, T, H, D}).transpose(1, 2), tables) * gOut).sum().backward();
+        system::overrideSmallProductParts(0);
+        QVERIFY(torch::equal(proj.grad(), grad));
     }
 };
 
