@@ -131,7 +131,7 @@ std::vector<BlasConfiguration> blasConfigurations() {
     const std::string threads = std::to_string(pool) + " threads";
     std::vector<BlasConfiguration> out;
     if (smallProductsSingleThreaded())
-        out.push_back({pool, true, threads + " (small products on 1)"});
+        out.push_back({pool, true, threads + " (small products split across them)"});
     out.push_back({pool, false, threads});
     out.push_back({1, false, "1 thread"});
     return out;

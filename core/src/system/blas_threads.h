@@ -24,8 +24,11 @@ bool setBlasThreads(int threads);
 // OpenBLAS splits skinny products (a LoRA rank of 16 on one side) and the attention's small batched
 // ones so badly between two threads that one thread is faster (benchmarks/bench_gemm_floor with
 // OPENBLAS_NUM_THREADS=1 vs 2, llama-135m shapes: LoRA products ~80 vs 28-130 GFLOP/s, attention
-// blocks ~95 vs 55-72), while the large projections gain from the pool. A no-op without an
-// OpenBLAS pool of more than one thread, or with PS_SMALL_GEMM_THREADS=0 in the environment.
+// blocks ~95 vs 55-72), while the large projections gain from the pool. Inside the scope the
+// cores the pool gave up are the caller's: system::smallProductParts() (parallel_parts.h) says how
+// many, and the attention, LoRA's rank-r products, RoPE, SwiGLU and RMSNorm's backward cut their
+// work into that many parts, one single-threaded part per core. A no-op without an OpenBLAS pool
+// of more than one thread, or with PS_SMALL_GEMM_THREADS=0 in the environment.
 // Not reentrant across threads: the pool size is process-wide (as for BlasThreadTuner).
 // setSmallProductsSingleThreaded switches every such scope on or off at run time (the trainer
 // measures both, see BlasThreadTuner); the initial state follows the environment.

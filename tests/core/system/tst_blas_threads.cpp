@@ -54,12 +54,12 @@ private Q_SLOTS:
     // The trainer's candidates are configurations (pool size and where small products run),
     // passed as indices with labels: three of them, the middle one fastest here.
     void labelledConfigurationsArePickedByIndex() {
-        BlasThreadTuner t({0, 1, 2}, 2, 64, 1.35, {"2 threads (small products on 1)", "2 threads", "1 thread"});
+        BlasThreadTuner t({0, 1, 2}, 2, 64, 1.35, {"2 threads (small products split across them)", "2 threads", "1 thread"});
         t.recordStep(5.0, 1000); // warm-up
         QCOMPARE(runUntilChosen(t, [](int i) { return i == 1 ? 1.0 : 1.5; }), 6);
         QCOMPARE(t.threadsForNextStep(), 1);
         QVERIFY2(t.lastChoice() ==
-                     "2 threads (small products on 1): 1.50 ms/token; 2 threads: 1.00 ms/token; 1 thread: 1.50 ms/token",
+                     "2 threads (small products split across them): 1.50 ms/token; 2 threads: 1.00 ms/token; 1 thread: 1.50 ms/token",
                  t.lastChoice().c_str());
     }
 
