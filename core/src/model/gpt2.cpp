@@ -27,10 +27,10 @@ public:
 
     torch::Tensor forward(const torch::Tensor& x, const DecoderInputs& in) {
         const auto B = x.size(0), T = x.size(1), H = heads_ * headDim_;
-        const auto qkv = c_attn(x);
-        auto split = [&](std::int64_t i) {
-            return qkv.narrow(-1, i * H, H).view({B, T, heads_, headDim_}).transpose(1, 2);
-        };
+        // split(), not three narrow()s: one backward node that concatenates the three gradients,
+        // instead of three full-width zero-filled gradients summed (measured 69 ms of a 4.6 s step).
+        const auto qkv = c_attn(x).split(H, -1);
+        auto split = [&](std::size_t i) { return qkv[i].view({B, T, heads_, headDim_}).transpose(1, 2); };
         auto [k, v] = appendToCache(in.cache, static_cast<std::size_t>(layer_), split(1), split(2));
         // GPT-2's causal mask replaces masked scores by finfo.min (masked_bias); the additive
         // lowest-valued mask gives the same probabilities.

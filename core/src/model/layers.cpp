@@ -82,7 +82,45 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) const {
     return weight * (inputType == torch::kFloat32 ? normed : normed.to(inputType));
 }
 
+namespace {
+
+// GELU (exact or tanh) while training on the CPU in float32: LibTorch's own gelu and gelu_backward
+// kernels, over 64-aligned element ranges on the free cores (system::runRangeParts), so the same
+// bits as one call.
+class GeluFunction final : public torch::autograd::Function<GeluFunction> {
+public:
+    static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, bool tanh) {
+        ctx->save_for_backward({x});
+        ctx->saved_data["tanh"] = tanh;
+        auto out = torch::empty_like(x);
+        const auto mode = tanh ? "tanh" : "none";
+        system::runRangeParts(true, x.numel(), 1 << 16, 64, [&](long long first, long long count) {
+            auto o = out.view(-1).narrow(0, first, count);
+            at::gelu_out(o, x.view(-1).narrow(0, first, count), mode);
+        });
+        return out;
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grads) {
+        const auto x = ctx->get_saved_variables()[0];
+        const auto mode = ctx->saved_data["tanh"].toBool() ? "tanh" : "none";
+        const auto g = grads[0].contiguous();
+        auto dx = torch::empty_like(x);
+        system::runRangeParts(true, x.numel(), 1 << 16, 64, [&](long long first, long long count) {
+            auto d = dx.view(-1).narrow(0, first, count);
+            at::gelu_backward_out(d, g.view(-1).narrow(0, first, count), x.view(-1).narrow(0, first, count), mode);
+        });
+        return {dx, torch::Tensor()};
+    }
+};
+
+} // namespace
+
 torch::Tensor activate(const torch::Tensor& x, Activation act) {
+    if ((act == Activation::Gelu || act == Activation::GeluTanh) && torch::GradMode::is_enabled() &&
+        x.requires_grad() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && x.is_contiguous())
+        return GeluFunction::apply(x, act == Activation::GeluTanh);
     switch (act) {
     case Activation::GeluTanh:
         return torch::gelu(x, "tanh");
@@ -142,7 +180,7 @@ public:
             auto dGate = torch::empty_like(gate), dUp = torch::empty_like(up);
             forEachRange(gate, [&](const Range& in) {
                 auto dg = in(dGate), du = in(dUp);
-                at::silu_backward_out(dg, in(grad) * in(up), in(gate));
+                at::silu_backward_out(dg, in(grad)*in(up), in(gate));
                 at::silu_out(du, in(gate)).mul_(in(grad));
             });
             return {dGate, dUp};

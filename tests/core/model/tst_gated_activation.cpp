@@ -1,6 +1,6 @@
 // The gated MLP product used while training (gatedActivation: one autograd node for SiLU that
-// recomputes silu(gate) in backward) against plain autograd of silu(gate) * up; split into
-// parts on helper threads (3 uneven ranges), the same bits as one part.
+// recomputes silu(gate) in backward; GELU's own node) against plain autograd of act(gate) * up;
+// split into parts on helper threads (3 uneven ranges), the same bits as one part.
 #include "model/layers.h"
 #include "system/parallel_parts.h"
 
@@ -16,7 +16,9 @@ private Q_SLOTS:
         QTest::addColumn<int>("features"); // 3 x 70 x 1000 elements: enough for 3 parts
         QTest::newRow("silu (fused)") << static_cast<int>(model::Activation::Silu) << 16;
         QTest::newRow("silu (fused), in parts") << static_cast<int>(model::Activation::Silu) << 1000;
-        QTest::newRow("gelu_tanh (plain)") << static_cast<int>(model::Activation::GeluTanh) << 16;
+        QTest::newRow("gelu_tanh") << static_cast<int>(model::Activation::GeluTanh) << 16;
+        QTest::newRow("gelu_tanh, in parts") << static_cast<int>(model::Activation::GeluTanh) << 1000;
+        QTest::newRow("gelu (exact), in parts") << static_cast<int>(model::Activation::Gelu) << 1000;
     }
     void matchesPlainAutograd() {
         QFETCH(int, activation);
@@ -30,7 +32,11 @@ private Q_SLOTS:
         const auto run = [&](bool fused, int parts) {
             system::overrideSmallProductParts(parts);
             auto g = g0.clone().requires_grad_(true), u = u0.clone().requires_grad_(true);
-            const auto out = fused ? model::gatedActivation(g, u, act) : model::activate(g, act) * u;
+            // The reference: LibTorch's own functions, recorded by autograd as they are.
+            const auto plain = act == model::Activation::Silu ? torch::silu(g)
+                               : act == model::Activation::Gelu ? torch::gelu(g)
+                                                                : torch::gelu(g, "tanh");
+            const auto out = fused ? model::gatedActivation(g, u, act) : plain * u;
             (out * w).sum().backward();
             system::overrideSmallProductParts(0);
             return std::vector<torch::Tensor>{out.detach(), g.grad(), u.grad()};
@@ -41,6 +47,15 @@ private Q_SLOTS:
             QVERIFY2(diff < 1e-5, qPrintable(QStringLiteral("tensor %1 differs by %2").arg(i).arg(diff)));
             QVERIFY2(torch::equal(ours[i], onePart[i]), qPrintable(QStringLiteral("tensor %1: parts change bits").arg(i)));
         }
+    }
+
+    // GPT-2's MLP while training: GELU runs as its own node (the one split into parts above).
+    void geluTrainingUsesItsNode() {
+        const auto x = torch::randn({4, 8}).requires_grad_(true);
+        const auto y = model::activate(x, model::Activation::GeluTanh);
+        QVERIFY(y.grad_fn() && y.grad_fn()->name().find("GeluFunction") != std::string::npos);
+        torch::NoGradGuard noGrad;
+        QVERIFY(!model::activate(x, model::Activation::GeluTanh).requires_grad());
     }
 
     // Without gradients (inference) the plain expression runs: no autograd node at all.
