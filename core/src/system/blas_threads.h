@@ -62,10 +62,10 @@ private:
 };
 
 // What the trainer (and `bench`) measure while training on the CPU with an OpenBLAS pool: the
-// pool with small products on one thread (SingleThreadedBlas), the pool for everything, and one
+// pool with the small products split across its cores (SingleThreadedBlas scopes), and one
 // thread. Empty when there is nothing to choose: no OpenBLAS pool of two or more threads, LibTorch
-// running more than one intra-op thread, or PS_BLAS_TUNING=0. PS_SMALL_GEMM_THREADS=0 leaves the
-// first one out.
+// running more than one intra-op thread, or PS_BLAS_TUNING=0. With PS_SMALL_GEMM_THREADS=0 the
+// first is the pool for everything.
 struct BlasConfiguration {
     int pool = 1;
     bool smallProductsSingle = false;
