@@ -2,6 +2,7 @@
 
 #include "model/attention_recompute.h"
 #include "model/fast_dropout.h"
+#include "util/env_switch.h"
 
 #include "ps/error.h"
 
@@ -122,10 +123,7 @@ std::pair<torch::Tensor, torch::Tensor> appendToCache(KVCache* cache, std::size_
 
 bool fusedAttentionActive(torch::Device device) {
 #ifdef PS_HAVE_SDPA
-    static const bool enabled = [] {
-        const char* env = std::getenv("PS_SDPA");
-        return !(env && std::string(env) == "0");
-    }();
+    static const bool enabled = !envIs("PS_SDPA", "0");
     return enabled && device.is_cuda();
 #else
     (void)device;

@@ -4,11 +4,10 @@
 #include "model/fast_dropout.h"
 #include "system/blas_threads.h"
 #include "system/parallel_parts.h"
+#include "util/env_switch.h"
 
 #include <torch/autograd.h>
 
-#include <cstdlib>
-#include <string>
 
 namespace ps::model {
 
@@ -246,8 +245,7 @@ public:
 
 std::int64_t causalBlockRows(std::int64_t T) {
     static const bool off = [] {
-        const char* v = std::getenv("PS_CAUSAL_BLOCKS"); // "0": off, for comparisons in benchmarks
-        return v && std::string(v) == "0";
+        return envIs("PS_CAUSAL_BLOCKS", "0"); // off, for comparisons in benchmarks
     }();
     return off ? 0 : causalBlockRowsFor(T);
 }

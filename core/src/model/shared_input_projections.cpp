@@ -2,12 +2,11 @@
 
 #include "system/blas_threads.h"
 #include "system/parallel_parts.h"
+#include "util/env_switch.h"
 
 #include <torch/autograd.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <cstring>
 #include <optional>
 
 namespace ps::model {
@@ -17,10 +16,7 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 std::atomic<bool>& fusionSwitch() {
-    static std::atomic<bool> on{[] {
-        const char* v = std::getenv("PS_FUSED_PROJECTIONS");
-        return !(v && std::strcmp(v, "0") == 0);
-    }()};
+    static std::atomic<bool> on{[] { return !envIs("PS_FUSED_PROJECTIONS", "0"); }()};
     return on;
 }
 

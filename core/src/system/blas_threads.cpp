@@ -1,6 +1,7 @@
 #include "system/blas_threads.h"
 
 #include "system/parallel_parts.h"
+#include "util/env_switch.h"
 
 #include <ATen/Parallel.h>
 
@@ -57,9 +58,7 @@ std::atomic<bool> spinShortened{false};
 } // namespace
 
 bool shortenBlasIdleSpin() {
-    const char* keep = std::getenv("PS_BLAS_SPIN");
-    if (std::getenv("OPENBLAS_THREAD_TIMEOUT") || std::getenv("GOTO_THREAD_TIMEOUT") ||
-        (keep && std::string(keep) == "keep"))
+    if (std::getenv("OPENBLAS_THREAD_TIMEOUT") || std::getenv("GOTO_THREAD_TIMEOUT") || envIs("PS_BLAS_SPIN", "keep"))
         return false;
     using VoidFn = void (*)();
     using IntFn = int (*)();
@@ -92,8 +91,7 @@ bool blasIdleSpinShortened() {
 namespace {
 std::atomic<bool>& smallProductsSwitch() {
     static std::atomic<bool> on{[] {
-        const char* v = std::getenv("PS_SMALL_GEMM_THREADS"); // "0": leave the pool alone
-        return !(v && std::string(v) == "0");
+        return !envIs("PS_SMALL_GEMM_THREADS", "0"); // "0": leave the pool alone
     }()};
     return on;
 }
@@ -124,9 +122,8 @@ void SingleThreadedBlas::restore() {
 }
 
 std::vector<BlasConfiguration> blasConfigurations() {
-    const char* env = std::getenv("PS_BLAS_TUNING");
     const int pool = blasThreads();
-    if ((env && std::string(env) == "0") || pool < 2 || at::get_num_threads() != 1)
+    if (envIs("PS_BLAS_TUNING", "0") || pool < 2 || at::get_num_threads() != 1)
         return {};
     const std::string threads = std::to_string(pool) + " threads";
     std::vector<BlasConfiguration> out;

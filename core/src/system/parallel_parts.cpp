@@ -1,17 +1,16 @@
 #include "system/parallel_parts.h"
 
 #include "system/blas_threads.h"
+#include "util/env_switch.h"
 
 #include <ATen/ThreadLocalState.h>
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <thread>
 #include <vector>
 
@@ -23,8 +22,7 @@ std::atomic<int> forcedParts{0};
 
 bool splittingAllowed() {
     static const bool allowed = [] {
-        const char* v = std::getenv("PS_SPLIT_SMALL_PRODUCTS"); // "0": off, for comparisons
-        return !(v && std::string(v) == "0");
+        return !envIs("PS_SPLIT_SMALL_PRODUCTS", "0"); // off, for comparisons
     }();
     return allowed;
 }
