@@ -84,19 +84,31 @@ torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) const {
 
 namespace {
 
+// A range of a contiguous tensor's flattened elements: in(t) is t's elements in it.
+struct ElementRange {
+    long long first, count;
+    torch::Tensor operator()(const torch::Tensor& t) const { return t.view(-1).narrow(0, first, count); }
+};
+
+// fn(range) over 64-aligned element ranges of `t` on the free cores (system::runRangeParts): the
+// elementwise kernels see the same vector lanes as in one call, so they give the same bits.
+template <typename Fn> void forEachElementRange(const torch::Tensor& t, Fn&& fn) {
+    system::runRangeParts(true, t.numel(), 1 << 16, 64, [&](long long first, long long count) {
+        fn(ElementRange{first, count});
+    });
+}
+
 // GELU (exact or tanh) while training on the CPU in float32: LibTorch's own gelu and gelu_backward
-// kernels, over 64-aligned element ranges on the free cores (system::runRangeParts), so the same
-// bits as one call.
+// kernels, by element ranges on the free cores.
 class GeluFunction final : public torch::autograd::Function<GeluFunction> {
 public:
     static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, bool tanh) {
         ctx->save_for_backward({x});
         ctx->saved_data["tanh"] = tanh;
         auto out = torch::empty_like(x);
-        const auto mode = tanh ? "tanh" : "none";
-        system::runRangeParts(true, x.numel(), 1 << 16, 64, [&](long long first, long long count) {
-            auto o = out.view(-1).narrow(0, first, count);
-            at::gelu_out(o, x.view(-1).narrow(0, first, count), mode);
+        forEachElementRange(x, [&](const ElementRange& in) {
+            auto o = in(out);
+            at::gelu_out(o, in(x), tanh ? "tanh" : "none");
         });
         return out;
     }
@@ -107,9 +119,9 @@ public:
         const auto mode = ctx->saved_data["tanh"].toBool() ? "tanh" : "none";
         const auto g = grads[0].contiguous();
         auto dx = torch::empty_like(x);
-        system::runRangeParts(true, x.numel(), 1 << 16, 64, [&](long long first, long long count) {
-            auto d = dx.view(-1).narrow(0, first, count);
-            at::gelu_backward_out(d, g.view(-1).narrow(0, first, count), x.view(-1).narrow(0, first, count), mode);
+        forEachElementRange(x, [&](const ElementRange& in) {
+            auto d = in(dx);
+            at::gelu_backward_out(d, in(g), in(x), mode);
         });
         return {dx, torch::Tensor()};
     }
@@ -136,25 +148,12 @@ torch::Tensor activate(const torch::Tensor& x, Activation act) {
 
 namespace {
 
-// silu(gate) * up. On the CPU in float32 with contiguous inputs, forward and backward run over
-// ranges of 64-aligned elements on the free cores (system::runRangeParts): the same kernels on the
-// same vector lanes as one call, so the same bits.
+// silu(gate) * up. On the CPU in float32 with contiguous inputs, forward and backward run by
+// element ranges on the free cores (forEachElementRange).
 class SwiGluFunction final : public torch::autograd::Function<SwiGluFunction> {
-    // A range of the flattened elements: in(t) is t's elements in it.
-    struct Range {
-        long long first, count;
-        torch::Tensor operator()(const torch::Tensor& t) const { return t.view(-1).narrow(0, first, count); }
-    };
-
     static bool splittable(const torch::Tensor& gate, const torch::Tensor& up) {
         return gate.device().is_cpu() && gate.scalar_type() == torch::kFloat32 && up.scalar_type() == torch::kFloat32 &&
                gate.sizes() == up.sizes() && gate.is_contiguous() && up.is_contiguous();
-    }
-
-    template <typename Fn> static void forEachRange(const torch::Tensor& t, Fn&& fn) {
-        system::runRangeParts(true, t.numel(), 1 << 16, 64, [&](long long first, long long count) {
-            fn(Range{first, count});
-        });
     }
 
 public:
@@ -164,7 +163,7 @@ public:
         if (!splittable(gate, up))
             return torch::silu(gate) * up;
         auto out = torch::empty_like(gate);
-        forEachRange(gate, [&](const Range& in) {
+        forEachElementRange(gate, [&](const ElementRange& in) {
             auto o = in(out);
             at::silu_out(o, in(gate)).mul_(in(up));
         });
@@ -178,7 +177,7 @@ public:
         if (splittable(gate, up)) { // the same kernels as below, by ranges on the free cores
             const auto grad = grads[0].contiguous();
             auto dGate = torch::empty_like(gate), dUp = torch::empty_like(up);
-            forEachRange(gate, [&](const Range& in) {
+            forEachElementRange(gate, [&](const ElementRange& in) {
                 auto dg = in(dGate), du = in(dUp);
                 at::silu_backward_out(dg, in(grad)*in(up), in(gate));
                 at::silu_out(du, in(gate)).mul_(in(grad));

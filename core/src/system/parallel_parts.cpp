@@ -56,8 +56,7 @@ public:
         work_.notify_all();
         runOne(0);
         std::unique_lock<std::mutex> lock(m_);
-        // Part numbers not yet taken by a helper (all of them busy elsewhere: never here, as
-        // calls are one at a time, but cheap to be sure) are run by the caller.
+        // Part numbers no helper has taken yet (helpers still waking up) are run by the caller.
         while (next_ < parts_) {
             const int part = next_++;
             lock.unlock();
