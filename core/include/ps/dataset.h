@@ -212,10 +212,28 @@ struct DataSplit {
 // seed). Throws ps::Error when it leaves no training example or valSize is not valid.
 DataSplit splitTrainValidation(std::size_t numExamples, double valSize, std::uint64_t seed);
 
-// Packing: groups whole examples (never split) into rows of at most rowLen tokens, best fit in
-// the given order. Returns the example indices of each row, rows in creation order.
+// Packing: groups whole examples (never split) into rows of at most rowLen tokens. Best fit
+// decreasing over windows of 1 024 examples of `order` (each window sorted by length, longest
+// first, and each example put in the fullest row that still has room: a nearly full fill), then
+// the rows are shuffled by options.seed. Returns the example indices of each row.
+// With options.sharePrefixes, examples that begin with the same untrained tokens (a template's
+// system prompt) share one copy of them in their row (makeRow(..., sharePrefix = true)), and the
+// room a row has left counts the shared copy once.
+struct PackOptions {
+    bool sharePrefixes = false;
+    std::uint64_t seed = 0;
+};
 std::vector<std::vector<std::size_t>> packExamples(const TokenizedDataset& data, const std::vector<std::size_t>& order,
-                                                   std::int64_t rowLen);
+                                                   std::int64_t rowLen, const PackOptions& options = {});
+
+// How many leading tokens the examples of one row share (0 for fewer than two examples): the
+// longest common prefix of their token ids that ends before each one's last untrained token
+// preceding its first trained label, so no trained token and no trained logit is in it (see
+// makeRow). Sharing it gives every example the same keys and values it would compute alone.
+std::int64_t sharedPrefixLength(const TokenizedDataset& data, const std::vector<std::size_t>& examples);
+
+// The tokens makeRow(data, examples, 0, nullopt, sharePrefix) lays out.
+std::int64_t rowTokens(const TokenizedDataset& data, const std::vector<std::size_t>& examples, bool sharePrefix);
 
 // Padding: batches of batchSize examples with similar lengths (as transformers'
 // group_by_length: mega-batches of 50 batches sorted by length), batch order shuffled by seed.
@@ -225,19 +243,25 @@ std::vector<std::vector<std::size_t>> lengthGroupedBatches(const TokenizedDatase
 
 // One model input row: the examples concatenated, then padded to padTo (0: no padding).
 // positionIds restart at 0 for each example; segmentIds are 1, 2, ... per example and 0 on
-// padding; labels are -100 on padding and on each example's first token.
+// padding; labels are -100 on padding and on the first token each example puts in the row.
+// With sharePrefix, the first example is laid out whole and each later one without its first
+// sharedPrefix tokens (sharedPrefixLength), which it reads from the first example instead: its
+// tokens keep their own positions (sharedPrefix, sharedPrefix + 1, ...) and attentionBias lets
+// it attend to the row's first sharedPrefix tokens.
 struct TrainingRow {
     std::vector<std::int32_t> inputIds;
     std::vector<std::int32_t> labels;
     std::vector<std::int32_t> positionIds;
     std::vector<std::int32_t> segmentIds;
+    std::int32_t sharedPrefix = 0;
 };
 TrainingRow makeRow(const TokenizedDataset& data, const std::vector<std::size_t>& examples, std::int64_t padTo = 0,
-                    std::optional<std::int32_t> padId = std::nullopt);
+                    std::optional<std::int32_t> padId = std::nullopt, bool sharePrefix = false);
 
 // Additive attention bias [rows, 1, T, T] (row-major) for rows of equal length T: 0 where query
-// i may attend key j (j <= i, same non-zero segment), -inf elsewhere; a padding query attends
-// only itself so no softmax row is empty. This is what blocks attention across packed examples.
+// i may attend key j (j <= i, same non-zero segment; a segment after the first also sees the
+// row's shared prefix), -inf elsewhere; a padding query attends only itself so no softmax row is
+// empty. This is what blocks attention across packed examples.
 std::vector<float> attentionBias(const std::vector<TrainingRow>& rows);
 
 } // namespace ps

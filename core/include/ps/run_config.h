@@ -56,6 +56,7 @@ struct RunConfig {
     // --- data shaping
     std::int64_t cutoff_len = 1024; // tokens per example (or per packed sequence)
     bool packing = false;
+    bool packing_shared_prefix = true; // with packing: examples of a row share their common untrained prefix
     bool train_on_prompt = false; // false: prompt tokens are masked out of the loss
     double val_size = 0.0;        // fraction (< 1) or number of examples (>= 1) held out
 

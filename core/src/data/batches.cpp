@@ -9,36 +9,131 @@
 
 namespace ps {
 
+namespace {
+
+// The tokens an example may share with the other examples of its row: its first tokens up to,
+// not including, the last one before its first trained label. With labels[t] the target of the
+// logits at t - 1, a shared prefix of p tokens is exact when labels[0..p] are all untrained: the
+// prefix itself has no loss, and its last logit (which would predict token p, a different token
+// for each example) is not trained either. An example without trained tokens may share all but
+// its last token.
+std::vector<std::int32_t> shareablePrefix(const TokenizedDataset& data, std::size_t idx) {
+    const auto labels = data.labels(idx);
+    std::size_t firstTrained = labels.size();
+    for (std::size_t t = 0; t < labels.size(); ++t)
+        if (labels[t] != data::kIgnoreIndex) {
+            firstTrained = t;
+            break;
+        }
+    auto ids = data.inputIds(idx);
+    ids.resize(firstTrained == 0 ? 0 : firstTrained - 1);
+    return ids;
+}
+
+std::int64_t commonPrefix(const std::vector<std::int32_t>& a, const std::vector<std::int32_t>& b, std::int64_t limit) {
+    const auto n = std::min<std::int64_t>(limit, static_cast<std::int64_t>(std::min(a.size(), b.size())));
+    std::int64_t i = 0;
+    while (i < n && a[static_cast<std::size_t>(i)] == b[static_cast<std::size_t>(i)])
+        ++i;
+    return i;
+}
+
+// How many examples are sorted and packed together (best fit decreasing): large enough for a
+// nearly full fill, small enough that an epoch's order stays a shuffle at the scale of the data.
+constexpr std::size_t kPackWindow = 1024;
+// How many rows with room one example tries before it opens a new row. The rows are tried from
+// the fullest that could take it if it shared its whole untrained start; it usually shares less
+// (the template's part of it), so the rows with just too little room come first and fail.
+constexpr int kPackCandidates = 256;
+
+} // namespace
+
+std::int64_t sharedPrefixLength(const TokenizedDataset& data, const std::vector<std::size_t>& examples) {
+    if (examples.size() < 2)
+        return 0;
+    const auto first = shareablePrefix(data, examples[0]);
+    auto p = static_cast<std::int64_t>(first.size());
+    for (std::size_t k = 1; k < examples.size() && p > 0; ++k)
+        p = commonPrefix(first, shareablePrefix(data, examples[k]), p);
+    return p;
+}
+
+std::int64_t rowTokens(const TokenizedDataset& data, const std::vector<std::size_t>& examples, bool sharePrefix) {
+    std::int64_t used = 0;
+    for (auto idx : examples)
+        used += data.length(idx);
+    if (sharePrefix && examples.size() > 1)
+        used -= static_cast<std::int64_t>(examples.size() - 1) * sharedPrefixLength(data, examples);
+    return used;
+}
+
 std::vector<std::vector<std::size_t>> packExamples(const TokenizedDataset& data, const std::vector<std::size_t>& order,
-                                                   std::int64_t rowLen) {
+                                                   std::int64_t rowLen, const PackOptions& options) {
     if (rowLen < 1)
         throw Error("packing: the row length must be positive, got " + std::to_string(rowLen));
-    std::vector<std::vector<std::size_t>> rows;
-    // Remaining room -> row, for best fit: the fullest row that still has room for the example.
-    // Equal keys keep insertion order, so the result depends only on `order`.
-    std::multimap<std::int64_t, std::size_t> room;
-    for (std::size_t idx : order) {
-        const std::int64_t len = data.length(idx);
-        if (len > rowLen)
-            throw Error("packing: example " + std::to_string(idx) + " has " + std::to_string(len) +
+    for (std::size_t idx : order)
+        if (data.length(idx) > rowLen)
+            throw Error("packing: example " + std::to_string(idx) + " has " + std::to_string(data.length(idx)) +
                         " tokens, more than the row length " + std::to_string(rowLen));
-        auto it = room.lower_bound(len);
-        std::size_t row;
-        std::int64_t left;
-        if (it == room.end()) {
-            row = rows.size();
-            rows.emplace_back();
-            left = rowLen;
-        } else {
-            row = it->second;
-            left = it->first;
-            room.erase(it);
+    std::vector<std::vector<std::size_t>> rows;
+    for (std::size_t at = 0; at < order.size(); at += kPackWindow) {
+        std::vector<std::size_t> window(order.begin() + static_cast<std::ptrdiff_t>(at),
+                                       order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), at + kPackWindow)));
+        // Best fit decreasing: the long examples open the rows, the short ones fill their gaps.
+        std::stable_sort(window.begin(), window.end(),
+                         [&](std::size_t a, std::size_t b) { return data.length(a) > data.length(b); });
+        struct Open {
+            std::size_t row;                  // index into rows
+            std::vector<std::int32_t> prefix; // the first example's shareable tokens
+            std::int64_t used = 0, shared = 0;
+        };
+        std::vector<Open> open;
+        // Room left -> open row; equal keys keep insertion order, so the result depends only on `order`.
+        std::multimap<std::int64_t, std::size_t> room;
+        for (std::size_t idx : window) {
+            const std::int64_t len = data.length(idx);
+            std::vector<std::int32_t> prefix;
+            if (options.sharePrefixes)
+                prefix = shareablePrefix(data, idx);
+            // Adding to a row of n examples sharing p tokens, with p' = what remains shared, costs
+            // len - n p' + (n - 1) p >= len - |prefix|: the rows with less room cannot take it.
+            const auto least = len - static_cast<std::int64_t>(prefix.size());
+            int tried = 0;
+            bool placed = false;
+            for (auto it = room.lower_bound(least); it != room.end() && tried < kPackCandidates; ++it, ++tried) {
+                Open& o = open[it->second];
+                const auto n = static_cast<std::int64_t>(rows[o.row].size());
+                const auto shared = commonPrefix(o.prefix, prefix, n == 1 ? static_cast<std::int64_t>(o.prefix.size()) : o.shared);
+                const auto cost = len - n * shared + (n - 1) * o.shared;
+                if (cost > it->first)
+                    continue;
+                rows[o.row].push_back(idx);
+                o.used += cost;
+                o.shared = shared;
+                const auto slot = it->second;
+                room.erase(it);
+                if (o.used < rowLen)
+                    room.emplace(rowLen - o.used, slot);
+                placed = true;
+                break;
+            }
+            if (placed)
+                continue;
+            rows.push_back({idx});
+            open.push_back({rows.size() - 1, std::move(prefix), len, 0});
+            if (len < rowLen)
+                room.emplace(rowLen - len, open.size() - 1);
         }
-        rows[row].push_back(idx);
-        if (left - len > 0)
-            room.emplace(left - len, row);
     }
-    return rows;
+    // Sorting made each window's rows run from long examples to short ones: shuffle them.
+    std::vector<std::size_t> ids(rows.size());
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        ids[i] = i;
+    std::vector<std::vector<std::size_t>> out;
+    out.reserve(rows.size());
+    for (std::size_t i : shuffledOrder(std::move(ids), options.seed))
+        out.push_back(std::move(rows[i]));
+    return out;
 }
 
 std::vector<std::vector<std::size_t>> lengthGroupedBatches(const TokenizedDataset& data,
@@ -81,18 +176,23 @@ std::vector<std::vector<std::size_t>> lengthGroupedBatches(const TokenizedDatase
 }
 
 TrainingRow makeRow(const TokenizedDataset& data, const std::vector<std::size_t>& examples, std::int64_t padTo,
-                    std::optional<std::int32_t> padId) {
+                    std::optional<std::int32_t> padId, bool sharePrefix) {
     TrainingRow row;
+    const std::int64_t shared = sharePrefix ? sharedPrefixLength(data, examples) : 0;
+    row.sharedPrefix = static_cast<std::int32_t>(shared);
     std::int32_t segment = 0;
     for (std::size_t idx : examples) {
         ++segment;
         const auto ids = data.inputIds(idx);
         const auto labels = data.labels(idx);
-        for (std::size_t t = 0; t < ids.size(); ++t) {
+        // The first example is laid out whole; the others without the prefix it already holds.
+        const auto from = static_cast<std::size_t>(segment == 1 ? 0 : shared);
+        for (std::size_t t = from; t < ids.size(); ++t) {
             row.inputIds.push_back(ids[t]);
             // Nothing inside this example predicts its first token; the previous example's
-            // last logit must not be trained on it either.
-            row.labels.push_back(t == 0 ? data::kIgnoreIndex : labels[t]);
+            // last logit must not be trained on it either (after a shared prefix, this label is
+            // untrained anyway: sharedPrefixLength stops before the first trained one).
+            row.labels.push_back(t == from ? data::kIgnoreIndex : labels[t]);
             row.positionIds.push_back(static_cast<std::int32_t>(t));
             row.segmentIds.push_back(segment);
         }
@@ -134,6 +234,9 @@ std::vector<float> attentionBias(const std::vector<TrainingRow>& rows) {
                     break; // segments are contiguous: earlier keys belong to earlier examples
                 m[i * T + j] = 0.f;
             }
+            if (seg[i] > 1) // a later example also sees the prefix it shares with the first one
+                for (std::size_t j = 0; j < static_cast<std::size_t>(rows[b].sharedPrefix); ++j)
+                    m[i * T + j] = 0.f;
         }
     }
     return bias;

@@ -79,6 +79,9 @@ std::vector<KeyBinding> makeBindings() {
         bind("cutoff_len", &R::cutoff_len, "data", "Maximum tokens per example (per packed sequence with packing)."),
         bind("packing", &R::packing, "data",
              "Concatenate examples into full cutoff_len sequences (attention kept per example)."),
+        bind("packing_shared_prefix", &R::packing_shared_prefix, "data",
+             "With packing, examples in a row that start with the same prompt tokens (a template's system "
+             "prompt) keep one copy of them: same loss, fewer tokens."),
         bind("train_on_prompt", &R::train_on_prompt, "data",
              "Also train on prompt tokens (default: only on responses)."),
         bind("val_size", &R::val_size, "data",

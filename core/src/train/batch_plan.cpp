@@ -1,6 +1,8 @@
 #include "train/batch_plan.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 
 namespace ps::train {
 
@@ -8,15 +10,49 @@ BatchPlanner::BatchPlanner(const TokenizedDataset& data, std::vector<std::size_t
                            const RunConfig& config, bool allowPacking)
     : data_(data), train_(std::move(trainIndices)), batchSize_(std::max<std::int64_t>(1, config.per_device_train_batch_size)),
       cutoff_(config.cutoff_len), seed_(static_cast<std::uint64_t>(config.seed)), packing_(config.packing && allowPacking),
-      useBias_(allowPacking) {
-    microBatchesPerEpoch_ = static_cast<std::int64_t>(epoch(0).size());
+      sharePrefix_(packing_ && config.packing_shared_prefix), useBias_(allowPacking) {
+    const auto first = epoch(0);
+    microBatchesPerEpoch_ = static_cast<std::int64_t>(first.size());
+    if (packing_)
+        packingSummary_ = summarisePacking(first);
+}
+
+std::string BatchPlanner::summarisePacking(const std::vector<MicroBatchPlan>& plan) const {
+    std::int64_t examples = 0, rows = 0, exampleTokens = 0, laidOut = 0, padded = 0;
+    for (const auto& mb : plan) {
+        std::int64_t longest = 0;
+        for (const auto& row : mb) {
+            ++rows;
+            examples += static_cast<std::int64_t>(row.size());
+            for (auto e : row)
+                exampleTokens += data_.length(e);
+            const auto used = rowTokens(data_, row, sharePrefix_);
+            laidOut += used;
+            longest = std::max(longest, used);
+        }
+        padded += longest * static_cast<std::int64_t>(mb.size());
+    }
+    const auto pct = [](std::int64_t part, std::int64_t whole) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.1f %%", whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0);
+        return std::string(text);
+    };
+    std::string out = "packing: " + std::to_string(examples) + " examples in " + std::to_string(rows) + " rows of up to " +
+                      std::to_string(cutoff_) + " tokens, " + pct(laidOut, padded) + " of the batch tokens used";
+    if (sharePrefix_)
+        out += "; shared prompt prefixes leave out " + std::to_string(exampleTokens - laidOut) + " of " +
+               std::to_string(exampleTokens) + " tokens (" + pct(exampleTokens - laidOut, exampleTokens) + ")";
+    return out;
 }
 
 std::vector<MicroBatchPlan> BatchPlanner::epoch(std::int64_t epoch) const {
     const auto order = shuffledOrder(train_, seed_ + static_cast<std::uint64_t>(epoch));
     std::vector<MicroBatchPlan> out;
     if (packing_) {
-        const auto rows = packExamples(data_, order, cutoff_);
+        PackOptions pack;
+        pack.sharePrefixes = sharePrefix_;
+        pack.seed = seed_ + static_cast<std::uint64_t>(epoch);
+        const auto rows = packExamples(data_, order, cutoff_, pack);
         for (std::size_t i = 0; i < rows.size(); i += static_cast<std::size_t>(batchSize_)) {
             MicroBatchPlan mb(rows.begin() + static_cast<std::ptrdiff_t>(i),
                               rows.begin() + static_cast<std::ptrdiff_t>(std::min(rows.size(), i + batchSize_)));
@@ -47,15 +83,12 @@ std::vector<MicroBatchPlan> BatchPlanner::sequential(const std::vector<std::size
 MicroBatch BatchPlanner::materialise(const MicroBatchPlan& plan, const torch::Device& device) const {
     std::int64_t maxLen = 1;
     for (const auto& row : plan) {
-        std::int64_t len = 0;
-        for (auto e : row)
-            len += data_.length(e);
-        maxLen = std::max(maxLen, len);
+        maxLen = std::max(maxLen, rowTokens(data_, row, sharePrefix_));
     }
     std::vector<TrainingRow> rows;
     rows.reserve(plan.size());
     for (const auto& row : plan)
-        rows.push_back(makeRow(data_, row, maxLen, data_.padId()));
+        rows.push_back(makeRow(data_, row, maxLen, data_.padId(), sharePrefix_));
     const auto b = static_cast<std::int64_t>(rows.size());
     auto ids = torch::empty({b, maxLen}, torch::kInt64);
     auto labels = torch::empty({b, maxLen}, torch::kInt64);

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace ps::train {
@@ -41,6 +42,9 @@ public:
 
     std::vector<MicroBatchPlan> epoch(std::int64_t epoch) const;
     std::int64_t microBatchesPerEpoch() const { return microBatchesPerEpoch_; }
+    // With packing, one line on the first epoch's plan: rows, how full the padded batches are
+    // and how many tokens shared prefixes leave out. Empty without packing.
+    const std::string& packingSummary() const { return packingSummary_; }
     MicroBatch materialise(const MicroBatchPlan& plan, const torch::Device& device) const;
     // Non-packed batches over `indices` in order (for evaluation).
     std::vector<MicroBatchPlan> sequential(const std::vector<std::size_t>& indices) const;
@@ -52,8 +56,12 @@ private:
     std::int64_t cutoff_;
     std::uint64_t seed_;
     bool packing_;
+    bool sharePrefix_;
     bool useBias_;
     std::int64_t microBatchesPerEpoch_ = 0;
+    std::string packingSummary_;
+
+    std::string summarisePacking(const std::vector<MicroBatchPlan>& plan) const;
 };
 
 } // namespace ps::train

@@ -209,6 +209,8 @@ void RunSession::prepare() {
     if (config_.packing && !allowPacking)
         observer_.onLog(LogLevel::Warning, "packing is off for prompt / prefix tuning (virtual tokens are per sequence)");
     planner_ = std::make_unique<train::BatchPlanner>(data_, split_.train, config_, allowPacking);
+    if (!planner_->packingSummary().empty())
+        observer_.onLog(LogLevel::Info, planner_->packingSummary());
     gradAccum_ = std::max<std::int64_t>(1, config_.gradient_accumulation_steps);
     const std::int64_t perEpoch = (planner_->microBatchesPerEpoch() + gradAccum_ - 1) / gradAccum_;
     const std::int64_t total = config_.max_steps > 0

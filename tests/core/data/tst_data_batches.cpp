@@ -34,6 +34,23 @@ TokenizedDataset makeDataset(const std::vector<std::int64_t>& lengths) {
     return TokenizedDataset(std::move(s));
 }
 
+// A dataset of the given examples: token ids, and the index of each one's first trained token
+// (every token from there on is trained; the example's length means none is).
+TokenizedDataset makeExamples(const std::vector<std::pair<std::vector<std::uint32_t>, std::size_t>>& examples) {
+    auto s = std::make_shared<TokenizedDataset::Storage>();
+    s->ownOffsets.push_back(0);
+    for (const auto& [ids, firstTrained] : examples) {
+        for (std::size_t t = 0; t < ids.size(); ++t)
+            s->ownTokens.push_back(t >= firstTrained ? (ids[t] | data::kTrainedBit) : ids[t]);
+        s->ownOffsets.push_back(s->ownTokens.size());
+    }
+    s->tokens = s->ownTokens.data();
+    s->offsets = s->ownOffsets.data();
+    s->numExamples = examples.size();
+    s->padId = 7;
+    return TokenizedDataset(std::move(s));
+}
+
 std::vector<std::size_t> iota(std::size_t n) {
     std::vector<std::size_t> v(n);
     std::iota(v.begin(), v.end(), std::size_t{0});
@@ -154,6 +171,120 @@ private Q_SLOTS:
             error = q(e.what());
         }
         QCOMPARE(error, QStringLiteral("packing: example 3 has 16 tokens, more than the row length 8"));
+    }
+
+    void sharedPrefixesAreUntrainedAndLaidOutOnce() {
+        const auto ds = makeExamples({
+            {{1, 2, 3, 4, 50, 51, 52}, 5},     // may share 1 2 3 4 (labels 0..4 untrained)
+            {{1, 2, 3, 9, 60, 61}, 4},         // may share 1 2 3
+            {{1, 2, 3, 4, 5, 70, 71, 72}, 6},  // may share 1 2 3 4 5
+            {{1, 2, 3, 4, 80, 81}, 1},         // trained from its second token: shares nothing
+            {{8, 2, 3, 4, 90}, 5},             // nothing trained: may share 8 2 3 4, but starts with 8
+        });
+        QCOMPARE(sharedPrefixLength(ds, {0, 2}), std::int64_t{4});
+        QCOMPARE(sharedPrefixLength(ds, {2, 0}), std::int64_t{4});
+        QCOMPARE(sharedPrefixLength(ds, {0, 1, 2}), std::int64_t{3});
+        QCOMPARE(sharedPrefixLength(ds, {0}), std::int64_t{0});
+        QCOMPARE(sharedPrefixLength(ds, {0, 3}), std::int64_t{0});
+        QCOMPARE(sharedPrefixLength(ds, {0, 4}), std::int64_t{0});
+        QCOMPARE(rowTokens(ds, {0, 2}, true), std::int64_t{7 + 8 - 4});
+        QCOMPARE(rowTokens(ds, {0, 1, 2}, true), std::int64_t{7 + 6 + 8 - 2 * 3});
+        QCOMPARE(rowTokens(ds, {0, 2}, false), std::int64_t{15});
+
+        // The first example whole, then the second without the 4 tokens it shares; its tokens keep
+        // their own positions, and its first one in the row (already untrained) stays untrained.
+        const TrainingRow row = makeRow(ds, {0, 2}, 12, std::nullopt, true);
+        QCOMPARE(row.sharedPrefix, 4);
+        QCOMPARE(row.inputIds, (std::vector<std::int32_t>{1, 2, 3, 4, 50, 51, 52, 5, 70, 71, 72, 7}));
+        QCOMPARE(row.positionIds, (std::vector<std::int32_t>{0, 1, 2, 3, 4, 5, 6, 4, 5, 6, 7, 0}));
+        QCOMPARE(row.segmentIds, (std::vector<std::int32_t>{1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0}));
+        QCOMPARE(row.labels,
+                 (std::vector<std::int32_t>{-100, -100, -100, -100, -100, 51, 52, -100, -100, 71, 72, -100}));
+        // Every trained label of both examples is in the row, once.
+        std::multiset<std::int32_t> want, got;
+        for (std::size_t e : {0, 2})
+            for (auto l : ds.labels(e))
+                if (l != -100)
+                    want.insert(l);
+        for (auto l : row.labels)
+            if (l != -100)
+                got.insert(l);
+        QCOMPARE(got, want);
+        QCOMPARE(makeRow(ds, {0, 2}).sharedPrefix, 0); // off unless asked for
+
+        // The second example sees the shared prefix and itself, never the first one's own tokens.
+        const auto bias = attentionBias({row});
+        const char* allowed[12] = {"100000000000", "110000000000", "111000000000", "111100000000",
+                                   "111110000000", "111111000000", "111111100000", "111100010000",
+                                   "111100011000", "111100011100", "111100011110", "000000000001"};
+        for (int i = 0; i < 12; ++i)
+            for (int j = 0; j < 12; ++j) {
+                const float v = bias[static_cast<std::size_t>(i * 12 + j)];
+                if (allowed[i][j] == '1')
+                    QVERIFY2(v == 0.0f, qPrintable(QStringLiteral("query %1 key %2").arg(i).arg(j)));
+                else
+                    QVERIFY2(std::isinf(v) && v < 0, qPrintable(QStringLiteral("query %1 key %2").arg(i).arg(j)));
+            }
+    }
+
+    void packingSharesPrefixesAndFillsRows() {
+        // 400 examples that start with one 12-token "system prompt", then a prompt of their own,
+        // then a trained response; lengths 20 .. 140.
+        std::vector<std::pair<std::vector<std::uint32_t>, std::size_t>> examples;
+        std::uint64_t x = 12345;
+        const auto next = [&](std::uint64_t n) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            return (x >> 33) % n;
+        };
+        std::int64_t total = 0;
+        for (int i = 0; i < 400; ++i) {
+            const auto prompt = 14 + next(40), response = 4 + next(80);
+            std::vector<std::uint32_t> ids;
+            for (std::uint32_t t = 0; t < 12; ++t)
+                ids.push_back(100 + t);
+            while (ids.size() < prompt + response)
+                ids.push_back(static_cast<std::uint32_t>(1000 + next(5000)));
+            total += static_cast<std::int64_t>(ids.size());
+            examples.push_back({ids, prompt});
+        }
+        const auto ds = makeExamples(examples);
+        const std::int64_t rowLen = 256;
+        const auto order = shuffledOrder(iota(examples.size()), 9);
+        PackOptions share;
+        share.sharePrefixes = true;
+        share.seed = 4;
+        const auto rows = packExamples(ds, order, rowLen, share);
+        const auto plain = packExamples(ds, order, rowLen);
+        QCOMPARE(rows, packExamples(ds, order, rowLen, share)); // deterministic
+        for (const auto* packing : {&rows, &plain}) {
+            std::multiset<std::size_t> seen;
+            for (const auto& r : *packing) {
+                const bool shared = packing == &rows;
+                QVERIFY(rowTokens(ds, r, shared) <= rowLen);
+                QCOMPARE(static_cast<std::int64_t>(makeRow(ds, r, 0, std::nullopt, shared).inputIds.size()),
+                         rowTokens(ds, r, shared));
+                seen.insert(r.begin(), r.end());
+            }
+            QCOMPARE(seen.size(), examples.size());
+            QCOMPARE(std::set<std::size_t>(seen.begin(), seen.end()).size(), examples.size()); // each once
+        }
+        // Best fit decreasing leaves little room: within 3 % of the fewest rows the tokens allow.
+        const auto fewest = (total + rowLen - 1) / rowLen;
+        QVERIFY2(static_cast<double>(plain.size()) <= 1.03 * static_cast<double>(fewest),
+                 qPrintable(QStringLiteral("%1 rows, at least %2").arg(plain.size()).arg(fewest)));
+        // Each row shares the 12 tokens (at least) once per example after its first.
+        std::int64_t laidOut = 0;
+        for (const auto& r : rows) {
+            if (r.size() > 1)
+                QVERIFY(sharedPrefixLength(ds, r) >= 12);
+            laidOut += rowTokens(ds, r, true);
+        }
+        QVERIFY(laidOut <= total - 12 * static_cast<std::int64_t>(examples.size() - rows.size()));
+        QVERIFY2(rows.size() < plain.size(), qPrintable(QStringLiteral("%1 vs %2").arg(rows.size()).arg(plain.size())));
+        // Different seeds order the rows differently.
+        PackOptions other = share;
+        other.seed = 5;
+        QVERIFY(packExamples(ds, order, rowLen, other) != rows);
     }
 
     void attentionBiasBlocksOtherExamplesAndTheFuture() {

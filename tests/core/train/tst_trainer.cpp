@@ -221,7 +221,13 @@ private Q_SLOTS:
         for (const auto& [step, loss] : a)
             QVERIFY2(std::abs(b.at(step) - loss) <= 1e-5,
                      qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 10).arg(b.at(step), 0, 'g', 10)));
-        QVERIFY(maxAdapterDiff(runAdapterDir(micro.runDir), runAdapterDir(big.runDir)) <= 1e-5);
+        const double diff = maxAdapterDiff(runAdapterDir(micro.runDir), runAdapterDir(big.runDir));
+        // Adam divides each gradient element by its own running size, so an element whose gradient
+        // is near zero turns float rounding (the two runs' products have different shapes) into a
+        // visible step: with shared prompt prefixes one element moved 2.4e-5 (all others < 1e-6). A wrong
+        // accumulation moves elements by a step's size, lr = 3e-3; tst_step_loss compares the
+        // gradients themselves to 1e-5.
+        QVERIFY2(diff <= 1e-4, qPrintable(QString::number(diff)));
         QCOMPARE(micro.tokens, big.tokens);
     }
 
