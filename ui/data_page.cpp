@@ -210,10 +210,26 @@ QWidget* DataPage::buildSidePanel() {
     trainOnPrompt_ = new QCheckBox(tr("Also train on the prompt"), panel);
     trainOnPrompt_->setObjectName(QStringLiteral("trainOnPrompt"));
     trainOnPrompt_->setToolTip(tr("train_on_prompt: by default only the responses are learned"));
+    packing_ = new QCheckBox(tr("Pack examples into full rows"), panel);
+    packing_->setObjectName(QStringLiteral("packing"));
+    packing_->setToolTip(tr("packing: whole examples share rows of cutoff_len tokens, each one attending only to "
+                            "itself: no padding, same loss"));
+    sharedPrefix_ = new QCheckBox(tr("Keep a shared prompt opening once per row"), panel);
+    sharedPrefix_->setObjectName(QStringLiteral("packingSharedPrefix"));
+    sharedPrefix_->setToolTip(tr("packing_shared_prefix: examples of a row that begin with the same prompt tokens "
+                                 "(a template's system prompt) read one copy of them: same loss, fewer tokens"));
     form->addRow(tr("Cutoff"), cutoff_);
     form->addRow(tr("Validation"), valSize_);
     form->addRow(trainOnPrompt_);
+    form->addRow(packing_);
+    form->addRow(sharedPrefix_);
     v->addLayout(form);
+    connect(packing_, &QCheckBox::toggled, this, [this](bool on) {
+        draft_.setValue(QStringLiteral("packing"), on ? QStringLiteral("true") : QStringLiteral("false"));
+    });
+    connect(sharedPrefix_, &QCheckBox::toggled, this, [this](bool on) {
+        draft_.setValue(QStringLiteral("packing_shared_prefix"), on ? QStringLiteral("true") : QStringLiteral("false"));
+    });
     connect(cutoff_, &QSpinBox::valueChanged, this,
             [this](int value) { draft_.setValue(QStringLiteral("cutoff_len"), QString::number(value)); });
     connect(valSize_, &QDoubleSpinBox::valueChanged, this,
@@ -316,12 +332,16 @@ void DataPage::syncWidgets() {
     const ps::RunConfig& c = draft_.config();
     path_->setFullText(c.dataset.empty() ? tr("No dataset chosen yet") : QDir::toNativeSeparators(toQ(c.dataset)));
     reload_->setEnabled(!c.dataset.empty());
-    const QSignalBlocker b1(format_), b2(template_), b3(cutoff_), b4(valSize_), b5(trainOnPrompt_);
+    const QSignalBlocker b1(format_), b2(template_), b3(cutoff_), b4(valSize_), b5(trainOnPrompt_), b6(packing_),
+        b7(sharedPrefix_);
     format_->setCurrentIndex(std::max(0, format_->findData(toQ(c.dataset_format))));
     template_->setCurrentIndex(std::max(0, template_->findData(toQ(c.template_))));
     cutoff_->setValue(static_cast<int>(c.cutoff_len));
     valSize_->setValue(c.val_size);
     trainOnPrompt_->setChecked(c.train_on_prompt);
+    packing_->setChecked(c.packing);
+    sharedPrefix_->setChecked(c.packing_shared_prefix);
+    sharedPrefix_->setEnabled(c.packing); // only packed rows share
 }
 
 void DataPage::reopenPreview() {

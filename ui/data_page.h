@@ -5,7 +5,8 @@
 // cutoff_len, the statistics and the train / validation split.
 //
 // Everything it edits lives in the RunDraft (dataset, dataset_format, dataset_columns, template,
-// cutoff_len, train_on_prompt, val_size); the page only mirrors the draft. Reading and tokenizing
+// cutoff_len, train_on_prompt, val_size, packing, packing_shared_prefix); the page only mirrors
+// the draft. Reading and tokenizing
 // run on a worker (DataAnalyzer), restarted a moment after the last change and cancellable.
 #include "data_jobs.h"
 
@@ -100,6 +101,8 @@ private:
     ColumnMappingEditor* columns_ = nullptr;
     QSpinBox* cutoff_ = nullptr;
     QCheckBox* trainOnPrompt_ = nullptr;
+    QCheckBox* packing_ = nullptr;
+    QCheckBox* sharedPrefix_ = nullptr;
     QDoubleSpinBox* valSize_ = nullptr;
     TokenLengthHistogram* histogram_ = nullptr;
     DatasetStatsView* stats_ = nullptr;

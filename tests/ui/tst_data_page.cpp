@@ -266,6 +266,23 @@ private Q_SLOTS:
 
         page_->findChild<QCheckBox*>(QStringLiteral("trainOnPrompt"))->setChecked(true);
         QCOMPARE(draft_->config().train_on_prompt, true);
+
+        // Packing, and sharing a prompt opening, which only packed rows can do.
+        auto* packing = page_->findChild<QCheckBox*>(QStringLiteral("packing"));
+        auto* shared = page_->findChild<QCheckBox*>(QStringLiteral("packingSharedPrefix"));
+        QVERIFY(packing && shared);
+        QCOMPARE(packing->isChecked(), draft_->config().packing);
+        packing->setChecked(false);
+        QCOMPARE(draft_->config().packing, false);
+        QVERIFY(!shared->isEnabled());
+        packing->setChecked(true);
+        QCOMPARE(draft_->config().packing, true);
+        QVERIFY(shared->isEnabled());
+        QCOMPARE(shared->isChecked(), true); // the default
+        shared->setChecked(false);
+        QCOMPARE(draft_->config().packing_shared_prefix, false);
+        QCOMPARE(draft_->setValue(QStringLiteral("packing_shared_prefix"), QStringLiteral("true")), QString());
+        QVERIFY(shared->isChecked()); // the page mirrors the draft
         auto* format = page_->findChild<QComboBox*>(QStringLiteral("datasetFormat"));
         format->setCurrentIndex(format->findData(QStringLiteral("alpaca")));
         Q_EMIT format->activated(format->currentIndex());
