@@ -26,6 +26,27 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Runs compared to the last bits keep one BLAS configuration. The trainer's tuner picks between
+// OpenBLAS's pool and one thread by timing, and the two can round a product differently (seen:
+// 1.1e-6 in a loss after 6 steps), so two runs that tune differently agree only to rounding.
+// docs/TRAINING.md says so; PS_BLAS_TUNING=0 is the documented way to pin the configuration.
+class PinnedBlasConfiguration {
+public:
+    PinnedBlasConfiguration() : had_(qEnvironmentVariableIsSet("PS_BLAS_TUNING")), old_(qgetenv("PS_BLAS_TUNING")) {
+        qputenv("PS_BLAS_TUNING", "0");
+    }
+    ~PinnedBlasConfiguration() {
+        if (had_)
+            qputenv("PS_BLAS_TUNING", old_);
+        else
+            qunsetenv("PS_BLAS_TUNING");
+    }
+
+private:
+    bool had_;
+    QByteArray old_;
+};
+
 std::map<std::int64_t, double> lossesByStep(const std::string& runDir, MetricSample::Kind kind) {
     std::map<std::int64_t, double> out;
     for (const auto& s : readMetricsFile(runMetricsPath(runDir))) {
@@ -70,6 +91,7 @@ private Q_SLOTS:
     }
 
     void resumeEqualsUninterrupted() {
+        const PinnedBlasConfiguration pinned;
         RunConfig c = smallRunConfig(model_, data_, tmp_.path().toStdString() + "/runs-full");
         c.max_steps = 8;
         c.lora_dropout = 0.1; // the dropout RNG must be checkpointed too
@@ -232,6 +254,7 @@ private Q_SLOTS:
     }
 
     void sameSeedSameCurve() {
+        const PinnedBlasConfiguration pinned;
         RunConfig c = smallRunConfig(model_, data_, tmp_.path().toStdString() + "/runs-seed-a");
         c.max_steps = 3;
         c.lora_dropout = 0.2;
