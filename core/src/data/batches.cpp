@@ -41,6 +41,33 @@ std::int64_t commonPrefix(const std::vector<std::int32_t>& a, const std::vector<
 // How many examples are sorted and packed together (best fit decreasing): large enough for a
 // nearly full fill, small enough that an epoch's order stays a shuffle at the scale of the data.
 constexpr std::size_t kPackWindow = 1024;
+
+// fn(window) for consecutive windows of `size` examples of `order`, each sorted longest first
+// (stable, so equal lengths keep their order).
+template <typename Fn>
+void forEachLongestFirstWindow(const TokenizedDataset& data, const std::vector<std::size_t>& order, std::size_t size,
+                               Fn&& fn) {
+    for (std::size_t at = 0; at < order.size(); at += size) {
+        std::vector<std::size_t> window(order.begin() + static_cast<std::ptrdiff_t>(at),
+                                       order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), at + size)));
+        std::stable_sort(window.begin(), window.end(),
+                         [&](std::size_t a, std::size_t b) { return data.length(a) > data.length(b); });
+        fn(window);
+    }
+}
+
+// The groups (rows, batches) in shuffledOrder(0..n-1, seed).
+std::vector<std::vector<std::size_t>> shuffledGroups(std::vector<std::vector<std::size_t>> groups,
+                                                     std::uint64_t seed) {
+    std::vector<std::size_t> ids(groups.size());
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        ids[i] = i;
+    std::vector<std::vector<std::size_t>> out;
+    out.reserve(groups.size());
+    for (std::size_t i : shuffledOrder(std::move(ids), seed))
+        out.push_back(std::move(groups[i]));
+    return out;
+}
 } // namespace
 
 std::int64_t sharedPrefixLength(const TokenizedDataset& data, const std::vector<std::size_t>& examples) {
@@ -71,16 +98,13 @@ std::vector<std::vector<std::size_t>> packExamples(const TokenizedDataset& data,
             throw Error("packing: example " + std::to_string(idx) + " has " + std::to_string(data.length(idx)) +
                         " tokens, more than the row length " + std::to_string(rowLen));
     std::vector<std::vector<std::size_t>> rows;
-    for (std::size_t at = 0; at < order.size(); at += kPackWindow) {
-        std::vector<std::size_t> window(order.begin() + static_cast<std::ptrdiff_t>(at),
-                                       order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), at + kPackWindow)));
-        // Best fit decreasing: the long examples open the rows, the short ones fill their gaps.
-        std::stable_sort(window.begin(), window.end(),
-                         [&](std::size_t a, std::size_t b) { return data.length(a) > data.length(b); });
+    // Best fit decreasing: the long examples open the rows, the short ones fill their gaps.
+    forEachLongestFirstWindow(data, order, kPackWindow, [&](const std::vector<std::size_t>& window) {
         struct Open {
             std::size_t row;                  // index into rows
             std::vector<std::int32_t> prefix; // the first example's shareable tokens
-            std::int64_t used = 0, shared = 0;
+            std::int64_t used = 0;
+            std::int64_t shared = 0;          // what its examples share (one example: all of prefix)
         };
         std::vector<Open> open;
         // Room left -> open row; equal keys keep insertion order, so the result depends only on `order`.
@@ -94,13 +118,14 @@ std::vector<std::vector<std::size_t>> packExamples(const TokenizedDataset& data,
             // len - n p' + (n - 1) p >= len - |prefix|: the rows with less room cannot take it. The
             // rest are tried fullest first; the example usually shares less than its whole untrained
             // start (the template's part of it), so the first few tend to fail. A window opens at
-            // most 1 024 rows, which bounds the scan (a 100 000-example epoch plans in well under a second).
+            // most 1 024 rows, which bounds the scan (planning a 100 000-example epoch added no
+            // measurable time to a run).
             const auto least = len - static_cast<std::int64_t>(prefix.size());
             bool placed = false;
             for (auto it = room.lower_bound(least); it != room.end(); ++it) {
                 Open& o = open[it->second];
                 const auto n = static_cast<std::int64_t>(rows[o.row].size());
-                const auto shared = commonPrefix(o.prefix, prefix, n == 1 ? static_cast<std::int64_t>(o.prefix.size()) : o.shared);
+                const auto shared = commonPrefix(o.prefix, prefix, o.shared);
                 const auto cost = len - n * shared + (n - 1) * o.shared;
                 if (cost > it->first)
                     continue;
@@ -117,20 +142,14 @@ std::vector<std::vector<std::size_t>> packExamples(const TokenizedDataset& data,
             if (placed)
                 continue;
             rows.push_back({idx});
-            open.push_back({rows.size() - 1, std::move(prefix), len, 0});
+            const auto shareable = static_cast<std::int64_t>(prefix.size());
+            open.push_back({rows.size() - 1, std::move(prefix), len, shareable});
             if (len < rowLen)
                 room.emplace(rowLen - len, open.size() - 1);
         }
-    }
+    });
     // Sorting made each window's rows run from long examples to short ones: shuffle them.
-    std::vector<std::size_t> ids(rows.size());
-    for (std::size_t i = 0; i < ids.size(); ++i)
-        ids[i] = i;
-    std::vector<std::vector<std::size_t>> out;
-    out.reserve(rows.size());
-    for (std::size_t i : shuffledOrder(std::move(ids), options.seed))
-        out.push_back(std::move(rows[i]));
-    return out;
+    return shuffledGroups(std::move(rows), options.seed);
 }
 
 std::vector<std::vector<std::size_t>> lengthGroupedBatches(const TokenizedDataset& data,
@@ -140,25 +159,14 @@ std::vector<std::vector<std::size_t>> lengthGroupedBatches(const TokenizedDatase
         throw Error("batch size must be positive");
     const std::size_t mega = batchSize * 50;
     std::vector<std::vector<std::size_t>> batches;
-    for (std::size_t at = 0; at < order.size(); at += mega) {
-        std::vector<std::size_t> group(order.begin() + static_cast<std::ptrdiff_t>(at),
-                                       order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), at + mega)));
-        std::stable_sort(group.begin(), group.end(),
-                         [&](std::size_t a, std::size_t b) { return data.length(a) > data.length(b); });
+    forEachLongestFirstWindow(data, order, mega, [&](const std::vector<std::size_t>& group) {
         for (std::size_t b = 0; b < group.size(); b += batchSize)
             batches.emplace_back(group.begin() + static_cast<std::ptrdiff_t>(b),
                                  group.begin() + static_cast<std::ptrdiff_t>(std::min(group.size(), b + batchSize)));
-    }
+    });
     if (batches.empty())
         return batches;
-    std::vector<std::size_t> ids(batches.size());
-    for (std::size_t i = 0; i < ids.size(); ++i)
-        ids[i] = i;
-    ids = shuffledOrder(std::move(ids), seed);
-    std::vector<std::vector<std::size_t>> out;
-    out.reserve(batches.size());
-    for (std::size_t i : ids)
-        out.push_back(std::move(batches[i]));
+    auto out = shuffledGroups(std::move(batches), seed);
     // The batch with the longest example goes first (as transformers does): running out of
     // memory should happen in the first step, not an hour in.
     std::size_t longest = 0;
