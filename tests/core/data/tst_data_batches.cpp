@@ -15,25 +15,6 @@ using namespace ps::testing;
 
 namespace {
 
-// A dataset whose example i has lengths[i] tokens: ids 1000*i + t; every token trained but
-// the first (as the tokenizer side produces them).
-TokenizedDataset makeDataset(const std::vector<std::int64_t>& lengths) {
-    auto s = std::make_shared<TokenizedDataset::Storage>();
-    s->ownOffsets.push_back(0);
-    for (std::size_t i = 0; i < lengths.size(); ++i) {
-        for (std::int64_t t = 0; t < lengths[i]; ++t) {
-            const auto id = static_cast<std::uint32_t>(1000 * i + static_cast<std::size_t>(t));
-            s->ownTokens.push_back(t == 0 ? id : (id | data::kTrainedBit));
-        }
-        s->ownOffsets.push_back(s->ownTokens.size());
-    }
-    s->tokens = s->ownTokens.data();
-    s->offsets = s->ownOffsets.data();
-    s->numExamples = lengths.size();
-    s->padId = 7;
-    return TokenizedDataset(std::move(s));
-}
-
 // A dataset of the given examples: token ids, and the index of each one's first trained token
 // (every token from there on is trained; the example's length means none is).
 TokenizedDataset makeExamples(const std::vector<std::pair<std::vector<std::uint32_t>, std::size_t>>& examples) {
@@ -49,6 +30,19 @@ TokenizedDataset makeExamples(const std::vector<std::pair<std::vector<std::uint3
     s->numExamples = examples.size();
     s->padId = 7;
     return TokenizedDataset(std::move(s));
+}
+
+// A dataset whose example i has lengths[i] tokens: ids 1000*i + t; every token trained but
+// the first (as the tokenizer side produces them).
+TokenizedDataset makeDataset(const std::vector<std::int64_t>& lengths) {
+    std::vector<std::pair<std::vector<std::uint32_t>, std::size_t>> examples;
+    for (std::size_t i = 0; i < lengths.size(); ++i) {
+        std::vector<std::uint32_t> ids;
+        for (std::int64_t t = 0; t < lengths[i]; ++t)
+            ids.push_back(static_cast<std::uint32_t>(1000 * i + static_cast<std::size_t>(t)));
+        examples.push_back({ids, 1});
+    }
+    return makeExamples(examples);
 }
 
 std::vector<std::size_t> iota(std::size_t n) {
