@@ -11,10 +11,10 @@ BatchPlanner::BatchPlanner(const TokenizedDataset& data, std::vector<std::size_t
     : data_(data), train_(std::move(trainIndices)), batchSize_(std::max<std::int64_t>(1, config.per_device_train_batch_size)),
       cutoff_(config.cutoff_len), seed_(static_cast<std::uint64_t>(config.seed)), packing_(config.packing && allowPacking),
       sharePrefix_(packing_ && config.packing_shared_prefix), useBias_(allowPacking) {
-    const auto first = epoch(0);
-    microBatchesPerEpoch_ = static_cast<std::int64_t>(first.size());
+    firstEpoch_ = plan(0);
+    microBatchesPerEpoch_ = static_cast<std::int64_t>(firstEpoch_.size());
     if (packing_)
-        packingSummary_ = summarisePacking(first);
+        packingSummary_ = summarisePacking(firstEpoch_);
 }
 
 std::string BatchPlanner::summarisePacking(const std::vector<MicroBatchPlan>& plan) const {
@@ -46,6 +46,10 @@ std::string BatchPlanner::summarisePacking(const std::vector<MicroBatchPlan>& pl
 }
 
 std::vector<MicroBatchPlan> BatchPlanner::epoch(std::int64_t epoch) const {
+    return epoch == 0 ? firstEpoch_ : plan(epoch);
+}
+
+std::vector<MicroBatchPlan> BatchPlanner::plan(std::int64_t epoch) const {
     const auto order = shuffledOrder(train_, seed_ + static_cast<std::uint64_t>(epoch));
     std::vector<MicroBatchPlan> out;
     if (packing_) {

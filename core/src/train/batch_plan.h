@@ -58,9 +58,11 @@ private:
     bool packing_;
     bool sharePrefix_;
     bool useBias_;
+    std::vector<MicroBatchPlan> firstEpoch_; // planned once: its size and summary are needed up front
     std::int64_t microBatchesPerEpoch_ = 0;
     std::string packingSummary_;
 
+    std::vector<MicroBatchPlan> plan(std::int64_t epoch) const;
     std::string summarisePacking(const std::vector<MicroBatchPlan>& plan) const;
 };
 
