@@ -66,6 +66,11 @@ MainWindow::MainWindow(AppSettings& settings, QWidget* parent)
     // The model chosen on the Model page is the run's base model.
     connect(modelPage_, &ModelPage::modelChosen, draft_,
             [this](const QString& dir) { draft_->setValue(QStringLiteral("model_name_or_path"), dir); });
+    // ... and a model the draft gets elsewhere (a config file, the saved settings) is shown there.
+    connect(draft_, &RunDraft::changed, modelPage_, [this](const QStringList& keys) {
+        if (keys.contains(QStringLiteral("model_name_or_path")))
+            modelPage_->showModel(toQ(draft_->config().model_name_or_path));
+    });
     connect(trainPage_, &TrainPage::busyChanged, this, [this] { Q_EMIT busyChanged(isBusy()); });
     // A run started or finished on the Train page shows up on the Runs page at once.
     // A run whose output_dir is another runs root moves the Runs page there, so it is listed.

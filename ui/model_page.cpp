@@ -333,6 +333,12 @@ void ModelPage::openFolder(const QString& dir) {
     inspect(dir.isEmpty() ? dir : clean(dir), true);
 }
 
+void ModelPage::showModel(const QString& dir) {
+    if (dir.isEmpty() || !QFileInfo(dir).isDir() || clean(dir) == clean(currentPath_))
+        return;
+    openFolder(QFileInfo(dir).absoluteFilePath());
+}
+
 void ModelPage::inspect(const QString& dir, bool remember) {
     currentPath_ = dir;
     const int generation = ++inspectGeneration_;

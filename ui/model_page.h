@@ -51,6 +51,9 @@ public Q_SLOTS:
     void refresh();
     // Inspects `dir`; when it is a usable model it joins the recent folders and is selected.
     void openFolder(const QString& dir);
+    // openFolder(dir) unless the page already shows or loads it; nothing for a path that is not a
+    // folder (a Hub id). The run's model, so that the cache scan does not pick another one.
+    void showModel(const QString& dir);
     void chooseFolder();
     // Opens the bundled demo model; false when this build has none.
     bool openDemoModel();

@@ -17,7 +17,6 @@
 
 #include <QApplication>
 #include <QDir>
-#include <QFileInfo>
 #include <QFutureWatcher>
 #include <QtConcurrent/QtConcurrentRun>
 #include <QPixmap>
@@ -90,11 +89,6 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "peft-studio: error: %s\n", qPrintable(error));
             return 2;
         }
-        // The Model page shows that model (and so does not pick the last session's model for
-        // the run when its scan of the cache finishes). A Hub id is resolved when training starts.
-        const QString model = QString::fromStdString(window.draft()->config().model_name_or_path);
-        if (!model.isEmpty() && QFileInfo(model).isDir())
-            window.modelPage()->openFolder(QFileInfo(model).absoluteFilePath());
         window.setCurrentPage(ps::ui::StudioPage::Train);
     }
     if (options.compareAll) {
