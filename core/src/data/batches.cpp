@@ -103,7 +103,6 @@ std::vector<std::vector<std::size_t>> packExamples(const TokenizedDataset& data,
         struct Open {
             std::size_t row;                  // index into rows
             std::vector<std::int32_t> prefix; // the first example's shareable tokens
-            std::int64_t used = 0;
             std::int64_t shared = 0;          // what its examples share (one example: all of prefix)
         };
         std::vector<Open> open;
@@ -130,12 +129,12 @@ std::vector<std::vector<std::size_t>> packExamples(const TokenizedDataset& data,
                 if (cost > it->first)
                     continue;
                 rows[o.row].push_back(idx);
-                o.used += cost;
                 o.shared = shared;
-                const auto slot = it->second;
+                const std::int64_t left = it->first - cost;
+                const std::size_t slot = it->second;
                 room.erase(it);
-                if (o.used < rowLen)
-                    room.emplace(rowLen - o.used, slot);
+                if (left > 0)
+                    room.emplace(left, slot);
                 placed = true;
                 break;
             }
@@ -143,7 +142,7 @@ std::vector<std::vector<std::size_t>> packExamples(const TokenizedDataset& data,
                 continue;
             rows.push_back({idx});
             const auto shareable = static_cast<std::int64_t>(prefix.size());
-            open.push_back({rows.size() - 1, std::move(prefix), len, shareable});
+            open.push_back({rows.size() - 1, std::move(prefix), shareable});
             if (len < rowLen)
                 room.emplace(rowLen - len, open.size() - 1);
         }
