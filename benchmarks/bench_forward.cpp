@@ -71,6 +71,7 @@ void run(const char* name, const model::ModelConfig& config, const std::string& 
 } // namespace
 
 int main(int argc, char** argv) {
+    ps::prepareBlasPool(); // as the apps do: this CPU's OpenBLAS kernels, short idle spin
     std::string which = "all", dtypes = "all";
     int batch = 4, seq = 256, iters = 3, threads = 0;
     for (int i = 1; i + 1 < argc; i += 2) {

@@ -57,6 +57,7 @@ Product gemm(const std::string& what, double count, std::int64_t batch, std::int
 } // namespace
 
 int main(int argc, char** argv) {
+    ps::prepareBlasPool(); // as the apps do: this CPU's OpenBLAS kernels, short idle spin
     std::string preset = "llama-135m";
     std::int64_t batch = 4, seq = 256, rank = 16;
     int reps = 5;

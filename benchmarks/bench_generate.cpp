@@ -72,6 +72,7 @@ void run(const std::string& preset, const Options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
+    ps::prepareBlasPool(); // as the apps do: this CPU's OpenBLAS kernels, short idle spin
     Options o;
     for (int i = 1; i < argc; ++i) {
         const std::string k = argv[i];

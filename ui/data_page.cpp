@@ -214,10 +214,11 @@ QWidget* DataPage::buildSidePanel() {
     packing_->setObjectName(QStringLiteral("packing"));
     packing_->setToolTip(tr("packing: whole examples share rows of cutoff_len tokens, each one attending only to "
                             "itself: no padding, same loss"));
-    sharedPrefix_ = new QCheckBox(tr("Keep a shared prompt opening once per row"), panel);
+    sharedPrefix_ = new QCheckBox(tr("Compute a shared prompt opening once"), panel);
     sharedPrefix_->setObjectName(QStringLiteral("packingSharedPrefix"));
-    sharedPrefix_->setToolTip(tr("packing_shared_prefix: examples of a row that begin with the same prompt tokens "
-                                 "(a template's system prompt) read one copy of them: same loss, fewer tokens"));
+    sharedPrefix_->setToolTip(tr("packing_shared_prefix: examples that begin with the same prompt tokens (a "
+                                 "template's system prompt) read one copy of them, once per row, or once per "
+                                 "micro-batch when every example begins with them: same loss, fewer tokens"));
     form->addRow(tr("Cutoff"), cutoff_);
     form->addRow(tr("Validation"), valSize_);
     form->addRow(trainOnPrompt_);

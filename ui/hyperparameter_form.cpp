@@ -41,6 +41,7 @@ QString labelFor(const QString& key) {
         {QStringLiteral("run_name"), HyperparameterForm::tr("Run name")},
         {QStringLiteral("output_dir"), HyperparameterForm::tr("Runs folder")},
         {QStringLiteral("seed"), HyperparameterForm::tr("Seed")},
+        {QStringLiteral("full_determinism"), HyperparameterForm::tr("Bit-exact reruns")},
         {QStringLiteral("optimizer"), HyperparameterForm::tr("Optimizer")},
         {QStringLiteral("weight_decay"), HyperparameterForm::tr("Weight decay")},
         {QStringLiteral("max_grad_norm"), HyperparameterForm::tr("Clip gradient norm")},
@@ -95,7 +96,10 @@ HyperparameterForm::HyperparameterForm(RunDraft& draft, QWidget* parent) : QWidg
                            QStringLiteral("early_stopping_patience")},
                           false));
     v->addWidget(
-        addGroup(tr("Run"), {QStringLiteral("run_name"), QStringLiteral("output_dir"), QStringLiteral("seed")}, false));
+        addGroup(tr("Run"),
+                 {QStringLiteral("run_name"), QStringLiteral("output_dir"), QStringLiteral("seed"),
+                  QStringLiteral("full_determinism")},
+                 false));
     v->addWidget(addGroup(tr("Advanced"),
                           {QStringLiteral("optimizer"), QStringLiteral("weight_decay"), QStringLiteral("max_grad_norm"),
                            QStringLiteral("adam_beta1"), QStringLiteral("adam_beta2"), QStringLiteral("adam_epsilon"),

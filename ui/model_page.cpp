@@ -256,7 +256,11 @@ void ModelPage::applyScan(const ModelScanResult& result) {
     Q_EMIT statusMessage(QString());
 
     QString wanted = currentPath_;
-    if (wanted.isEmpty()) {
+    if (const QString byId = requestedIdPath(); !byId.isEmpty()) {
+        wanted = byId; // the run's model, named by its Hub id
+    } else if (!requestedId_.isEmpty()) {
+        Q_EMIT statusMessage(notInCacheMessage());
+    } else if (wanted.isEmpty()) {
         // Start where the user left off, else on the first usable model.
         wanted = settings_.lastModel();
         if (model_->rowForPath(wanted) < 0) {
@@ -333,10 +337,39 @@ void ModelPage::openFolder(const QString& dir) {
     inspect(dir.isEmpty() ? dir : clean(dir), true);
 }
 
-void ModelPage::showModel(const QString& dir) {
-    if (dir.isEmpty() || !QFileInfo(dir).isDir() || clean(dir) == clean(currentPath_))
+void ModelPage::showModel(const QString& nameOrPath) {
+    if (nameOrPath.isEmpty())
         return;
-    openFolder(QFileInfo(dir).absoluteFilePath());
+    if (!QFileInfo(nameOrPath).isDir()) {
+        // A Hub id: its snapshot once the cache scan has listed it (applyScan), at once if it has.
+        requestedId_ = nameOrPath;
+        if (!scanned_)
+            return;
+        const QString path = requestedIdPath();
+        if (path.isEmpty())
+            Q_EMIT statusMessage(notInCacheMessage());
+        else if (clean(path) != clean(currentPath_))
+            selectPath(path);
+        return;
+    }
+    requestedId_.clear();
+    if (clean(nameOrPath) != clean(currentPath_))
+        openFolder(QFileInfo(nameOrPath).absoluteFilePath());
+}
+
+QString ModelPage::notInCacheMessage() const {
+    return tr("%1 is not in the Hugging Face cache (%2)").arg(requestedId_, QDir::toNativeSeparators(cacheDir_));
+}
+
+QString ModelPage::requestedIdPath() const {
+    if (requestedId_.isEmpty() || !scanned_)
+        return {};
+    for (int row = 0; row < model_->rowCount(); ++row) {
+        const ps::HubModel& m = model_->modelAt(row);
+        if (m.fromCache && !m.broken && toQ(m.id) == requestedId_)
+            return toQ(m.path);
+    }
+    return {};
 }
 
 void ModelPage::inspect(const QString& dir, bool remember) {
@@ -369,7 +402,13 @@ void ModelPage::applyInspection(const FolderInspection& result, bool remember) {
     details_->showInfo(entry, *result.info);
     if (memoryPanel_)
         memoryPanel_->setModelPath(result.dir);
-    Q_EMIT modelChosen(result.dir);
+    const QString byId = requestedIdPath();
+    if (!byId.isEmpty() && clean(byId) == clean(result.dir)) {
+        Q_EMIT modelChosen(requestedId_); // the draft keeps the id it named the model by
+    } else {
+        requestedId_.clear();
+        Q_EMIT modelChosen(result.dir);
+    }
     settings_.setLastModel(result.dir);
     if (remember) {
         settings_.addRecentFolder(result.dir);

@@ -51,9 +51,11 @@ public Q_SLOTS:
     void refresh();
     // Inspects `dir`; when it is a usable model it joins the recent folders and is selected.
     void openFolder(const QString& dir);
-    // openFolder(dir) unless the page already shows or loads it; nothing for a path that is not a
-    // folder (a Hub id). The run's model, so that the cache scan does not pick another one.
-    void showModel(const QString& dir);
+    // The run's model, so that the cache scan does not pick another one: a folder is opened
+    // (openFolder) unless the page already shows or loads it; a Hub id (org/name) selects its
+    // snapshot in the cache once the scan lists it, and modelChosen then gives the id back, so a
+    // config that names a cached model keeps naming it that way.
+    void showModel(const QString& nameOrPath);
     void chooseFolder();
     // Opens the bundled demo model; false when this build has none.
     bool openDemoModel();
@@ -61,8 +63,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     void busyChanged(bool busy);
     void statusMessage(const QString& message);
-    // A usable model was selected (or opened): its folder, for the run being set up.
-    void modelChosen(const QString& dir);
+    // A usable model was selected (or opened): its folder, or the Hub id showModel() was given
+    // for it, for the run being set up.
+    void modelChosen(const QString& nameOrPath);
 
 private:
     QLayout* buildToolbar();
@@ -76,6 +79,9 @@ private:
     void applyInspection(const FolderInspection& result, bool remember);
     void onCurrentRowChanged();
     void selectPath(const QString& path);
+    // The cached snapshot of requestedId_, or "" when the scan does not list it (yet).
+    QString requestedIdPath() const;
+    QString notInCacheMessage() const;
     void showContextMenu(const QPoint& pos);
     void updateFooter();
 
@@ -99,6 +105,7 @@ private:
     QString cacheDir_;
     QString cacheSource_;
     QString currentPath_; // the model the details pane shows or is loading
+    QString requestedId_; // a Hub id showModel() was given, until another model is chosen
     bool scanned_ = false;
     int jobs_ = 0;
     int scanGeneration_ = 0;

@@ -26,7 +26,15 @@ int runDoctor(const Args& args) {
               << "Qt (built with) " << PS_QT_VERSION << "\n"
               << "LibTorch        " << info.torchVersion << "\n"
               << "Compiler        " << info.compiler << "\n"
-              << "BLAS in use     " << info.blasLibrary << "\n"
+              << "BLAS in use     " << info.blasLibrary << "\n";
+    if (!info.blasKernels.empty())
+        std::cout << "BLAS kernels    " << info.blasKernels
+                  << (info.blasKernelsReplaced.empty()
+                          ? std::string()
+                          : " (OpenBLAS picked " + info.blasKernelsReplaced +
+                                ", its fallback for a CPU it does not know; replaced for this CPU's instruction sets)")
+                  << "\n";
+    std::cout
               << "Threads         " << info.hardwareThreads << " hardware, " << threads << "\n"
               << "fp32 GEMM       " << gf << " GFLOP/s (1024x1024x1024, best of 5)\n"
               << "CUDA            "

@@ -2,6 +2,7 @@
 // Runs offscreen against an empty Hugging Face cache so that the machine's own cache does not
 // leak into the results.
 #include "app_settings.h"
+#include "core/hub/fake_hub_cache.h"
 #include "model_details_view.h"
 #include "model_list_model.h"
 #include "memory_estimate_view.h"
@@ -178,6 +179,49 @@ private Q_SLOTS:
         QTRY_VERIFY(!page_->isBusy());
         QVERIFY(settings_->recentFolders().isEmpty()); // a folder that cannot be used is not remembered
         QCOMPARE(page_->modelList()->rowCount(), 0);
+    }
+
+    // A run config that names a cached model by its Hub id (model_name_or_path: org/name) shows that
+    // model, not the last session's, whether the id comes before or after the cache scan; the
+    // draft keeps the id (modelChosen gives it back), and an id the cache lacks says so.
+    void hubIdSelectsItsCachedSnapshot() {
+        FakeCache cache(tmp_.path() + QStringLiteral("/id-cache"));
+        cache.addModelFromFixture(QStringLiteral("org/tiny-llama"), kTinyLlama);
+        cache.addModelFromFixture(QStringLiteral("org/tiny-gpt2"), kTinyGpt2);
+        const QByteArray emptyCache = qgetenv("HF_HUB_CACHE");
+        qputenv("HF_HUB_CACHE", QFile::encodeName(cache.root()));
+        AppSettings settings(tmp_.path() + QStringLiteral("/settings-hub-id.ini"));
+        settings.setLastModel(cache.snapshot(QStringLiteral("org/tiny-gpt2"))); // the last session's model
+        {
+            ModelPage page(settings);
+            QSignalSpy chosen(&page, &ModelPage::modelChosen);
+            QSignalSpy status(&page, &ModelPage::statusMessage);
+            page.showModel(QStringLiteral("org/tiny-llama")); // before the scan has listed it
+            QTRY_VERIFY(!page.isBusy());
+            QTRY_COMPARE(page.details()->valueText(QStringLiteral("model_type")), QStringLiteral("llama"));
+            QTRY_VERIFY(!chosen.isEmpty());
+            QCOMPARE(chosen.last().at(0).toString(), QStringLiteral("org/tiny-llama"));
+            QCOMPARE(page.table()->currentIndex().data(ModelListModel::PathRole).toString(),
+                     cache.snapshot(QStringLiteral("org/tiny-llama")));
+
+            page.showModel(QStringLiteral("org/tiny-gpt2")); // after the scan
+            QTRY_COMPARE(page.details()->valueText(QStringLiteral("model_type")), QStringLiteral("gpt2"));
+            QTRY_COMPARE(chosen.last().at(0).toString(), QStringLiteral("org/tiny-gpt2"));
+
+            // Another model picked in the table is chosen by its folder.
+            page.openFolder(kTinyLlama);
+            QTRY_COMPARE(chosen.last().at(0).toString(), QDir::cleanPath(kTinyLlama));
+            QTRY_VERIFY(!page.isBusy());
+
+            status.clear();
+            page.showModel(QStringLiteral("org/not-downloaded"));
+            bool said = false;
+            for (const auto& args : status)
+                said = said || args.at(0).toString().contains(QStringLiteral("org/not-downloaded is not in the Hugging Face cache"));
+            QVERIFY(said);
+        }
+        QThreadPool::globalInstance()->waitForDone();
+        qputenv("HF_HUB_CACHE", emptyCache);
     }
 
     void recentFoldersAreListedOnTheNextStart() {

@@ -219,6 +219,9 @@ DataSplit splitTrainValidation(std::size_t numExamples, double valSize, std::uin
 // With options.sharePrefixes, examples that begin with the same untrained tokens (a template's
 // system prompt) share one copy of them in their row (makeRow(..., sharePrefix = true)), and the
 // room a row has left counts the shared copy once.
+// When all examples share an opening (commonPromptPrefix), the rows are the same whether a
+// micro-batch computes it once ahead of its rows (makeRow's skip) or each row holds it: a row
+// holds it once either way, so its room is the same.
 struct PackOptions {
     bool sharePrefixes = false;
     std::uint64_t seed = 0;
@@ -232,8 +235,17 @@ std::vector<std::vector<std::size_t>> packExamples(const TokenizedDataset& data,
 // makeRow). Sharing it gives every example the same keys and values it would compute alone.
 std::int64_t sharedPrefixLength(const TokenizedDataset& data, const std::vector<std::size_t>& examples);
 
-// The tokens makeRow(data, examples, 0, nullopt, sharePrefix) lays out.
-std::int64_t rowTokens(const TokenizedDataset& data, const std::vector<std::size_t>& examples, bool sharePrefix);
+// How many leading tokens all of `examples` may share (the common part of each one's shareable
+// prefix, as for sharedPrefixLength; one example: its whole shareable prefix; none: 0). A
+// template's opening (alpaca's 24 tokens, a chat template's system prompt) that every example
+// of a data set begins with, which a micro-batch can compute once for all its rows.
+std::int64_t commonPromptPrefix(const TokenizedDataset& data, const std::vector<std::size_t>& examples);
+// Whether example `idx` may share `prefix` (its shareable prefix begins with these tokens).
+bool sharesPromptPrefix(const TokenizedDataset& data, std::size_t idx, const std::vector<std::int32_t>& prefix);
+
+// The tokens makeRow(data, examples, 0, nullopt, sharePrefix, skip) lays out.
+std::int64_t rowTokens(const TokenizedDataset& data, const std::vector<std::size_t>& examples, bool sharePrefix,
+                       std::int64_t skip = 0);
 
 // Padding: batches of batchSize examples with similar lengths (as transformers'
 // group_by_length: mega-batches of 50 batches sorted by length), batch order shuffled by seed.
@@ -248,6 +260,11 @@ std::vector<std::vector<std::size_t>> lengthGroupedBatches(const TokenizedDatase
 // sharedPrefix tokens (sharedPrefixLength), which it reads from the first example instead: its
 // tokens keep their own positions (sharedPrefix, sharedPrefix + 1, ...) and attentionBias lets
 // it attend to the row's first sharedPrefix tokens.
+// With skip > 0, every example leaves out its first `skip` tokens (a prefix all examples of the
+// micro-batch share and that the micro-batch computes once, before its rows, as cached keys and
+// values): the first example starts at token `skip` with position `skip`, sharedPrefix counts
+// only the row's own shared tokens after them, and attentionBias(rows, skip) lets every token see
+// the `skip` keys ahead of the row. Each example must be able to share them (sharesPromptPrefix).
 struct TrainingRow {
     std::vector<std::int32_t> inputIds;
     std::vector<std::int32_t> labels;
@@ -256,12 +273,14 @@ struct TrainingRow {
     std::int32_t sharedPrefix = 0;
 };
 TrainingRow makeRow(const TokenizedDataset& data, const std::vector<std::size_t>& examples, std::int64_t padTo = 0,
-                    std::optional<std::int32_t> padId = std::nullopt, bool sharePrefix = false);
+                    std::optional<std::int32_t> padId = std::nullopt, bool sharePrefix = false, std::int64_t skip = 0);
 
-// Additive attention bias [rows, 1, T, T] (row-major) for rows of equal length T: 0 where query
-// i may attend key j (j <= i, same non-zero segment; a segment after the first also sees the
-// row's shared prefix), -inf elsewhere; a padding query attends only itself so no softmax row is
-// empty. This is what blocks attention across packed examples.
-std::vector<float> attentionBias(const std::vector<TrainingRow>& rows);
+// Additive attention bias [rows, 1, T, prefixKeys + T] (row-major) for rows of equal length T,
+// over `prefixKeys` keys computed before the rows (makeRow's skip) and the row's own: 0 where
+// query i may attend key j (every real query sees the prefixKeys; of the row, j <= i in the same
+// non-zero segment, and a segment after the first also sees the row's shared prefix), -inf
+// elsewhere; a padding query attends only itself so no softmax row is empty. This is what
+// blocks attention across packed examples.
+std::vector<float> attentionBias(const std::vector<TrainingRow>& rows, std::int64_t prefixKeys = 0);
 
 } // namespace ps

@@ -72,6 +72,9 @@ struct RunConfig {
     bool bf16 = false;
     bool fp16 = false;
     bool gradient_checkpointing = false;
+    // One BLAS configuration for the whole run instead of the trainer's tuning by speed: reruns and
+    // resumes with the same seed give the same bits on the same machine (docs/TRAINING.md).
+    bool full_determinism = false;
     std::string output_dir; // runs root; empty = defaultRunsRoot() (ps/runs.h)
     std::string run_name;   // display name; empty = the run folder's name
 

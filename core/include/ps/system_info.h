@@ -14,6 +14,8 @@ struct SystemInfo {
     int intraOpThreads = 0;       // LibTorch intra-op threads in use
     int blasOwnThreads = 0;       // OpenBLAS's own pool; 0 = the BLAS runs on the intra-op threads
     bool blasSpinShortened = false; // prepareBlasPool() shortened the pool's idle spin (~0.3 ms)
+    std::string blasKernels;         // OpenBLAS's kernel set (openblas_get_corename), "" without OpenBLAS
+    std::string blasKernelsReplaced; // the set OpenBLAS picked itself when prepareBlasPool() replaced it
     int hardwareThreads = 0;
     bool cudaAvailable = false;   // LibTorch has CUDA and a GPU is present
     int cudaDeviceCount = 0;
@@ -22,10 +24,11 @@ struct SystemInfo {
 
 SystemInfo systemInfo();
 
-// Call first thing in main(), before other threads exist: lets OpenBLAS's idle pool threads sleep
-// after ~0.3 ms instead of spinning ~0.1 s, so that they leave the cores to the split small
-// products of a training step (core/src/system/blas_threads.h, shortenBlasIdleSpin). Returns
-// whether it changed anything.
+// Call first thing in main(), before other threads exist: gives OpenBLAS the kernels of this CPU's
+// instruction sets when it fell back to its oldest ones for a CPU newer than itself
+// (selectBlasKernels), and lets its idle pool threads sleep after ~0.3 ms instead of spinning
+// ~0.1 s, so that they leave the cores to the split small products of a training step
+// (core/src/system/blas_threads.h, shortenBlasIdleSpin). Returns whether it changed anything.
 bool prepareBlasPool();
 
 // Measures float32 matrix-multiply throughput (n x n x n GEMM, best of `repeats`) in GFLOP/s

@@ -71,7 +71,11 @@ std::vector<std::vector<std::size_t>> shuffledGroups(std::vector<std::vector<std
 } // namespace
 
 std::int64_t sharedPrefixLength(const TokenizedDataset& data, const std::vector<std::size_t>& examples) {
-    if (examples.size() < 2)
+    return examples.size() < 2 ? 0 : commonPromptPrefix(data, examples);
+}
+
+std::int64_t commonPromptPrefix(const TokenizedDataset& data, const std::vector<std::size_t>& examples) {
+    if (examples.empty())
         return 0;
     const auto first = shareablePrefix(data, examples[0]);
     auto p = static_cast<std::int64_t>(first.size());
@@ -80,12 +84,29 @@ std::int64_t sharedPrefixLength(const TokenizedDataset& data, const std::vector<
     return p;
 }
 
-std::int64_t rowTokens(const TokenizedDataset& data, const std::vector<std::size_t>& examples, bool sharePrefix) {
+bool sharesPromptPrefix(const TokenizedDataset& data, std::size_t idx, const std::vector<std::int32_t>& prefix) {
+    const auto n = static_cast<std::int64_t>(prefix.size());
+    return commonPrefix(shareablePrefix(data, idx), prefix, n) == n;
+}
+
+namespace {
+
+// What the examples of a row share in it, counted from the start of each example: at least the
+// `skip` tokens the micro-batch computes ahead of the rows.
+std::int64_t sharedInRow(const TokenizedDataset& data, const std::vector<std::size_t>& examples, bool sharePrefix,
+                         std::int64_t skip) {
+    return sharePrefix ? std::max(sharedPrefixLength(data, examples), skip) : skip;
+}
+
+} // namespace
+
+std::int64_t rowTokens(const TokenizedDataset& data, const std::vector<std::size_t>& examples, bool sharePrefix,
+                       std::int64_t skip) {
     std::int64_t used = 0;
     for (auto idx : examples)
-        used += data.length(idx);
-    if (sharePrefix && examples.size() > 1)
-        used -= static_cast<std::int64_t>(examples.size() - 1) * sharedPrefixLength(data, examples);
+        used += data.length(idx) - skip;
+    if (examples.size() > 1)
+        used -= static_cast<std::int64_t>(examples.size() - 1) * (sharedInRow(data, examples, sharePrefix, skip) - skip);
     return used;
 }
 
@@ -180,17 +201,22 @@ std::vector<std::vector<std::size_t>> lengthGroupedBatches(const TokenizedDatase
 }
 
 TrainingRow makeRow(const TokenizedDataset& data, const std::vector<std::size_t>& examples, std::int64_t padTo,
-                    std::optional<std::int32_t> padId, bool sharePrefix) {
+                    std::optional<std::int32_t> padId, bool sharePrefix, std::int64_t skip) {
     TrainingRow row;
-    const std::int64_t shared = sharePrefix ? sharedPrefixLength(data, examples) : 0;
-    row.sharedPrefix = static_cast<std::int32_t>(shared);
+    for (std::size_t idx : examples)
+        if (skip > 0 && static_cast<std::int64_t>(shareablePrefix(data, idx).size()) < skip)
+            throw Error("example " + std::to_string(idx) + " cannot leave its first " + std::to_string(skip) +
+                        " tokens to the micro-batch (they are not all untrained)");
+    const std::int64_t shared = sharedInRow(data, examples, sharePrefix, skip);
+    row.sharedPrefix = static_cast<std::int32_t>(examples.size() > 1 ? shared - skip : 0);
     std::int32_t segment = 0;
     for (std::size_t idx : examples) {
         ++segment;
         const auto ids = data.inputIds(idx);
         const auto labels = data.labels(idx);
-        // The first example is laid out whole; the others without the prefix it already holds.
-        const auto from = static_cast<std::size_t>(segment == 1 ? 0 : shared);
+        // The first example is laid out whole (after the micro-batch's `skip` tokens); the others
+        // without the prefix it already holds.
+        const auto from = static_cast<std::size_t>(segment == 1 ? skip : shared);
         for (std::size_t t = from; t < ids.size(); ++t) {
             row.inputIds.push_back(ids[t]);
             // Nothing inside this example predicts its first token; the previous example's
@@ -215,7 +241,7 @@ TrainingRow makeRow(const TokenizedDataset& data, const std::vector<std::size_t>
     return row;
 }
 
-std::vector<float> attentionBias(const std::vector<TrainingRow>& rows) {
+std::vector<float> attentionBias(const std::vector<TrainingRow>& rows, std::int64_t prefixKeys) {
     if (rows.empty())
         return {};
     const std::size_t T = rows[0].segmentIds.size();
@@ -223,24 +249,28 @@ std::vector<float> attentionBias(const std::vector<TrainingRow>& rows) {
         if (r.segmentIds.size() != T)
             throw Error("attention bias: rows have different lengths (" + std::to_string(T) + " and " +
                         std::to_string(r.segmentIds.size()) + "); pad them to one length");
+    const auto P = static_cast<std::size_t>(std::max<std::int64_t>(0, prefixKeys));
+    const std::size_t S = P + T; // keys per query: the micro-batch's prefix, then the row
     const float blocked = -std::numeric_limits<float>::infinity();
-    std::vector<float> bias(rows.size() * T * T, blocked);
+    std::vector<float> bias(rows.size() * T * S, blocked);
     for (std::size_t b = 0; b < rows.size(); ++b) {
         const auto& seg = rows[b].segmentIds;
-        float* m = bias.data() + b * T * T;
+        float* m = bias.data() + b * T * S;
         for (std::size_t i = 0; i < T; ++i) {
+            float* q = m + i * S; // query i's keys
             if (seg[i] == 0) {
-                m[i * T + i] = 0.f; // padding: itself only, so its softmax row is not empty
+                q[P + i] = 0.f; // padding: itself only, so its softmax row is not empty
                 continue;
             }
+            std::fill(q, q + P, 0.f); // every example begins with the micro-batch's prefix
             for (std::size_t j = i + 1; j-- > 0;) {
                 if (seg[j] != seg[i])
                     break; // segments are contiguous: earlier keys belong to earlier examples
-                m[i * T + j] = 0.f;
+                q[P + j] = 0.f;
             }
             if (seg[i] > 1) // a later example also sees the prefix it shares with the first one
                 for (std::size_t j = 0; j < static_cast<std::size_t>(rows[b].sharedPrefix); ++j)
-                    m[i * T + j] = 0.f;
+                    q[P + j] = 0.f;
         }
     }
     return bias;

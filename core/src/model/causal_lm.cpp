@@ -80,7 +80,21 @@ torch::Tensor CausalLMImpl::forward(const ForwardInput& input) {
     }
     in.masks = buildAttentionMasks(B, T, past, input.attentionMask, input.attentionBias, config_.slidingWindow, device);
     in.checkpointLayers = gradientCheckpointing_ && is_training() && !in.cache;
+    if (input.outputRows.defined()) {
+        const auto& rows = input.outputRows;
+        if (rows.dim() != 1 || rows.scalar_type() != torch::kInt64)
+            throw Error("outputRows must be a 1-D int64 tensor of positions b * T + t");
+        if (rows.numel() > 0 && (rows.min().item<std::int64_t>() < 0 || rows.max().item<std::int64_t>() >= B * T))
+            throw Error("outputRows holds a position outside the input's " + std::to_string(B) + " x " +
+                        std::to_string(T) + " tokens");
+        in.outputRows = rows.to(device);
+    }
     return impl_->body->forward(embeds, in);
+}
+
+SelectedRows selectRows(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor& rows) {
+    return {x.reshape({-1, x.size(-1)}).index_select(0, rows),
+            context.reshape({-1, context.size(-1)}).index_select(0, rows)};
 }
 
 torch::Tensor CausalLMImpl::logits(const torch::Tensor& hidden) {

@@ -44,6 +44,12 @@ struct ForwardInput {
     // instead of the causal + padding mask, e.g. block-diagonal masks for packed sequences.
     torch::Tensor attentionBias;
     KVCache* cache = nullptr;    // when set: attends to it, then appends this step's k/v
+    // Optional int64 [N]: positions b * T + t of the flattened [B, T] input (T counts prompt
+    // tuning's prepended rows) whose final hidden states are wanted. forward() then returns
+    // [N, H], and the last decoder layer computes its output projection and MLP for these rows
+    // only (its keys and values still cover every position): training needs the rows that
+    // predict a label, and the others' last-layer outputs reach nothing.
+    torch::Tensor outputRows;
 };
 
 class CausalLMImpl : public torch::nn::Module {
@@ -52,7 +58,7 @@ public:
     // randomCausalLM to get a usable model.
     explicit CausalLMImpl(const ModelConfig& config);
 
-    // Final hidden states [B, T, H] (after the final norm).
+    // Final hidden states [B, T, H] (after the final norm); [N, H] with input.outputRows.
     torch::Tensor forward(const ForwardInput& input);
     // Output head applied to hidden states of any leading shape: [..., H] -> [..., V].
     torch::Tensor logits(const torch::Tensor& hidden);

@@ -18,7 +18,15 @@ struct DecoderInputs {
     AttentionMasks masks;
     KVCache* cache = nullptr;      // keys/values sized to the number of layers when set
     bool checkpointLayers = false; // gradient checkpointing: recompute layers in backward
+    torch::Tensor outputRows;      // ForwardInput::outputRows: the last layer's rows, [N] into [B * T]
 };
+
+// The last layer's residual stream for ForwardInput::outputRows: rows of x [B, T, H] and of the
+// attention's context before its output projection [B, T, H'], as [N, H] and [N, H'].
+struct SelectedRows {
+    torch::Tensor residual, context;
+};
+SelectedRows selectRows(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor& rows);
 
 class DecoderModelImpl : public torch::nn::Module {
 public:
@@ -26,7 +34,8 @@ public:
     // Token embeddings [B, T] -> [B, T, H] (raw: no scaling, no position embeddings).
     virtual torch::Tensor embed(const torch::Tensor& ids) = 0;
     virtual torch::Tensor& embeddingWeight() = 0;
-    // Input embeddings -> final hidden states (after the final norm).
+    // Input embeddings -> final hidden states (after the final norm): [B, T, H], or [N, H] for
+    // in.outputRows.
     virtual torch::Tensor forward(const torch::Tensor& embeds, const DecoderInputs& in) = 0;
 };
 

@@ -25,7 +25,8 @@ public:
             divisor_ *= static_cast<double>(layer + 1);
     }
 
-    torch::Tensor forward(const torch::Tensor& x, const DecoderInputs& in) {
+    // The attention's output before c_proj, [B, T, H].
+    torch::Tensor context(const torch::Tensor& x, const DecoderInputs& in) {
         const auto B = x.size(0), T = x.size(1), H = heads_ * headDim_;
         // split(), not three narrow()s: one backward node that concatenates the three gradients,
         // instead of three full-width zero-filled gradients summed (measured 69 ms of a 4.6 s step).
@@ -34,9 +35,11 @@ public:
         auto [k, v] = appendToCache(in.cache, static_cast<std::size_t>(layer_), split(1), split(2));
         // GPT-2's causal mask replaces masked scores by finfo.min (masked_bias); the additive
         // lowest-valued mask gives the same probabilities.
-        const auto out = attend(split(0), k, v, in.masks.full, divisor_, dropout_, is_training(), in.masks.causal,
-                                in.masks.plainCausal);
-        return model::dropout(c_proj(out), residDropout_, is_training());
+        return attend(split(0), k, v, in.masks.full, divisor_, dropout_, is_training(), in.masks.causal,
+                      in.masks.plainCausal);
+    }
+    torch::Tensor project(const torch::Tensor& context) {
+        return model::dropout(c_proj(context), residDropout_, is_training());
     }
 
     Linear c_attn, c_proj;
@@ -75,8 +78,15 @@ public:
         register_module("ln_2", ln_2);
         register_module("mlp", mlp);
     }
-    torch::Tensor forward(const torch::Tensor& x, const DecoderInputs& in) {
-        const auto h = x + attn(ln_1(x), in);
+    // The last layer with in.outputRows: everything after the attention for those rows only.
+    torch::Tensor forward(const torch::Tensor& x, const DecoderInputs& in, bool last) {
+        const auto context = attn->context(ln_1(x), in);
+        if (last && in.outputRows.defined()) {
+            const auto sel = selectRows(x, context, in.outputRows);
+            const auto h = sel.residual + attn->project(sel.context);
+            return h + mlp(ln_2(h));
+        }
+        const auto h = x + attn->project(context);
         return h + mlp(ln_2(h));
     }
     LayerNorm ln_1;
@@ -111,8 +121,10 @@ public:
             throw Error("position " + std::to_string(maxPos) + " is beyond this GPT-2 model's n_positions (" +
                         std::to_string(maxPositions_) + ")");
         auto h = model::dropout(embeds + wpe(in.positionIds), embdDropout_, is_training());
-        for (auto& block : blocks_) {
-            auto run = [block, in](const torch::Tensor& x) mutable { return block(x, in); };
+        for (std::size_t i = 0; i < blocks_.size(); ++i) {
+            auto run = [block = blocks_[i], in, last = i + 1 == blocks_.size()](const torch::Tensor& x) mutable {
+                return block(x, in, last);
+            };
             h = runLayer(run, h, in.checkpointLayers);
         }
         return ln_f(h);

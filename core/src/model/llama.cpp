@@ -36,7 +36,8 @@ public:
         o_proj = register_module("o_proj", Linear(q, H, c.oBias, false));
     }
 
-    torch::Tensor forward(const torch::Tensor& x, const LlamaLayerInputs& in) {
+    // The attention's output before o_proj, [B, T, heads * head_dim].
+    torch::Tensor context(const torch::Tensor& x, const LlamaLayerInputs& in) {
         const auto B = x.size(0), T = x.size(1);
         torch::Tensor q, k, v;
         if (qkv_proj) {
@@ -55,10 +56,8 @@ public:
         v = v.view({B, T, kvHeads_, headDim_}).transpose(1, 2);
         auto [keys, values] = appendToCache(in.in->cache, static_cast<std::size_t>(layer_), k, v);
         const auto& mask = sliding_ ? in.in->masks.sliding : in.in->masks.full;
-        const auto out =
-            attend(q, keys, values, mask, std::sqrt(static_cast<double>(headDim_)), dropout_, is_training(),
-                   in.in->masks.causal, in.in->masks.plainCausal);
-        return o_proj(out);
+        return attend(q, keys, values, mask, std::sqrt(static_cast<double>(headDim_)), dropout_, is_training(),
+                      in.in->masks.causal, in.in->masks.plainCausal);
     }
 
     Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, qkv_proj{nullptr}, o_proj{nullptr};
@@ -110,8 +109,16 @@ public:
         register_module("post_attention_layernorm", post_attention_layernorm);
         register_module("mlp", mlp);
     }
-    torch::Tensor forward(const torch::Tensor& x, const LlamaLayerInputs& in) {
-        const auto h = x + self_attn(input_layernorm(x), in);
+    // The last layer with outputRows: everything after the attention for those rows only.
+    torch::Tensor forward(const torch::Tensor& x, const LlamaLayerInputs& in, bool last) {
+        const auto context = self_attn->context(input_layernorm(x), in);
+        torch::Tensor h;
+        if (last && in.in->outputRows.defined()) {
+            const auto sel = selectRows(x, context, in.in->outputRows);
+            h = sel.residual + self_attn->o_proj(sel.context);
+        } else {
+            h = x + self_attn->o_proj(context);
+        }
         return h + mlp(post_attention_layernorm(h));
     }
     RMSNorm input_layernorm;
@@ -148,10 +155,11 @@ public:
         const auto invFreq =
             invFreq_.defined() ? invFreq_ : ropeInvFreq(config_, in.positionIds.max().item<std::int64_t>() + 1);
         LlamaLayerInputs layerIn{&in, ropeTables(invFreq, in.positionIds, h.scalar_type())};
-        for (auto& layer : layers_) {
-            auto run = [layer, layerIn, inputs = in](const torch::Tensor& x) mutable {
+        for (std::size_t i = 0; i < layers_.size(); ++i) {
+            auto run = [layer = layers_[i], layerIn, inputs = in,
+                        last = i + 1 == layers_.size()](const torch::Tensor& x) mutable {
                 layerIn.in = &inputs;
-                return layer(x, layerIn);
+                return layer(x, layerIn, last);
             };
             h = runLayer(run, h, in.checkpointLayers);
         }

@@ -100,6 +100,10 @@ std::vector<KeyBinding> makeBindings() {
         bind("fp16", &R::fp16, "runtime", "float16 with loss scaling (CUDA only)."),
         bind("gradient_checkpointing", &R::gradient_checkpointing, "runtime",
              "Recompute each decoder layer in backward to save memory."),
+        bind("full_determinism", &R::full_determinism, "runtime",
+             "Keep one BLAS configuration for the whole run: reruns and resumes with the same seed give "
+             "the same losses bit for bit on the same machine. Off, the trainer picks the faster "
+             "configuration as the machine's load changes, and such runs agree to float rounding."),
         bind("output_dir", &R::output_dir, "runtime",
              "Folder that holds the run folders; empty = the default runs folder."),
         bind("run_name", &R::run_name, "runtime", "Display name; empty = the run folder's name."),

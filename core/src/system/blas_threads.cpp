@@ -16,6 +16,10 @@
 #include <dlfcn.h>
 #define PS_HAVE_DLSYM 1
 #endif
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#define PS_HAVE_CPUID 1
+#endif
 
 namespace ps::system {
 namespace {
@@ -86,6 +90,83 @@ bool shortenBlasIdleSpin() {
 
 bool blasIdleSpinShortened() {
     return spinShortened;
+}
+
+std::vector<std::string> blasKernelSetsFor(const std::string& detected, const CpuVectorSets& cpu) {
+    std::vector<std::string> out;
+    if (detected != "Prescott") // OpenBLAS's fallback for a CPU it does not know
+        return out;
+    if (cpu.avx512 && cpu.avx512bf16)
+        out.push_back("Cooperlake");
+    if (cpu.avx512)
+        out.push_back("SkylakeX");
+    if (cpu.avx2 && cpu.fma) // a CPU without AVX2 gains nothing from a newer set
+        out.push_back("Haswell");
+    return out;
+}
+
+CpuVectorSets cpuVectorSets() {
+    CpuVectorSets out;
+#ifdef PS_HAVE_CPUID
+    // __builtin_cpu_supports checks that the OS saves the AVX / AVX-512 registers too.
+    __builtin_cpu_init();
+    out.avx2 = __builtin_cpu_supports("avx2");
+    out.fma = __builtin_cpu_supports("fma");
+    out.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                 __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                 __builtin_cpu_supports("avx512cd");
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (out.avx512 && __get_cpuid_count(7, 1, &a, &b, &c, &d))
+        out.avx512bf16 = (a >> 5) & 1u; // CPUID.(EAX=7, ECX=1):EAX[5] = AVX512_BF16
+#endif
+    return out;
+}
+
+namespace {
+std::string& replacedKernelSet() {
+    static std::string name;
+    return name;
+}
+} // namespace
+
+std::string blasKernelSet() {
+    using NameFn = char* (*)();
+    static const auto name = lookup<NameFn>("openblas_get_corename");
+    const char* n = name ? name() : nullptr;
+    return n ? n : "";
+}
+
+std::string blasKernelSetReplaced() {
+    return replacedKernelSet();
+}
+
+std::string selectBlasKernels() {
+    if (std::getenv("OPENBLAS_CORETYPE") || envIs("PS_BLAS_CORE", "keep"))
+        return {};
+    using VoidFn = void (*)();
+    static const auto quit = lookup<VoidFn>("gotoblas_dynamic_quit");
+    static const auto init = lookup<VoidFn>("gotoblas_dynamic_init");
+    const auto detected = blasKernelSet();
+    if (!quit || !init)
+        return {};
+#if defined(_WIN32)
+    return {}; // no setenv; the Windows build uses its own BLAS settings
+#else
+    // A DYNAMIC_ARCH OpenBLAS reads OPENBLAS_CORETYPE when it picks its kernel table:
+    // gotoblas_dynamic_quit() forgets the table, gotoblas_dynamic_init() picks again (the pool's
+    // threads and buffers do not depend on it). A name the build lacks gives the detected set.
+    for (const auto& wanted : blasKernelSetsFor(detected, cpuVectorSets())) {
+        ::setenv("OPENBLAS_CORETYPE", wanted.c_str(), 1);
+        quit();
+        init();
+        ::unsetenv("OPENBLAS_CORETYPE"); // child processes choose for themselves
+        if (blasKernelSet() == wanted) {
+            replacedKernelSet() = detected;
+            return wanted;
+        }
+    }
+    return {};
+#endif
 }
 
 namespace {

@@ -47,6 +47,28 @@ void setSmallProductsSingleThreaded(bool on);
 bool shortenBlasIdleSpin();
 // Whether shortenBlasIdleSpin() changed the pool in this process (for `doctor`).
 bool blasIdleSpinShortened();
+
+// OpenBLAS picks its kernels for the CPU model when it loads, and a release that predates the CPU
+// falls back to its oldest x86-64 set, "Prescott" (SSE3): Debian 12's OpenBLAS 0.3.21 on an
+// Emerald Rapids Xeon (family 6, model 207) did a 1024^3 float32 GEMM at ~30 GFLOP/s on 2 cores
+// instead of ~150 with the AVX-512 set (benchmarks/RESULTS.md, session 9). This re-selects, the
+// way newer OpenBLAS releases classify a CPU they do not know by its instruction sets: AVX-512
+// with BF16 -> "Cooperlake", AVX-512 (F, BW, VL, DQ, CD) -> "SkylakeX", AVX2 + FMA -> "Haswell".
+// Only the Prescott fallback is replaced (a set OpenBLAS chose for a CPU it knows stays), never
+// when the user set OPENBLAS_CORETYPE, nor with PS_BLAS_CORE=keep. Call first thing in main(),
+// before any product runs. Returns the set it switched to, or "" when it changed nothing.
+std::string selectBlasKernels();
+// OpenBLAS's kernel set now ("" without OpenBLAS), and what selectBlasKernels() replaced ("" if nothing).
+std::string blasKernelSet();
+std::string blasKernelSetReplaced();
+
+// The decision of selectBlasKernels(), pure: the sets to try, best first, instead of `detected` on
+// a CPU with these instruction sets (an OpenBLAS build may lack the newest); none: keep it.
+struct CpuVectorSets {
+    bool avx2 = false, fma = false, avx512 = false, avx512bf16 = false; // avx512: F, BW, VL, DQ and CD
+};
+std::vector<std::string> blasKernelSetsFor(const std::string& detected, const CpuVectorSets& cpu);
+CpuVectorSets cpuVectorSets(); // this CPU's, as the OS enables them
 bool smallProductsSingleThreaded();
 
 class SingleThreadedBlas {

@@ -62,6 +62,8 @@ SystemInfo systemInfo() {
     info.intraOpThreads = torch::get_num_threads();
     info.blasOwnThreads = system::blasThreads();
     info.blasSpinShortened = system::blasIdleSpinShortened();
+    info.blasKernels = system::blasKernelSet();
+    info.blasKernelsReplaced = system::blasKernelSetReplaced();
     info.hardwareThreads = static_cast<int>(std::thread::hardware_concurrency());
     info.cudaAvailable = torch::cuda::is_available();
     info.cudaDeviceCount = info.cudaAvailable ? static_cast<int>(torch::cuda::device_count()) : 0;
@@ -100,7 +102,8 @@ int defaultThreadCount(bool lowPrecisionWeights) {
 }
 
 bool prepareBlasPool() {
-    return system::shortenBlasIdleSpin();
+    const bool kernels = !system::selectBlasKernels().empty();
+    return system::shortenBlasIdleSpin() || kernels;
 }
 
 void configureThreads(int threads, bool lowPrecisionWeights) {

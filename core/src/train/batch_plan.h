@@ -21,9 +21,13 @@ struct MicroBatch {
     torch::Tensor inputIds;      // [B, T] int64
     torch::Tensor labels;        // [B, T] int64, -100 = no loss
     torch::Tensor positionIds;   // [B, T] int64, restarting per packed example
-    torch::Tensor attentionBias; // [B, 1, T, T] (block-diagonal causal) or undefined
+    torch::Tensor attentionBias; // [B, 1, T, P + T] (block-diagonal causal) or undefined
     torch::Tensor attentionMask; // [B, T] (used instead of the bias for prompt / prefix tuning)
-    std::int64_t tokens = 0;         // real (non-padding) tokens
+    // [1, P] int64 or undefined: untrained tokens every example of the micro-batch begins with
+    // (a template's opening), left out of the rows and computed once ahead of them: the rows
+    // attend to their keys and values as to a cache (microBatchLossSum).
+    torch::Tensor prefixIds;
+    std::int64_t tokens = 0;         // real (non-padding) tokens, the prefix counted once
     std::int64_t trainedTokens = 0;  // labels != -100
 };
 
@@ -58,11 +62,14 @@ private:
     bool packing_;
     bool sharePrefix_;
     bool useBias_;
+    // The opening every training example shares, computed once per micro-batch (empty: none).
+    std::vector<std::int32_t> prefix_;
     std::vector<MicroBatchPlan> firstEpoch_; // planned once: its size and summary are needed up front
     std::int64_t microBatchesPerEpoch_ = 0;
     std::string packingSummary_;
 
     std::vector<MicroBatchPlan> plan(std::int64_t epoch) const;
+    std::int64_t prefixLength() const { return static_cast<std::int64_t>(prefix_.size()); }
     std::string summarisePacking(const std::vector<MicroBatchPlan>& plan) const;
 };
 

@@ -93,12 +93,15 @@ torch::Tensor chunkedHeadCrossEntropySum(const std::function<torch::Tensor(const
     return total;
 }
 
-std::pair<torch::Tensor, torch::Tensor> labelledRows(const torch::Tensor& hidden, const torch::Tensor& labels) {
-    const auto h = hidden.size(-1);
-    auto shiftedHidden = hidden.narrow(1, 0, hidden.size(1) - 1).reshape({-1, h});
-    auto shiftedLabels = labels.narrow(1, 1, labels.size(1) - 1).reshape({-1});
-    auto keep = shiftedLabels.ne(-100).nonzero().squeeze(1);
-    return {shiftedHidden.index_select(0, keep), shiftedLabels.index_select(0, keep)};
+LabelledPositions labelledPositions(const torch::Tensor& labels, std::int64_t prepended) {
+    const auto T = labels.size(1);
+    if (T < 2) // nothing is predicted inside a one-token row
+        return {torch::empty({0}, labels.options()), torch::empty({0}, labels.options())};
+    const auto shifted = labels.narrow(1, 1, T - 1).reshape({-1});
+    const auto keep = shifted.ne(-100).nonzero().squeeze(1); // b * (T - 1) + t - 1
+    const auto row = keep.div(T - 1, "floor");
+    const auto positions = keep + row * (prepended + 1) + prepended;
+    return {positions, shifted.index_select(0, keep)};
 }
 
 } // namespace ps::train

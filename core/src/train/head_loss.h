@@ -23,9 +23,13 @@ torch::Tensor chunkedHeadCrossEntropySum(const std::function<torch::Tensor(const
                                          const torch::Tensor& hidden, const torch::Tensor& targets,
                                          std::int64_t chunkRows = 1024);
 
-// Selects the rows that predict a label: from hidden [B, T, H] and labels [B, T] (HF
-// convention: labels[t] is predicted by position t-1; -100 = no loss) returns
-// {hidden rows [N, H], targets [N]}.
-std::pair<torch::Tensor, torch::Tensor> labelledRows(const torch::Tensor& hidden, const torch::Tensor& labels);
+// The positions that predict a label, for model::ForwardInput::outputRows. From labels [B, T] (HF
+// convention: labels[t] is predicted by position t-1; -100 = no loss) returns {positions [N] into
+// the flattened [B, prepended + T] input (b * (prepended + T) + prepended + t - 1), targets [N]},
+// row-major; `prepended` counts the rows prompt tuning puts before each row's tokens.
+struct LabelledPositions {
+    torch::Tensor positions, targets;
+};
+LabelledPositions labelledPositions(const torch::Tensor& labels, std::int64_t prepended = 0);
 
 } // namespace ps::train

@@ -2,10 +2,46 @@
 
 #include "model/causal_lm.h"
 #include "train/head_loss.h"
+#include "util/env_switch.h"
 
 namespace ps::train {
 
 namespace {
+
+// PS_LAST_LAYER_ROWS=0 runs the last layer on every position and selects the labelled rows
+// afterwards (the same loss; for comparisons in benchmarks).
+bool lastLayerOnLabelledRows() {
+    static const bool off = envIs("PS_LAST_LAYER_ROWS", "0");
+    return !off;
+}
+
+// The final hidden states of the positions that predict a label, [N, H], and their targets.
+// A micro-batch prefix is run first, into a cache the rows then attend to (keys and values
+// expanded to every row: their gradients from all rows add up in the prefix's pass).
+template <typename Forward>
+std::pair<torch::Tensor, torch::Tensor> labelledHidden(Forward&& forward, model::ForwardInput in,
+                                                       const MicroBatch& mb, std::int64_t prepended) {
+    model::KVCache prefix;
+    if (mb.prefixIds.defined()) {
+        model::ForwardInput p;
+        p.inputIds = mb.prefixIds;
+        p.cache = &prefix;
+        p.outputRows = torch::empty({0}, torch::kInt64); // its keys and values are all the rows need
+        (void)forward(p);
+        const auto rows = mb.inputIds.size(0);
+        for (auto* kv : {&prefix.keys, &prefix.values})
+            for (auto& t : *kv)
+                t = t.expand({rows, -1, -1, -1});
+        in.cache = &prefix;
+    }
+    auto [positions, targets] = labelledPositions(mb.labels, prepended);
+    if (lastLayerOnLabelledRows()) {
+        in.outputRows = positions;
+        return {forward(in), targets};
+    }
+    auto hidden = forward(in);
+    return {hidden.reshape({-1, hidden.size(-1)}).index_select(0, positions.to(hidden.device())), targets};
+}
 
 model::ForwardInput forwardInput(model::CausalLM& model, const MicroBatch& mb) {
     model::ForwardInput in;
@@ -21,10 +57,9 @@ model::ForwardInput forwardInput(model::CausalLM& model, const MicroBatch& mb) {
 } // namespace
 
 torch::Tensor microBatchLossSum(adapters::PeftModel& peft, const MicroBatch& mb) {
-    auto hidden = peft.forward(forwardInput(peft.model(), mb));
-    if (const auto n = peft.numPrependedRows(); n > 0) // prompt tuning's virtual tokens have no label
-        hidden = hidden.narrow(1, n, hidden.size(1) - n);
-    auto [rows, targets] = labelledRows(hidden, mb.labels);
+    // Prompt tuning's virtual tokens come first in each row and have no label.
+    auto [rows, targets] = labelledHidden([&peft](const model::ForwardInput& in) { return peft.forward(in); },
+                                          forwardInput(peft.model(), mb), mb, peft.numPrependedRows());
     auto head = peft.model()->lmHead();
     if (head->adapter() == nullptr)
         return fusedHeadCrossEntropySum(rows, head->weightOutIn(), head->bias, targets);
@@ -32,8 +67,8 @@ torch::Tensor microBatchLossSum(adapters::PeftModel& peft, const MicroBatch& mb)
 }
 
 torch::Tensor microBatchLossSum(model::CausalLM& model, const MicroBatch& mb) {
-    auto hidden = model->forward(forwardInput(model, mb));
-    auto [rows, targets] = labelledRows(hidden, mb.labels);
+    auto [rows, targets] = labelledHidden([&model](const model::ForwardInput& in) { return model->forward(in); },
+                                          forwardInput(model, mb), mb, 0);
     auto head = model->lmHead();
     return fusedHeadCrossEntropySum(rows, head->weightOutIn(), head->bias, targets);
 }

@@ -59,9 +59,10 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     auto step = [&]() -> double {
         model::ForwardInput in;
         in.inputIds = ids;
+        auto [positions, targets] = train::labelledPositions(ids);
+        in.outputRows = positions; // as the trainer does: the last layer only where a label is predicted
         opt->zeroGrad();
-        auto hidden = pm.forward(in);
-        auto [rows, targets] = train::labelledRows(hidden, ids);
+        auto rows = pm.forward(in);
         auto head = pm.model()->lmHead();
         auto loss = train::fusedHeadCrossEntropySum(rows, head->weightOutIn(), head->bias, targets);
         (loss / static_cast<double>(targets.size(0))).backward();

@@ -130,7 +130,12 @@ void RunSession::log(LogLevel level, const std::string& text) {
 
 void RunSession::startBlasTuning() {
     // Only where the products run in OpenBLAS's pool: float32 with one LibTorch thread
-    // (configureThreads). PS_BLAS_TUNING=0 keeps the pool as it is.
+    // (configureThreads). PS_BLAS_TUNING=0 keeps the pool as it is, and so does full_determinism:
+    // OpenBLAS's pool and one thread cut some sums into other blocks (a product with 344 terms
+    // per element differs in the last bits between 1 and 2 threads), so a run that tunes by
+    // timing is reproducible only to rounding.
+    if (config_.full_determinism)
+        return; // said in the run's log (execute)
     blasConfigs_ = system::blasConfigurations();
     if (blasConfigs_.empty())
         return;
@@ -361,6 +366,8 @@ RunSummary RunSession::execute() {
                             " train, " + std::to_string(split_.validation.size()) + " validation), " +
                             std::to_string(peft_->numTrainable()) + " trainable parameters of " +
                             std::to_string(peft_->numTotal()));
+    if (config_.full_determinism && device_.is_cpu())
+        log(LogLevel::Info, "full_determinism: one BLAS configuration for the whole run (no tuning by speed)");
     setState(TrainerState::Running);
     segmentStart_ = Clock::now();
 

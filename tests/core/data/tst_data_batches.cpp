@@ -221,6 +221,65 @@ private Q_SLOTS:
             }
     }
 
+    // A prefix every example of a micro-batch begins with is left out of its rows (the micro-batch
+    // computes it once, ahead of them): rows start at token `skip` with their own positions, the
+    // row's own sharing counts after it, and every real token sees the `skip` keys ahead.
+    void microBatchPrefixIsLeftOutOfTheRows() {
+        const auto ds = makeExamples({
+            {{1, 2, 3, 4, 50, 51, 52}, 5},    // may share 1 2 3 4
+            {{1, 2, 3, 9, 60, 61}, 4},        // may share 1 2 3
+            {{1, 2, 3, 4, 5, 70, 71, 72}, 6}, // may share 1 2 3 4 5
+            {{1, 2, 9, 80, 81}, 3},           // may share 1 2
+        });
+        QCOMPARE(commonPromptPrefix(ds, {0, 1, 2}), std::int64_t{3});
+        QCOMPARE(commonPromptPrefix(ds, {0, 1, 2, 3}), std::int64_t{2});
+        QCOMPARE(commonPromptPrefix(ds, {2}), std::int64_t{5});
+        QCOMPARE(commonPromptPrefix(ds, {}), std::int64_t{0});
+        QVERIFY(sharesPromptPrefix(ds, 1, {1, 2, 3}));
+        QVERIFY(!sharesPromptPrefix(ds, 3, {1, 2, 3}));
+        QVERIFY(!sharesPromptPrefix(ds, 1, {1, 2, 3, 9})); // 9 is the token before its first label
+
+        // Rows {0, 2} and {1} after a 3-token micro-batch prefix.
+        const TrainingRow a = makeRow(ds, {0, 2}, 9, std::nullopt, true, 3);
+        QCOMPARE(a.sharedPrefix, 1); // token 4, shared in the row after the micro-batch's 1 2 3
+        QCOMPARE(a.inputIds, (std::vector<std::int32_t>{4, 50, 51, 52, 5, 70, 71, 72, 7}));
+        QCOMPARE(a.positionIds, (std::vector<std::int32_t>{3, 4, 5, 6, 4, 5, 6, 7, 0}));
+        QCOMPARE(a.segmentIds, (std::vector<std::int32_t>{1, 1, 1, 1, 2, 2, 2, 2, 0}));
+        QCOMPARE(a.labels, (std::vector<std::int32_t>{-100, -100, 51, 52, -100, -100, 71, 72, -100}));
+        QCOMPARE(rowTokens(ds, {0, 2}, true, 3), std::int64_t{8});
+        const TrainingRow b = makeRow(ds, {1}, 9, std::nullopt, true, 3);
+        QCOMPARE(b.sharedPrefix, 0);
+        QCOMPARE(b.inputIds, (std::vector<std::int32_t>{9, 60, 61, 7, 7, 7, 7, 7, 7}));
+        QCOMPARE(b.positionIds, (std::vector<std::int32_t>{3, 4, 5, 0, 0, 0, 0, 0, 0}));
+        QCOMPARE(rowTokens(ds, {1}, true, 3), std::int64_t{3});
+        // Without row sharing, later examples still leave out the micro-batch's tokens.
+        QCOMPARE(makeRow(ds, {0, 2}, 0, std::nullopt, false, 3).inputIds,
+                 (std::vector<std::int32_t>{4, 50, 51, 52, 4, 5, 70, 71, 72}));
+        QCOMPARE(rowTokens(ds, {0, 2}, false, 3), std::int64_t{9});
+
+        // [2 rows, 1, 9 queries, 3 + 9 keys]: the prefix keys for every real token, then the row.
+        const auto bias = attentionBias({a, b}, 3);
+        QCOMPARE(bias.size(), std::size_t(2 * 9 * 12));
+        const char* allowedA[9] = {"111100000000", "111110000000", "111111000000", "111111100000", "111100010000",
+                                   "111100011000", "111100011100", "111100011110", "000000000001"};
+        const char* allowedB[9] = {"111100000000", "111110000000", "111111000000", "000000100000", "000000010000",
+                                   "000000001000", "000000000100", "000000000010", "000000000001"};
+        for (int r = 0; r < 2; ++r)
+            for (int i = 0; i < 9; ++i)
+                for (int j = 0; j < 12; ++j) {
+                    const float v = bias[static_cast<std::size_t>((r * 9 + i) * 12 + j)];
+                    const char want = (r == 0 ? allowedA : allowedB)[i][j];
+                    QVERIFY2(want == '1' ? v == 0.0f : std::isinf(v) && v < 0,
+                             qPrintable(QStringLiteral("row %1 query %2 key %3").arg(r).arg(i).arg(j)));
+                }
+
+        // The rows a packing makes fit with the prefix in the row and without it: a row holds it once.
+        PackOptions pack;
+        pack.sharePrefixes = true;
+        for (const auto& r : packExamples(ds, {0, 1, 2}, 8, pack))
+            QCOMPARE(rowTokens(ds, r, true, 3) + 3, rowTokens(ds, r, true));
+    }
+
     void packingSharesPrefixesAndFillsRows() {
         // 400 examples that start with one 12-token "system prompt", then a prompt of their own,
         // then a trained response; lengths 20 .. 140.

@@ -229,6 +229,70 @@ private Q_SLOTS:
                      qPrintable(QString::number(i)));
         }
     }
+
+    // ForwardInput::outputRows: the last layer works on the chosen rows only, and gives those rows'
+    // hidden states and the same gradients as the whole forward followed by a selection.
+    void outputRowsEqualSelectedRows_data() {
+        QTest::addColumn<QString>("fixture");
+        QTest::addColumn<bool>("checkpointing");
+        for (const auto& name : test::modelFixtureNames()) {
+            QTest::newRow(qPrintable(name)) << name << false;
+            QTest::newRow(qPrintable(name + QStringLiteral(" (checkpointing)"))) << name << true;
+        }
+    }
+    void outputRowsEqualSelectedRows() {
+        QFETCH(QString, fixture);
+        QFETCH(bool, checkpointing);
+        const std::string name = fixture.toStdString();
+        const auto ids = test::loadReference(name).inputIds;
+        const auto B = ids.size(0), T = ids.size(1);
+        // Every row of the second sequence, and a scattered third of the first.
+        std::vector<std::int64_t> picked;
+        for (std::int64_t p = 0; p < B * T; ++p)
+            if (p >= T || p % 3 == 1)
+                picked.push_back(p);
+        const auto rows = torch::tensor(picked, torch::kInt64);
+        auto run = [&](bool select) {
+            model::LoadOptions opts;
+            opts.copyWeights = true;
+            auto m = model::loadCausalLM(test::modelFixture(name), opts);
+            m->train(false); // no dropout: the two forwards must see the same numbers
+            m->setGradientCheckpointing(checkpointing);
+            for (auto& p : m->parameters())
+                p.set_requires_grad(false);
+            auto linears = m->linearModules();
+            for (auto& [path, lin] : linears)
+                lin->weight.set_requires_grad(true);
+            model::ForwardInput in;
+            in.inputIds = ids;
+            torch::Tensor hidden;
+            if (select) {
+                in.outputRows = rows;
+                hidden = m->forward(in);
+            } else {
+                const auto full = m->forward(in);
+                hidden = full.reshape({-1, full.size(-1)}).index_select(0, rows);
+            }
+            m->logits(hidden).square().mean().backward();
+            std::vector<torch::Tensor> out{hidden.detach()};
+            for (auto& [path, lin] : linears)
+                out.push_back(lin->weight.grad().clone());
+            return out;
+        };
+        const auto plain = run(false);
+        const auto selected = run(true);
+        QCOMPARE(selected[0].sizes(), (std::vector<std::int64_t>{static_cast<std::int64_t>(picked.size()), plain[0].size(1)}));
+        QCOMPARE(plain.size(), selected.size());
+        for (std::size_t i = 0; i < plain.size(); ++i)
+            QVERIFY2(test::maxAbsDiff(plain[i], selected[i]) <= 1e-5 * (1.0 + plain[i].abs().max().item<double>()),
+                     qPrintable(i == 0 ? QStringLiteral("hidden") : QString::number(i)));
+
+        auto m = model::loadCausalLM(test::modelFixture(name));
+        model::ForwardInput bad;
+        bad.inputIds = ids;
+        bad.outputRows = torch::tensor(std::vector<std::int64_t>{0, B * T}, torch::kInt64);
+        QVERIFY_THROWS_EXCEPTION(ps::Error, m->forward(bad));
+    }
 };
 
 QTEST_APPLESS_MAIN(TestModelForward)

@@ -64,6 +64,7 @@ RunConfig unusualConfig() {
     c.seed = 1234;
     c.bf16 = true;
     c.gradient_checkpointing = true;
+    c.full_determinism = true;
     c.output_dir = "";
     c.run_name = "yes"; // would be a boolean unquoted
     return c;
@@ -154,6 +155,7 @@ private Q_SLOTS:
                                 "bf16",
                                 "fp16",
                                 "gradient_checkpointing",
+                                "full_determinism",
                                 "output_dir",
                                 "optimizer",
                                 "adam_beta1",

@@ -134,6 +134,64 @@ private Q_SLOTS:
 #endif
     }
 
+    // Which kernel set replaces OpenBLAS's fallback for a CPU it does not know: the newest the
+    // CPU's instruction sets run, then the older ones (a build may lack the newest); a set
+    // OpenBLAS chose for a CPU it knows, or a CPU without AVX2, keeps what it has.
+    void blasKernelSetsFollowTheInstructionSets() {
+        CpuVectorSets avx2;
+        avx2.avx2 = avx2.fma = true;
+        CpuVectorSets avx512 = avx2;
+        avx512.avx512 = true;
+        CpuVectorSets bf16 = avx512;
+        bf16.avx512bf16 = true;
+        using Sets = std::vector<std::string>;
+        QCOMPARE(blasKernelSetsFor("Prescott", bf16), (Sets{"Cooperlake", "SkylakeX", "Haswell"}));
+        QCOMPARE(blasKernelSetsFor("Prescott", avx512), (Sets{"SkylakeX", "Haswell"}));
+        QCOMPARE(blasKernelSetsFor("Prescott", avx2), (Sets{"Haswell"}));
+        QCOMPARE(blasKernelSetsFor("Prescott", CpuVectorSets{}), Sets{});
+        CpuVectorSets avxOnly;
+        avxOnly.avx2 = true; // AVX2 without FMA: Haswell's kernels need both
+        QCOMPARE(blasKernelSetsFor("Prescott", avxOnly), Sets{});
+        QCOMPARE(blasKernelSetsFor("Zen", bf16), Sets{});
+        QCOMPARE(blasKernelSetsFor("SkylakeX", bf16), Sets{});
+        QCOMPARE(blasKernelSetsFor("Haswell", avx512), Sets{});
+    }
+
+    // In this process: after selectBlasKernels, OpenBLAS no longer runs its SSE3 fallback on a
+    // CPU with AVX2 + FMA, products stay right, and the environment is left as it was.
+    void blasKernelsFitThisCpu() {
+        const auto product = [] {
+            const auto a = torch::randn({300, 517}), b = torch::randn({517, 211});
+            return (torch::mm(a, b).to(torch::kFloat64) - torch::mm(a.to(torch::kFloat64), b.to(torch::kFloat64)))
+                .abs()
+                .max()
+                .item<double>();
+        };
+        QVERIFY(product() < 1e-3);
+        if (blasKernelSet().empty())
+            QSKIP("no OpenBLAS with openblas_get_corename in this process");
+        if (qEnvironmentVariableIsSet("OPENBLAS_CORETYPE"))
+            QSKIP("OPENBLAS_CORETYPE is set: the user's choice is kept");
+        const auto before = blasKernelSet();
+        qputenv("PS_BLAS_CORE", "keep");
+        QCOMPARE(selectBlasKernels(), std::string());
+        QCOMPARE(blasKernelSet(), before);
+        qunsetenv("PS_BLAS_CORE");
+        const auto chosen = selectBlasKernels();
+        const auto cpu = cpuVectorSets();
+        if (cpu.avx2 && cpu.fma)
+            QVERIFY2(blasKernelSet() != "Prescott", blasKernelSet().c_str());
+        if (!chosen.empty()) {
+            QCOMPARE(blasKernelSet(), chosen);
+            QCOMPARE(blasKernelSetReplaced(), before);
+        } else {
+            QCOMPARE(blasKernelSet(), before);
+        }
+        QVERIFY(!qEnvironmentVariableIsSet("OPENBLAS_CORETYPE"));
+        QVERIFY(product() < 1e-3);
+        QCOMPARE(selectBlasKernels(), std::string()); // once chosen, nothing more to do
+    }
+
     // runParts: every part once, on more than one thread, in the caller's LibTorch thread-local
     // state; a nested call runs inline; an exception reaches the caller after all parts ended.
     void runPartsRunsEveryPartOnce() {

@@ -110,6 +110,33 @@ private Q_SLOTS:
             torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum));
         QVERIFY(std::abs(loss.item<double>() - ref.item<double>()) <= 1e-3 * std::max(1.0, std::abs(ref.item<double>())));
     }
+
+    // The positions that predict a label, in the flattened input: labels[t] is predicted at t - 1,
+    // and prompt tuning's prepended rows shift every position of a row by their count.
+    void labelledPositionsFollowTheShiftAndThePrependedRows_data() {
+        QTest::addColumn<std::int64_t>("prepended");
+        QTest::newRow("plain") << std::int64_t{0};
+        QTest::newRow("3 virtual tokens") << std::int64_t{3};
+    }
+    void labelledPositionsFollowTheShiftAndThePrependedRows() {
+        QFETCH(std::int64_t, prepended);
+        const std::int64_t T = 5;
+        // Row 0 trains tokens 2 and 4 (9, 11); row 1 trains tokens 1 and 3 (20, 22); label 0 never counts.
+        const auto labels = torch::tensor(std::vector<std::int64_t>{7, -100, 9, -100, 11, 5, 20, -100, 22, -100},
+                                          torch::kInt64)
+                                .view({2, T});
+        const auto [positions, targets] = train::labelledPositions(labels, prepended);
+        const std::int64_t width = prepended + T;
+        const std::vector<std::int64_t> expected{prepended + 1, prepended + 3, width + prepended + 0,
+                                                 width + prepended + 2};
+        QCOMPARE(std::vector<std::int64_t>(positions.data_ptr<std::int64_t>(),
+                                           positions.data_ptr<std::int64_t>() + positions.numel()),
+                 expected);
+        QCOMPARE(std::vector<std::int64_t>(targets.data_ptr<std::int64_t>(),
+                                           targets.data_ptr<std::int64_t>() + targets.numel()),
+                 (std::vector<std::int64_t>{9, 11, 20, 22}));
+        QCOMPARE(train::labelledPositions(labels.narrow(1, 0, 1), prepended).positions.numel(), std::int64_t{0});
+    }
 };
 
 QTEST_APPLESS_MAIN(TestHeadLoss)

@@ -49,11 +49,14 @@ class TestStepLoss : public QObject {
     TokenizedDataset data_;
     std::unique_ptr<adapters::PeftModel> peft_;
 
-    train::BatchPlanner planner(bool packing, bool allowPacking, bool sharePrefix = true) {
+    // With sharing, the alpaca template's opening goes ahead of the rows once per micro-batch
+    // unless `microBatchPrefix` is false (gradient checkpointing turns it off).
+    train::BatchPlanner planner(bool packing, bool allowPacking, bool sharePrefix = true, bool microBatchPrefix = true) {
         RunConfig c;
         c.cutoff_len = 256;
         c.packing = packing;
         c.packing_shared_prefix = sharePrefix;
+        c.gradient_checkpointing = !microBatchPrefix;
         c.per_device_train_batch_size = 4;
         return train::BatchPlanner(data_, {0, 1, 2, 3, 4, 5}, c, allowPacking);
     }
@@ -87,17 +90,28 @@ private Q_SLOTS:
 
     void packedEqualsUnpacked_data() {
         QTest::addColumn<bool>("sharePrefix");
-        QTest::newRow("template prefix shared") << true;
-        QTest::newRow("each example whole") << false;
+        QTest::addColumn<bool>("microBatchPrefix");
+        QTest::newRow("template opening once per micro-batch") << true << true;
+        QTest::newRow("template prefix shared in rows") << true << false;
+        QTest::newRow("each example whole") << false << false;
     }
 
     void packedEqualsUnpacked() {
         QFETCH(bool, sharePrefix);
-        auto packedPlanner = planner(true, true, sharePrefix);
+        QFETCH(bool, microBatchPrefix);
+        auto packedPlanner = planner(true, true, sharePrefix, microBatchPrefix);
         const train::MicroBatchPlan packedPlan = {{0, 1, 2}, {3, 4, 5}};            // 2 rows of 3 examples
         const train::MicroBatchPlan rowsPlan = {{0}, {1}, {2}, {3}, {4}, {5}};        // 6 padded rows
         auto packed = packedPlanner.materialise(packedPlan, torch::kCPU);
-        auto unpacked = packedPlanner.materialise(rowsPlan, torch::kCPU);
+        // The reference: each example alone in its row, nothing shared.
+        auto unpacked = planner(false, true, false).materialise(rowsPlan, torch::kCPU);
+        QVERIFY(!unpacked.prefixIds.defined());
+        QCOMPARE(packed.prefixIds.defined(), microBatchPrefix);
+        if (microBatchPrefix) { // alpaca's opening, then the row's keys
+            QVERIFY2(packed.prefixIds.size(1) >= 11, qPrintable(QString::number(packed.prefixIds.size(1))));
+            QCOMPARE(packed.attentionBias.size(3), packed.prefixIds.size(1) + packed.inputIds.size(1));
+            QVERIFY(torch::equal(packed.prefixIds[0], unpacked.inputIds[0].narrow(0, 0, packed.prefixIds.size(1))));
+        }
         QCOMPARE(packed.trainedTokens, unpacked.trainedTokens);
         QCOMPARE(packed.inputIds.size(0), std::int64_t{2});
         // The alpaca template's opening lines are the same untrained tokens in every example: with
@@ -121,6 +135,19 @@ private Q_SLOTS:
         QVERIFY2(std::abs(a - b) <= 1e-5, qPrintable(QStringLiteral("packed %1 unpacked %2").arg(a, 0, 'g', 10).arg(b, 0, 'g', 10)));
         QVERIFY2(maxDiff(gp, gu) <= 1e-5 * std::max(1.0, static_cast<double>(packed.trainedTokens)),
                  qPrintable(QString::number(maxDiff(gp, gu))));
+
+        // One example per row after the micro-batch's prefix (validation batches) agrees too.
+        if (microBatchPrefix) {
+            auto alone = packedPlanner.materialise(rowsPlan, torch::kCPU);
+            QVERIFY(alone.prefixIds.defined());
+            QCOMPARE(alone.tokens, unpacked.tokens - 5 * alone.prefixIds.size(1));
+            zeroGrads(*peft_);
+            auto la = train::microBatchLossSum(*peft_, alone);
+            la.backward();
+            const double d = la.item<double>() / static_cast<double>(alone.trainedTokens);
+            QVERIFY2(std::abs(d - b) <= 1e-5, qPrintable(QStringLiteral("%1 vs %2").arg(d, 0, 'g', 10).arg(b, 0, 'g', 10)));
+            QVERIFY(maxDiff(gradsOf(*peft_), gu) <= 1e-5 * std::max(1.0, static_cast<double>(alone.trainedTokens)));
+        }
 
         // The attention-mask path (used when packing is impossible) agrees as well.
         auto maskPlanner = planner(false, false);
@@ -160,6 +187,33 @@ private Q_SLOTS:
         QCOMPARE(tokens, big.trainedTokens);
         QVERIFY(std::abs(sum - bigLoss) / static_cast<double>(tokens) <= 1e-5);
         QVERIFY2(maxDiff(gBig, gradsOf(*peft_)) <= 1e-5, qPrintable(QString::number(maxDiff(gBig, gradsOf(*peft_)))));
+    }
+
+    // Prompt tuning puts its virtual tokens before each row: the loss skips them and reads each
+    // label at the position before it, as a plain cross-entropy over the whole forward does.
+    void promptTuningLossSkipsTheVirtualTokens() {
+        RunConfig rc;
+        rc.model_name_or_path = makeTinyModel(tmp_.path().toStdString());
+        rc.finetuning_type = "prompt";
+        rc.num_virtual_tokens = 3;
+        adapters::PeftModel prompt(model::loadCausalLM(rc.model_name_or_path, {}), adapterSpecForRun(rc), 13);
+        QCOMPARE(prompt.numPrependedRows(), std::int64_t{3});
+        auto p = planner(false, false);
+        const auto mb = p.materialise({{0}, {1}, {2}}, torch::kCPU);
+        const double loss = train::microBatchLossSum(prompt, mb).item<double>();
+
+        torch::NoGradGuard noGrad;
+        model::ForwardInput in;
+        in.inputIds = mb.inputIds;
+        in.attentionMask = mb.attentionMask;
+        const auto hidden = prompt.forward(in); // [B, 3 + T, H]
+        const auto T = mb.inputIds.size(1);
+        const auto logits = prompt.logits(hidden.narrow(1, 3, T - 1));
+        const auto ref = torch::nn::functional::cross_entropy(
+            logits.reshape({-1, logits.size(-1)}).to(torch::kFloat64), mb.labels.narrow(1, 1, T - 1).reshape({-1}),
+            torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum).ignore_index(-100));
+        QVERIFY2(std::abs(loss - ref.item<double>()) <= 1e-4 * std::abs(ref.item<double>()),
+                 qPrintable(QStringLiteral("%1 vs %2").arg(loss, 0, 'g', 10).arg(ref.item<double>(), 0, 'g', 10)));
     }
 };
 

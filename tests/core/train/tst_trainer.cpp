@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 using namespace ps;
@@ -26,26 +27,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Runs compared to the last bits keep one BLAS configuration. The trainer's tuner picks between
-// OpenBLAS's pool and one thread by timing, and the two can round a product differently (seen:
-// 1.1e-6 in a loss after 6 steps), so two runs that tune differently agree only to rounding.
-// docs/TRAINING.md says so; PS_BLAS_TUNING=0 is the documented way to pin the configuration.
-class PinnedBlasConfiguration {
-public:
-    PinnedBlasConfiguration() : had_(qEnvironmentVariableIsSet("PS_BLAS_TUNING")), old_(qgetenv("PS_BLAS_TUNING")) {
-        qputenv("PS_BLAS_TUNING", "0");
-    }
-    ~PinnedBlasConfiguration() {
-        if (had_)
-            qputenv("PS_BLAS_TUNING", old_);
-        else
-            qunsetenv("PS_BLAS_TUNING");
-    }
+// Runs compared to the last bits keep one BLAS configuration (full_determinism): the trainer's
+// tuner otherwise picks between OpenBLAS's pool and one thread by timing, and the two can round a
+// product differently (seen: 1.1e-6 in a loss after 6 steps), so such runs agree only to rounding.
 
-private:
-    bool had_;
-    QByteArray old_;
-};
+// How many lines of a run's log.txt contain `text`.
+int logLinesWith(const std::string& runDir, const std::string& text) {
+    std::ifstream in(runDir + "/log.txt");
+    int n = 0;
+    for (std::string line; std::getline(in, line);)
+        n += line.find(text) != std::string::npos ? 1 : 0;
+    return n;
+}
 
 std::map<std::int64_t, double> lossesByStep(const std::string& runDir, MetricSample::Kind kind) {
     std::map<std::int64_t, double> out;
@@ -91,8 +84,8 @@ private Q_SLOTS:
     }
 
     void resumeEqualsUninterrupted() {
-        const PinnedBlasConfiguration pinned;
         RunConfig c = smallRunConfig(model_, data_, tmp_.path().toStdString() + "/runs-full");
+        c.full_determinism = true;
         c.max_steps = 8;
         c.lora_dropout = 0.1; // the dropout RNG must be checkpointed too
         c.val_size = 4;
@@ -118,6 +111,7 @@ private Q_SLOTS:
         const RunSummary resumed = trainer.resume(cut.runDir, second, stop);
         QCOMPARE(runStatusName(resumed.status), "completed");
         QCOMPARE(resumed.steps, std::int64_t{8});
+        QCOMPARE(logLinesWith(cut.runDir, "full_determinism"), 2); // the resumed run kept it too
 
         const auto a = lossesByStep(full.runDir, MetricSample::Kind::Train);
         const auto b = lossesByStep(cut.runDir, MetricSample::Kind::Train);
@@ -254,8 +248,8 @@ private Q_SLOTS:
     }
 
     void sameSeedSameCurve() {
-        const PinnedBlasConfiguration pinned;
         RunConfig c = smallRunConfig(model_, data_, tmp_.path().toStdString() + "/runs-seed-a");
+        c.full_determinism = true;
         c.max_steps = 3;
         c.lora_dropout = 0.2;
         Trainer trainer;
