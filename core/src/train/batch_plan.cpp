@@ -13,13 +13,16 @@ BatchPlanner::BatchPlanner(const TokenizedDataset& data, std::vector<std::size_t
     : data_(data), train_(std::move(trainIndices)), batchSize_(std::max<std::int64_t>(1, config.per_device_train_batch_size)),
       cutoff_(config.cutoff_len), seed_(static_cast<std::uint64_t>(config.seed)), packing_(config.packing && allowPacking),
       sharePrefix_(packing_ && config.packing_shared_prefix), useBias_(allowPacking) {
-    // The opening all training examples share goes ahead of the rows, once per micro-batch, when
-    // that saves enough: a micro-batch of B rows then lays it out once instead of B times, for an
-    // extra pass over P tokens whose small products cost more per token (hence at least 32
-    // tokens saved). Not with gradient checkpointing: a cached prefix turns it off in the model.
+    // The opening all training examples share goes ahead of the rows: an optimizer step computes it
+    // once for all its micro-batches (train::SharedPrefix) instead of once per row. Worth it when
+    // the step has enough rows: the pass over its P tokens runs products with M = P, several times
+    // slower per token than the rows' (measured: once per micro-batch of 4 rows it cost what it
+    // saved, benchmarks/RESULTS.md). Not with gradient checkpointing: a cached prefix turns it
+    // off in the model.
     if (sharePrefix_ && !config.gradient_checkpointing && !envIs("PS_MICROBATCH_PREFIX", "0")) {
+        const auto rowsPerStep = batchSize_ * std::max<std::int64_t>(1, config.gradient_accumulation_steps);
         const auto p = commonPromptPrefix(data_, train_);
-        if (p > 0 && (batchSize_ - 1) * p >= 32) {
+        if (p > 0 && rowsPerStep >= 8 && rowsPerStep * p >= 64) {
             const auto ids = data_.inputIds(train_.front());
             prefix_.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(p));
         }
@@ -45,6 +48,7 @@ std::string BatchPlanner::summarisePacking(const std::vector<MicroBatchPlan>& pl
         }
         padded += longest * static_cast<std::int64_t>(mb.size());
         laidOut += prefixLength(); // once per micro-batch
+        padded += prefixLength();
     }
     const auto pct = [](std::int64_t part, std::int64_t whole) {
         char text[32];
@@ -58,7 +62,7 @@ std::string BatchPlanner::summarisePacking(const std::vector<MicroBatchPlan>& pl
                std::to_string(exampleTokens) + " tokens (" + pct(exampleTokens - laidOut, exampleTokens) + ")";
     if (!prefix_.empty())
         out += ", the " + std::to_string(prefix_.size()) +
-               "-token opening every example begins with computed once per micro-batch";
+               "-token opening every example begins with computed once per optimizer step";
     return out;
 }
 

@@ -24,8 +24,8 @@ struct MicroBatch {
     torch::Tensor attentionBias; // [B, 1, T, P + T] (block-diagonal causal) or undefined
     torch::Tensor attentionMask; // [B, T] (used instead of the bias for prompt / prefix tuning)
     // [1, P] int64 or undefined: untrained tokens every example of the micro-batch begins with
-    // (a template's opening), left out of the rows and computed once ahead of them: the rows
-    // attend to their keys and values as to a cache (microBatchLossSum).
+    // (a template's opening), left out of the rows and computed ahead of them, once per optimizer
+    // step (train::SharedPrefix): the rows attend to their keys and values as to a cache.
     torch::Tensor prefixIds;
     std::int64_t tokens = 0;         // real (non-padding) tokens, the prefix counted once
     std::int64_t trainedTokens = 0;  // labels != -100
@@ -62,7 +62,7 @@ private:
     bool packing_;
     bool sharePrefix_;
     bool useBias_;
-    // The opening every training example shares, computed once per micro-batch (empty: none).
+    // The opening every training example shares, left out of the rows (empty: none).
     std::vector<std::int32_t> prefix_;
     std::vector<MicroBatchPlan> firstEpoch_; // planned once: its size and summary are needed up front
     std::int64_t microBatchesPerEpoch_ = 0;

@@ -68,7 +68,7 @@ private:
     void prepare();
     void log(LogLevel level, const std::string& text);
     void setState(TrainerState state) { observer_.onStateChanged(state); }
-    torch::Tensor lossSum(const train::MicroBatch& mb);
+    torch::Tensor lossSum(const train::MicroBatch& mb, train::SharedPrefix* shared = nullptr);
     double evaluate();
     void writeCheckpointNow();
     void emit(MetricSample sample);
@@ -214,8 +214,6 @@ void RunSession::prepare() {
     if (config_.packing && !allowPacking)
         observer_.onLog(LogLevel::Warning, "packing is off for prompt / prefix tuning (virtual tokens are per sequence)");
     planner_ = std::make_unique<train::BatchPlanner>(data_, split_.train, config_, allowPacking);
-    if (!planner_->packingSummary().empty())
-        observer_.onLog(LogLevel::Info, planner_->packingSummary());
     gradAccum_ = std::max<std::int64_t>(1, config_.gradient_accumulation_steps);
     const std::int64_t perEpoch = (planner_->microBatchesPerEpoch() + gradAccum_ - 1) / gradAccum_;
     const std::int64_t total = config_.max_steps > 0
@@ -227,8 +225,8 @@ void RunSession::prepare() {
     state_.totalSteps = total;
 }
 
-torch::Tensor RunSession::lossSum(const train::MicroBatch& mb) {
-    return train::microBatchLossSum(*peft_, mb);
+torch::Tensor RunSession::lossSum(const train::MicroBatch& mb, train::SharedPrefix* shared) {
+    return train::microBatchLossSum(*peft_, mb, shared);
 }
 
 double RunSession::evaluate() {
@@ -239,9 +237,12 @@ double RunSession::evaluate() {
     torch::NoGradGuard noGrad;
     double sum = 0;
     std::int64_t tokens = 0;
+    std::unique_ptr<train::SharedPrefix> shared; // the opening the validation examples share, if any
     for (const auto& plan : planner_->sequential(split_.validation)) {
         auto mb = planner_->materialise(plan, device_);
-        sum += lossSum(mb).item<double>();
+        if (mb.prefixIds.defined() && (!shared || !shared->serves(mb.prefixIds)))
+            shared = std::make_unique<train::SharedPrefix>(*peft_, mb.prefixIds);
+        sum += lossSum(mb, shared.get()).item<double>();
         tokens += mb.trainedTokens;
     }
     peft_->train(true);
@@ -366,6 +367,8 @@ RunSummary RunSession::execute() {
                             " train, " + std::to_string(split_.validation.size()) + " validation), " +
                             std::to_string(peft_->numTrainable()) + " trainable parameters of " +
                             std::to_string(peft_->numTotal()));
+    if (!planner_->packingSummary().empty())
+        log(LogLevel::Info, planner_->packingSummary());
     if (config_.full_determinism && device_.is_cpu())
         log(LogLevel::Info, "full_determinism: one BLAS configuration for the whole run (no tuning by speed)");
     setState(TrainerState::Running);
@@ -392,6 +395,11 @@ RunSummary RunSession::execute() {
             }
             optimizer_->zeroGrad();
             double stepLoss = 0;
+            // The opening every micro-batch of the step begins with: computed once, its gradient
+            // carried back once after the last micro-batch (train/step_loss.h).
+            std::unique_ptr<train::SharedPrefix> shared;
+            if (!micro.empty() && micro.front().prefixIds.defined() && stepTokens > 0)
+                shared = std::make_unique<train::SharedPrefix>(*peft_, micro.front().prefixIds);
             for (const auto& mb : micro) {
                 if (stop_.pauseRequested() && !stop_.stopRequested()) {
                     writeCheckpointNow();
@@ -419,13 +427,15 @@ RunSummary RunSession::execute() {
                 const auto microStart = Clock::now();
                 if (blasTuner_)
                     applyBlasConfig();
-                auto loss = lossSum(mb);
+                auto loss = lossSum(mb, shared.get());
                 (loss * (scaler_->scale() / static_cast<double>(stepTokens))).backward();
                 stepLoss += loss.item<double>();
                 if (blasTuner_)
                     recordBlasStep(std::chrono::duration<double>(Clock::now() - microStart).count(),
                                    mb.inputIds.numel());
             }
+            if (shared)
+                shared->backward();
             stepLoss = stepTokens > 0 ? stepLoss / static_cast<double>(stepTokens) : 0.0;
             const bool gradsFinite = scaler_->unscale(params_);
             scaler_->update(gradsFinite);

@@ -58,6 +58,7 @@ class TestStepLoss : public QObject {
         c.packing_shared_prefix = sharePrefix;
         c.gradient_checkpointing = !microBatchPrefix;
         c.per_device_train_batch_size = 4;
+        c.gradient_accumulation_steps = 2; // 8 rows per step: enough for the shared opening
         return train::BatchPlanner(data_, {0, 1, 2, 3, 4, 5}, c, allowPacking);
     }
 
@@ -135,6 +136,26 @@ private Q_SLOTS:
         QVERIFY2(std::abs(a - b) <= 1e-5, qPrintable(QStringLiteral("packed %1 unpacked %2").arg(a, 0, 'g', 10).arg(b, 0, 'g', 10)));
         QVERIFY2(maxDiff(gp, gu) <= 1e-5 * std::max(1.0, static_cast<double>(packed.trainedTokens)),
                  qPrintable(QString::number(maxDiff(gp, gu))));
+
+        // Micro-batches reading one pass over the prefix (an optimizer step's), its gradient carried
+        // back once after both, give the same loss and gradients.
+        if (microBatchPrefix) {
+            const auto first = packedPlanner.materialise({{0, 1, 2}}, torch::kCPU);
+            const auto second = packedPlanner.materialise({{3, 4, 5}}, torch::kCPU);
+            zeroGrads(*peft_);
+            train::SharedPrefix shared(*peft_, first.prefixIds);
+            QVERIFY(shared.serves(second.prefixIds));
+            auto l1 = train::microBatchLossSum(*peft_, first, &shared);
+            l1.backward();
+            auto l2 = train::microBatchLossSum(*peft_, second, &shared);
+            l2.backward();
+            shared.backward();
+            const double e = (l1.item<double>() + l2.item<double>()) /
+                             static_cast<double>(first.trainedTokens + second.trainedTokens);
+            QVERIFY2(std::abs(e - b) <= 1e-5, qPrintable(QStringLiteral("%1 vs %2").arg(e, 0, 'g', 10).arg(b, 0, 'g', 10)));
+            QVERIFY2(maxDiff(gradsOf(*peft_), gu) <= 1e-5 * std::max(1.0, static_cast<double>(packed.trainedTokens)),
+                     qPrintable(QString::number(maxDiff(gradsOf(*peft_), gu))));
+        }
 
         // One example per row after the micro-batch's prefix (validation batches) agrees too.
         if (microBatchPrefix) {

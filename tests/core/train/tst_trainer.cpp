@@ -247,6 +247,36 @@ private Q_SLOTS:
         QCOMPARE(micro.tokens, big.tokens);
     }
 
+    // The alpaca opening every example begins with, computed once per optimizer step ahead of the
+    // rows (8 rows per step here), gives the loss curve and adapter of rows that each hold it.
+    void sharedOpeningEqualsRowsHoldingIt() {
+        RunConfig c = smallRunConfig(model_, data_, tmp_.path().toStdString() + "/runs-opening");
+        c.full_determinism = true;
+        c.max_steps = 3;
+        c.per_device_train_batch_size = 2;
+        c.gradient_accumulation_steps = 4;
+        Trainer trainer;
+        StopToken stop;
+        RecordingObserver o1, o2;
+        const auto shared = trainer.run(c, o1, stop);
+        qputenv("PS_MICROBATCH_PREFIX", "0");
+        c.output_dir = tmp_.path().toStdString() + "/runs-opening-in-rows";
+        const auto inRows = trainer.run(c, o2, stop);
+        qunsetenv("PS_MICROBATCH_PREFIX");
+        QCOMPARE(logLinesWith(shared.runDir, "opening every example begins with computed once per optimizer step"), 1);
+        QCOMPARE(logLinesWith(inRows.runDir, "computed once per optimizer step"), 0);
+        QVERIFY(shared.tokens == inRows.tokens);
+        const auto a = lossesByStep(shared.runDir, MetricSample::Kind::Train);
+        const auto b = lossesByStep(inRows.runDir, MetricSample::Kind::Train);
+        QCOMPARE(a.size(), std::size_t{3});
+        QCOMPARE(b.size(), a.size());
+        for (const auto& [step, loss] : a)
+            QVERIFY2(std::abs(b.at(step) - loss) <= 1e-5,
+                     qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 10).arg(b.at(step), 0, 'g', 10)));
+        const double diff = maxAdapterDiff(runAdapterDir(shared.runDir), runAdapterDir(inRows.runDir));
+        QVERIFY2(diff <= 1e-4, qPrintable(QString::number(diff))); // Adam's near-zero elements, see above
+    }
+
     void sameSeedSameCurve() {
         RunConfig c = smallRunConfig(model_, data_, tmp_.path().toStdString() + "/runs-seed-a");
         c.full_determinism = true;
