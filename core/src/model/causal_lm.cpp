@@ -92,9 +92,11 @@ torch::Tensor CausalLMImpl::forward(const ForwardInput& input) {
     return impl_->body->forward(embeds, in);
 }
 
-SelectedRows selectRows(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor& rows) {
-    return {x.reshape({-1, x.size(-1)}).index_select(0, rows),
-            context.reshape({-1, context.size(-1)}).index_select(0, rows)};
+LayerRows rowsGoingOn(const torch::Tensor& x, const torch::Tensor& context, const DecoderInputs& in, bool last) {
+    if (!last || !in.outputRows.defined())
+        return {x, context};
+    return {x.reshape({-1, x.size(-1)}).index_select(0, in.outputRows),
+            context.reshape({-1, context.size(-1)}).index_select(0, in.outputRows)};
 }
 
 torch::Tensor CausalLMImpl::logits(const torch::Tensor& hidden) {

@@ -21,12 +21,13 @@ struct DecoderInputs {
     torch::Tensor outputRows;      // ForwardInput::outputRows: the last layer's rows, [N] into [B * T]
 };
 
-// The last layer's residual stream for ForwardInput::outputRows: rows of x [B, T, H] and of the
-// attention's context before its output projection [B, T, H'], as [N, H] and [N, H'].
-struct SelectedRows {
+// What a decoder layer goes on with after its attention: the residual stream x [B, T, H] and the
+// attention's context before its output projection [B, T, H'] — as they are, or, for the last
+// layer (`last`) with in.outputRows, only those rows ([N, H] and [N, H']).
+struct LayerRows {
     torch::Tensor residual, context;
 };
-SelectedRows selectRows(const torch::Tensor& x, const torch::Tensor& context, const torch::Tensor& rows);
+LayerRows rowsGoingOn(const torch::Tensor& x, const torch::Tensor& context, const DecoderInputs& in, bool last);
 
 class DecoderModelImpl : public torch::nn::Module {
 public:

@@ -80,13 +80,8 @@ public:
     }
     // The last layer with in.outputRows: everything after the attention for those rows only.
     torch::Tensor forward(const torch::Tensor& x, const DecoderInputs& in, bool last) {
-        const auto context = attn->context(ln_1(x), in);
-        if (last && in.outputRows.defined()) {
-            const auto sel = selectRows(x, context, in.outputRows);
-            const auto h = sel.residual + attn->project(sel.context);
-            return h + mlp(ln_2(h));
-        }
-        const auto h = x + attn->project(context);
+        const auto rows = rowsGoingOn(x, attn->context(ln_1(x), in), in, last);
+        const auto h = rows.residual + attn->project(rows.context);
         return h + mlp(ln_2(h));
     }
     LayerNorm ln_1;

@@ -111,14 +111,8 @@ public:
     }
     // The last layer with outputRows: everything after the attention for those rows only.
     torch::Tensor forward(const torch::Tensor& x, const LlamaLayerInputs& in, bool last) {
-        const auto context = self_attn->context(input_layernorm(x), in);
-        torch::Tensor h;
-        if (last && in.in->outputRows.defined()) {
-            const auto sel = selectRows(x, context, in.in->outputRows);
-            h = sel.residual + self_attn->o_proj(sel.context);
-        } else {
-            h = x + self_attn->o_proj(context);
-        }
+        const auto rows = rowsGoingOn(x, self_attn->context(input_layernorm(x), in), *in.in, last);
+        const auto h = rows.residual + self_attn->o_proj(rows.context);
         return h + mlp(post_attention_layernorm(h));
     }
     RMSNorm input_layernorm;

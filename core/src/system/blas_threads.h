@@ -50,8 +50,8 @@ bool blasIdleSpinShortened();
 
 // OpenBLAS picks its kernels for the CPU model when it loads, and a release that predates the CPU
 // falls back to its oldest x86-64 set, "Prescott" (SSE3): Debian 12's OpenBLAS 0.3.21 on an
-// Emerald Rapids Xeon (family 6, model 207) did a 1024^3 float32 GEMM at ~30 GFLOP/s on 2 cores
-// instead of ~150 with the AVX-512 set (benchmarks/RESULTS.md, session 9). This re-selects, the
+// Emerald Rapids Xeon (family 6, model 207) did a 1024^3 float32 GEMM at ~62 GFLOP/s on 2 cores
+// instead of ~260-300 with the AVX-512 set (benchmarks/RESULTS.md, session 9). This re-selects, the
 // way newer OpenBLAS releases classify a CPU they do not know by its instruction sets: AVX-512
 // with BF16 -> "Cooperlake", AVX-512 (F, BW, VL, DQ, CD) -> "SkylakeX", AVX2 + FMA -> "Haswell".
 // Only the Prescott fallback is replaced (a set OpenBLAS chose for a CPU it knows stays), never

@@ -21,9 +21,6 @@ bool lastLayerOnLabelledRows() {
     return lastLayerSwitch();
 }
 
-// The final hidden states of the positions that predict a label, [N, H], and their targets.
-// A micro-batch prefix is run first, into a cache the rows then attend to (keys and values
-// expanded to every row: their gradients from all rows add up in the prefix's pass).
 // The keys and values of `ids` [1, P], one [1, KV, P, D] per layer.
 template <typename Forward> model::KVCache runPrefix(Forward&& forward, const torch::Tensor& ids) {
     model::KVCache cache;
@@ -42,6 +39,9 @@ model::KVCache expandedTo(model::KVCache cache, std::int64_t rows) {
     return cache;
 }
 
+// The final hidden states of the positions that predict a label, [N, H], and their targets. A
+// micro-batch prefix is read from `shared`, or else run first (keys and values expanded to every
+// row: their gradients from all rows add up in the prefix's pass); the rows attend to it as to a cache.
 template <typename Forward>
 std::pair<torch::Tensor, torch::Tensor> labelledHidden(Forward&& forward, model::ForwardInput in,
                                                        const MicroBatch& mb, std::int64_t prepended,

@@ -41,6 +41,26 @@ CliResult runCli(const QStringList& args) {
             QString::fromUtf8(p.readAllStandardError())};
 }
 
+// A fixture model whose projection weights are the only tensors that train (what an adapter
+// method does to its own tensors), in train (dropout) or eval mode, with or without checkpointing.
+struct TrainableProjections {
+    model::CausalLM model{nullptr};
+    std::vector<std::pair<std::string, model::Linear>> linears;
+};
+TrainableProjections trainableProjections(const std::string& name, bool training, bool checkpointing) {
+    model::LoadOptions opts;
+    opts.copyWeights = true;
+    TrainableProjections out{model::loadCausalLM(test::modelFixture(name), opts), {}};
+    out.model->train(training);
+    out.model->setGradientCheckpointing(checkpointing);
+    for (auto& p : out.model->parameters())
+        p.set_requires_grad(false);
+    out.linears = out.model->linearModules();
+    for (auto& [path, lin] : out.linears)
+        lin->weight.set_requires_grad(true);
+    return out;
+}
+
 void addFixtureRows() {
     QTest::addColumn<QString>("fixture");
     for (const QString& name : test::modelFixtureNames())
@@ -199,17 +219,7 @@ private Q_SLOTS:
         const std::string name = fixture.toStdString();
         const auto ref = test::loadReference(name);
         auto gradsFor = [&](bool checkpointing) {
-            model::LoadOptions opts;
-            opts.copyWeights = true;
-            auto m = model::loadCausalLM(test::modelFixture(name), opts);
-            m->train();
-            m->setGradientCheckpointing(checkpointing);
-            // Train only the projections (what an adapter method does to its own tensors).
-            for (auto& p : m->parameters())
-                p.set_requires_grad(false);
-            auto linears = m->linearModules();
-            for (auto& [path, lin] : linears)
-                lin->weight.set_requires_grad(true);
+            auto [m, linears] = trainableProjections(name, true, checkpointing);
             torch::manual_seed(7);
             model::ForwardInput in;
             in.inputIds = ref.inputIds;
@@ -253,16 +263,8 @@ private Q_SLOTS:
                 picked.push_back(p);
         const auto rows = torch::tensor(picked, torch::kInt64);
         auto run = [&](bool select) {
-            model::LoadOptions opts;
-            opts.copyWeights = true;
-            auto m = model::loadCausalLM(test::modelFixture(name), opts);
-            m->train(false); // no dropout: the two forwards must see the same numbers
-            m->setGradientCheckpointing(checkpointing);
-            for (auto& p : m->parameters())
-                p.set_requires_grad(false);
-            auto linears = m->linearModules();
-            for (auto& [path, lin] : linears)
-                lin->weight.set_requires_grad(true);
+            // No dropout: the two forwards must see the same numbers.
+            auto [m, linears] = trainableProjections(name, false, checkpointing);
             model::ForwardInput in;
             in.inputIds = ids;
             torch::Tensor hidden;

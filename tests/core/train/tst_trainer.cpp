@@ -52,6 +52,20 @@ std::map<std::int64_t, double> lossesByStep(const std::string& runDir, MetricSam
     return out;
 }
 
+// The first step of curve `a` that `b` lacks or differs at by more than `tolerance`, described;
+// empty when they agree.
+QString curveMismatch(const std::map<std::int64_t, double>& a, const std::map<std::int64_t, double>& b,
+                      double tolerance) {
+    for (const auto& [step, loss] : a) {
+        const auto it = b.find(step);
+        if (it == b.end())
+            return QStringLiteral("step %1 missing").arg(step);
+        if (std::abs(it->second - loss) > tolerance)
+            return QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 12).arg(it->second, 0, 'g', 12);
+    }
+    return {};
+}
+
 double maxAdapterDiff(const std::string& dirA, const std::string& dirB) {
     const auto a = loadAllTensors(dirA + "/adapter_model.safetensors");
     const auto b = loadAllTensors(dirB + "/adapter_model.safetensors");
@@ -117,16 +131,13 @@ private Q_SLOTS:
         const auto b = lossesByStep(cut.runDir, MetricSample::Kind::Train);
         QCOMPARE(a.size(), std::size_t{8});
         QCOMPARE(b.size(), a.size()); // no duplicate or missing step in the resumed curve
-        for (const auto& [step, loss] : a) {
-            QVERIFY2(b.count(step), qPrintable(QStringLiteral("step %1 missing after resume").arg(step)));
-            QVERIFY2(std::abs(b.at(step) - loss) <= 1e-6,
-                     qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 12).arg(b.at(step), 0, 'g', 12)));
-        }
+        const QString trainMismatch = curveMismatch(a, b, 1e-6);
+        QVERIFY2(trainMismatch.isEmpty(), qPrintable(trainMismatch));
         const auto ea = lossesByStep(full.runDir, MetricSample::Kind::Eval);
         const auto eb = lossesByStep(cut.runDir, MetricSample::Kind::Eval);
         QCOMPARE(eb.size(), ea.size());
-        for (const auto& [step, loss] : ea)
-            QVERIFY(std::abs(eb.at(step) - loss) <= 1e-6);
+        const QString evalMismatch = curveMismatch(ea, eb, 1e-6);
+        QVERIFY2(evalMismatch.isEmpty(), qPrintable(evalMismatch));
         QVERIFY(maxAdapterDiff(runAdapterDir(full.runDir), runAdapterDir(cut.runDir)) <= 1e-6);
     }
 
@@ -234,9 +245,8 @@ private Q_SLOTS:
         const auto b = lossesByStep(big.runDir, MetricSample::Kind::Train);
         QCOMPARE(a.size(), std::size_t{4});
         QCOMPARE(b.size(), a.size());
-        for (const auto& [step, loss] : a)
-            QVERIFY2(std::abs(b.at(step) - loss) <= 1e-5,
-                     qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 10).arg(b.at(step), 0, 'g', 10)));
+        const QString mismatch = curveMismatch(a, b, 1e-5);
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
         const double diff = maxAdapterDiff(runAdapterDir(micro.runDir), runAdapterDir(big.runDir));
         // Adam divides each gradient element by its own running size, so an element whose gradient
         // is near zero turns float rounding (the two runs' products have different shapes) into a
@@ -270,9 +280,8 @@ private Q_SLOTS:
         const auto b = lossesByStep(inRows.runDir, MetricSample::Kind::Train);
         QCOMPARE(a.size(), std::size_t{3});
         QCOMPARE(b.size(), a.size());
-        for (const auto& [step, loss] : a)
-            QVERIFY2(std::abs(b.at(step) - loss) <= 1e-5,
-                     qPrintable(QStringLiteral("step %1: %2 vs %3").arg(step).arg(loss, 0, 'g', 10).arg(b.at(step), 0, 'g', 10)));
+        const QString mismatch = curveMismatch(a, b, 1e-5);
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
         const double diff = maxAdapterDiff(runAdapterDir(shared.runDir), runAdapterDir(inRows.runDir));
         QVERIFY2(diff <= 1e-4, qPrintable(QString::number(diff))); // Adam's near-zero elements, see above
     }
