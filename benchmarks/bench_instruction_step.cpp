@@ -11,11 +11,14 @@
 //
 //   bench_instruction_step --model DIR --data FILE.jsonl [--template alpaca] [--batch 4]
 //                          [--cutoff 256] [--rank 16] [--micro-batches 6] [--rounds 3] [--variants 0123]
+//                          [--profile TRACE.json]
+// --profile: afterwards, one more block of the first variant under the operator profiler.
 #include "adapters/peft_model.h"
 #include "ps/chat_template.h"
 #include "ps/dataset.h"
 #include "ps/run_method.h"
 #include "ps/system_info.h"
+#include "ps/train_benchmark.h"
 #include "ps/tokenizer.h"
 #include "system/blas_threads.h"
 #include "train/batch_plan.h"
@@ -35,6 +38,7 @@ using namespace ps;
 namespace {
 
 struct Variant {
+    Variant(const char* n, bool prefix, bool rows) : name(n), microBatchPrefix(prefix), lastLayerRows(rows) {}
     const char* name;
     bool microBatchPrefix;
     bool lastLayerRows;
@@ -50,6 +54,7 @@ int main(int argc, char** argv) {
     std::string model, data, templateName = "alpaca";
     std::int64_t batch = 4, cutoff = 256, rank = 16, count = 6, rounds = 3;
     std::string only = "0123"; // which variants run, by index
+    std::string profile;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
         if (k == "--model")
@@ -70,6 +75,8 @@ int main(int argc, char** argv) {
             rounds = std::stoll(v);
         else if (k == "--variants")
             only = v;
+        else if (k == "--profile")
+            profile = v;
         else {
             std::fprintf(stderr, "unknown option %s\n", k.c_str());
             return 2;
@@ -169,6 +176,11 @@ int main(int argc, char** argv) {
                 runBlock(v, count, 1, false); // warm-up: this variant's shapes
                 runBlock(v, 0, count, true);
             }
+        if (!profile.empty()) {
+            Variant scratch = variants.front();
+            profileOperators(profile, [&] { runBlock(scratch, 0, count, false); });
+            std::printf("operator trace of one block of '%s': %s\n", scratch.name, profile.c_str());
+        }
         std::printf("%lld rounds of %lld micro-batches of %lld rows x %lld per variant; GEMM now %.1f GFLOP/s\n",
                     static_cast<long long>(rounds), static_cast<long long>(count), static_cast<long long>(batch),
                     static_cast<long long>(cutoff), measureMatmulGflops(1024, 3));

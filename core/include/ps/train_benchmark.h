@@ -45,4 +45,10 @@ struct TrainBenchResult {
 TrainBenchResult runTrainBenchmark(const TrainBenchOptions& options,
                                    const std::function<void(const std::string&)>& progress = {});
 
+// Runs fn() under LibTorch's autograd profiler and writes a Chrome trace (chrome://tracing,
+// Perfetto) of every operator it ran, forward and backward, with its CPU time, to `tracePath`
+// (summarise it with benchmarks/tools/trace_self_time.py). Throws ps::Error when this LibTorch
+// has no such profiler.
+void profileOperators(const std::string& tracePath, const std::function<void()>& fn);
+
 } // namespace ps

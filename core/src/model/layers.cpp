@@ -1,5 +1,6 @@
 #include "model/layers.h"
 
+#include "model/fast_gelu.h"
 #include "system/parallel_parts.h"
 
 #include <torch/autograd.h>
@@ -98,17 +99,22 @@ template <typename Fn> void forEachElementRange(const torch::Tensor& t, Fn&& fn)
     });
 }
 
-// GELU (exact or tanh) while training on the CPU in float32: LibTorch's own gelu and gelu_backward
-// kernels, by element ranges on the free cores.
+// GELU (exact or tanh) while training on the CPU in float32, by element ranges on the free cores:
+// the tanh form with the vector kernel of model/fast_gelu.h where the CPU has it, otherwise (and
+// the exact form) LibTorch's own gelu and gelu_backward kernels.
 class GeluFunction final : public torch::autograd::Function<GeluFunction> {
 public:
     static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, bool tanh) {
         ctx->save_for_backward({x});
         ctx->saved_data["tanh"] = tanh;
         auto out = torch::empty_like(x);
+        const bool fast = tanh && fastGeluTanhAvailable();
         forEachElementRange(x, [&](const ElementRange& in) {
             auto o = in(out);
-            at::gelu_out(o, in(x), tanh ? "tanh" : "none");
+            if (fast)
+                geluTanhForward(in(x).data_ptr<float>(), o.data_ptr<float>(), in.count);
+            else
+                at::gelu_out(o, in(x), tanh ? "tanh" : "none");
         });
         return out;
     }
@@ -116,12 +122,16 @@ public:
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                    torch::autograd::variable_list grads) {
         const auto x = ctx->get_saved_variables()[0];
-        const auto mode = ctx->saved_data["tanh"].toBool() ? "tanh" : "none";
+        const bool tanh = ctx->saved_data["tanh"].toBool();
+        const bool fast = tanh && fastGeluTanhAvailable();
         const auto g = grads[0].contiguous();
         auto dx = torch::empty_like(x);
         forEachElementRange(x, [&](const ElementRange& in) {
             auto d = in(dx);
-            at::gelu_backward_out(d, in(g), in(x), mode);
+            if (fast)
+                geluTanhBackward(in(g).data_ptr<float>(), in(x).data_ptr<float>(), d.data_ptr<float>(), in.count);
+            else
+                at::gelu_backward_out(d, in(g), in(x), tanh ? "tanh" : "none");
         });
         return {dx, torch::Tensor()};
     }

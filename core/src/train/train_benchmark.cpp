@@ -25,6 +25,16 @@
 
 namespace ps {
 
+void profileOperators(const std::string& tracePath, const std::function<void()>& fn) {
+#ifdef PS_HAVE_LEGACY_PROFILER
+    auto guard = std::make_unique<torch::autograd::profiler::RecordProfile>(tracePath);
+    fn();
+#else
+    (void)fn;
+    throw Error("profiling to " + tracePath + ": this LibTorch has no autograd profiler (profiler_legacy.h)");
+#endif
+}
+
 TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::function<void(const std::string&)>& progress) {
     const torch::Device device = model::parseComputeDevice(o.device);
     const torch::Dtype dtype = model::parseComputeDtype(o.dtype);
@@ -111,17 +121,9 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& o, const std::functi
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!o.profileTrace.empty()) {
-        // One more step under LibTorch's autograd profiler: a Chrome trace (chrome://tracing,
-        // Perfetto) of every operator, forward and backward, with its CPU time.
-#ifdef PS_HAVE_LEGACY_PROFILER
-        auto guard = std::make_unique<torch::autograd::profiler::RecordProfile>(o.profileTrace);
-        step();
-        guard.reset();
+        profileOperators(o.profileTrace, [&] { step(); }); // one more step
         if (progress)
             progress("operator trace of one step: " + o.profileTrace);
-#else
-        throw Error("--profile: this LibTorch has no autograd profiler (profiler_legacy.h)");
-#endif
     }
     if (progress) {
         const auto a = system::cachingCpuAllocatorStats();

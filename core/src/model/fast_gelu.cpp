@@ -1,0 +1,163 @@
+#include "model/fast_gelu.h"
+
+#include "util/env_switch.h"
+
+#include <cmath>
+#include <cstring>
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define PS_FAST_GELU_X86 1
+#endif
+
+namespace ps::model {
+
+namespace {
+constexpr double kSqrt2OverPi = 0.79788456080286535588;
+constexpr double kCubic = 0.044715;
+} // namespace
+
+// In the sigmoid form: the same function as 0.5 x (1 + tanh(u)), without its cancellation for x < 0.
+double geluTanhReference(double x) {
+    return x / (1.0 + std::exp(-2.0 * kSqrt2OverPi * (x + kCubic * x * x * x)));
+}
+
+double geluTanhDerivativeReference(double x) {
+    const double e = std::exp(-2.0 * kSqrt2OverPi * (x + kCubic * x * x * x));
+    if (std::isinf(e))
+        return 0.0; // x -> -inf
+    const double s = 1.0 / (1.0 + e);
+    return s + 2.0 * x * s * (e * s) * kSqrt2OverPi * (1.0 + 3.0 * kCubic * x * x);
+}
+
+#ifdef PS_FAST_GELU_X86
+
+namespace {
+
+#define PS_AVX2 __attribute__((target("avx2,fma")))
+
+// exp(x) for 8 lanes: x clamped to [-87, 88] (so that 2^n stays a normal float), n = round(x / ln 2),
+// r = x - n ln 2 in two parts (Cody-Waite), exp(r) by its Taylor polynomial to degree 6
+// (|r| <= ln2 / 2: truncation error < 1.2e-7 relative), times 2^n built in the exponent bits.
+PS_AVX2 inline __m256 exp8(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-06f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 720.0f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
+}
+
+// Beyond |x| = 20 the function is x or 0 and its derivative 1 or 0 to float precision
+// (exp(-2u) < 1e-260 or > 1e260); clamping there keeps x^3 and exp finite. The constant is the
+// first operand of max/min so that a NaN x comes out of the clamp as NaN.
+PS_AVX2 inline __m256 clamped(__m256 x) {
+    return _mm256_min_ps(_mm256_set1_ps(20.0f), _mm256_max_ps(_mm256_set1_ps(-20.0f), x));
+}
+
+// Lanes where x < -20 (false for NaN), whose value and derivative are 0.
+PS_AVX2 inline __m256 farLeft(__m256 x) {
+    return _mm256_cmp_ps(x, _mm256_set1_ps(-20.0f), _CMP_LT_OQ);
+}
+
+// s = 1 / (1 + e) with e = exp(-2u), for 8 lanes of clamped x; 1 - s = e s (no cancellation) in *oneMinus.
+PS_AVX2 inline __m256 sigmoidOf2u(__m256 xc, __m256* oneMinus) {
+    const __m256 x2 = _mm256_mul_ps(xc, xc);
+    const __m256 u = _mm256_mul_ps(_mm256_mul_ps(xc, _mm256_set1_ps(static_cast<float>(kSqrt2OverPi))),
+                                   _mm256_fmadd_ps(x2, _mm256_set1_ps(static_cast<float>(kCubic)), _mm256_set1_ps(1.0f)));
+    const __m256 e = exp8(_mm256_mul_ps(u, _mm256_set1_ps(-2.0f)));
+    const __m256 s = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    if (oneMinus)
+        *oneMinus = _mm256_mul_ps(e, s);
+    return s;
+}
+
+PS_AVX2 inline __m256 forward8(__m256 x) {
+    const __m256 y = _mm256_mul_ps(x, sigmoidOf2u(clamped(x), nullptr));
+    return _mm256_andnot_ps(farLeft(x), y);
+}
+
+PS_AVX2 inline __m256 backward8(__m256 g, __m256 x) {
+    const __m256 xc = clamped(x);
+    __m256 oneMinusS;
+    const __m256 s = sigmoidOf2u(xc, &oneMinusS);
+    const __m256 du = _mm256_mul_ps(_mm256_set1_ps(static_cast<float>(kSqrt2OverPi)),
+                                    _mm256_fmadd_ps(_mm256_mul_ps(xc, xc), _mm256_set1_ps(static_cast<float>(3.0 * kCubic)),
+                                                    _mm256_set1_ps(1.0f)));
+    // s + 2 x s (1 - s) du
+    const __m256 t = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(xc, s), oneMinusS), _mm256_mul_ps(du, _mm256_set1_ps(2.0f)));
+    return _mm256_andnot_ps(farLeft(x), _mm256_mul_ps(g, _mm256_add_ps(s, t)));
+}
+
+PS_AVX2 void forwardAvx2(const float* x, float* y, long long n) {
+    long long i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, forward8(_mm256_loadu_ps(x + i)));
+    if (i < n) { // the tail through a padded buffer: the same lanes' code as the rest
+        float in[8] = {}, out[8];
+        std::memcpy(in, x + i, static_cast<std::size_t>(n - i) * sizeof(float));
+        _mm256_storeu_ps(out, forward8(_mm256_loadu_ps(in)));
+        std::memcpy(y + i, out, static_cast<std::size_t>(n - i) * sizeof(float));
+    }
+}
+
+PS_AVX2 void backwardAvx2(const float* g, const float* x, float* dx, long long n) {
+    long long i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dx + i, backward8(_mm256_loadu_ps(g + i), _mm256_loadu_ps(x + i)));
+    if (i < n) {
+        float gi[8] = {}, xi[8] = {}, out[8];
+        std::memcpy(gi, g + i, static_cast<std::size_t>(n - i) * sizeof(float));
+        std::memcpy(xi, x + i, static_cast<std::size_t>(n - i) * sizeof(float));
+        _mm256_storeu_ps(out, backward8(_mm256_loadu_ps(gi), _mm256_loadu_ps(xi)));
+        std::memcpy(dx + i, out, static_cast<std::size_t>(n - i) * sizeof(float));
+    }
+}
+
+} // namespace
+
+bool fastGeluTanhAvailable() {
+    static const bool ok = [] {
+        if (envIs("PS_FAST_GELU", "0")) // LibTorch's kernels, for comparisons
+            return false;
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }();
+    return ok;
+}
+
+void geluTanhForward(const float* x, float* y, long long n) {
+    forwardAvx2(x, y, n);
+}
+
+void geluTanhBackward(const float* g, const float* x, float* dx, long long n) {
+    backwardAvx2(g, x, dx, n);
+}
+
+#else // no x86 vector kernel in this build: callers keep LibTorch's gelu
+
+bool fastGeluTanhAvailable() {
+    return false;
+}
+
+void geluTanhForward(const float* x, float* y, long long n) {
+    for (long long i = 0; i < n; ++i)
+        y[i] = static_cast<float>(geluTanhReference(x[i]));
+}
+
+void geluTanhBackward(const float* g, const float* x, float* dx, long long n) {
+    for (long long i = 0; i < n; ++i)
+        dx[i] = static_cast<float>(g[i] * geluTanhDerivativeReference(x[i]));
+}
+
+#endif
+
+} // namespace ps::model
