@@ -1,7 +1,13 @@
 // In-process A/B of the ways a packed instruction-data step can be computed: with or without the
 // shared opening left out of the rows and computed once per step (MicroBatch::prefixIds,
 // train::SharedPrefix; a round's block of micro-batches is the step), and with or
-// without the last layer restricted to the rows that predict a label (outputRows). In each round
+// without the last layer restricted to the rows that predict a label (outputRows), with or without
+// the attention leaving out the keys of earlier sequences in a packed row (attendRecompute's
+// masked-key skipping), with the GELU kernel of model/fast_gelu.h or LibTorch's. Variants:
+//   0 everything, 1 opening once per step only, 2 last layer on labelled rows only, 3 none of
+//   them (session 8), 4 session 9 (0 without key skipping and GELU kernel), 5 0 without key
+//   skipping, 6 0 without the GELU kernel.
+// In each round
 // every variant runs the same micro-batches (forward + backward; the rows are the same in every
 // variant) after one uncounted warm-up micro-batch, the variants one after another, so a VM's
 // slow and fast minutes fall on all of them alike. Blocks, not alternate micro-batches: the
@@ -10,10 +16,12 @@
 // Prints, per variant, trained tokens per second, seconds per micro-batch and the tokens laid out.
 //
 //   bench_instruction_step --model DIR --data FILE.jsonl [--template alpaca] [--batch 4]
-//                          [--cutoff 256] [--rank 16] [--micro-batches 6] [--rounds 3] [--variants 0123]
+//                          [--cutoff 256] [--rank 16] [--micro-batches 6] [--rounds 3] [--variants 0123456]
 //                          [--profile TRACE.json]
 // --profile: afterwards, one more block of the first variant under the operator profiler.
 #include "adapters/peft_model.h"
+#include "model/attention_recompute.h"
+#include "model/fast_gelu.h"
 #include "ps/chat_template.h"
 #include "ps/dataset.h"
 #include "ps/run_method.h"
@@ -38,10 +46,14 @@ using namespace ps;
 namespace {
 
 struct Variant {
-    Variant(const char* n, bool prefix, bool rows) : name(n), microBatchPrefix(prefix), lastLayerRows(rows) {}
+    Variant(const char* n, bool prefix, bool rows, bool skip = true, bool gelu = true)
+        : name(n), microBatchPrefix(prefix), lastLayerRows(rows), skipMaskedKeys(skip), fastGelu(gelu) {}
     const char* name;
     bool microBatchPrefix;
     bool lastLayerRows;
+    bool skipMaskedKeys; // attendRecompute leaves out the keys no query of a block sees
+    bool fastGelu;       // model/fast_gelu.h instead of LibTorch's gelu
+    int switchesOff() const { return !microBatchPrefix + !lastLayerRows + !skipMaskedKeys + !fastGelu; }
     double seconds = 0;
     std::int64_t trained = 0, tokens = 0;
     std::vector<double> perMicroBatch;
@@ -53,7 +65,7 @@ int main(int argc, char** argv) {
     ps::prepareBlasPool();
     std::string model, data, templateName = "alpaca";
     std::int64_t batch = 4, cutoff = 256, rank = 16, count = 6, rounds = 3;
-    std::string only = "0123"; // which variants run, by index
+    std::string only = "0123456"; // which variants run, by index
     std::string profile;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
@@ -118,10 +130,13 @@ int main(int argc, char** argv) {
         const train::BatchPlanner withoutPrefix(ds, all, noPrefixConfig, true);
         std::printf("%s\n", withPrefix.packingSummary().c_str());
 
-        std::vector<Variant> variants = {{"opening once per step + last layer on labelled rows", true, true},
-                                         {"opening once per step", true, false},
-                                         {"last layer on labelled rows", false, true},
-                                         {"neither (session 8)", false, false}};
+        std::vector<Variant> variants = {{"everything (session 10)", true, true},
+                                         {"opening once per step", true, false, false, false},
+                                         {"last layer on labelled rows", false, true, false, false},
+                                         {"session 8's computation", false, false, false, false},
+                                         {"session 9's (no key skipping, LibTorch's GELU)", true, true, false, false},
+                                         {"everything but key skipping", true, true, false, true},
+                                         {"everything but the GELU kernel", true, true, true, false}};
         {
             std::vector<Variant> kept; // in the order given
             for (char c : only)
@@ -129,7 +144,7 @@ int main(int argc, char** argv) {
                     kept.push_back(variants[static_cast<std::size_t>(c - '0')]);
             variants = kept;
             if (variants.empty())
-                throw std::runtime_error("--variants: none of 0123 chosen");
+                throw std::runtime_error("--variants: none of 0123456 chosen");
         }
         const auto plans = withPrefix.epoch(0);
         count = std::min<std::int64_t>(count, static_cast<std::int64_t>(plans.size()) - 1);
@@ -138,6 +153,8 @@ int main(int argc, char** argv) {
         // its pass runs once for the block (train::SharedPrefix), timed with the block.
         const auto runBlock = [&](Variant& v, std::int64_t first, std::int64_t n, bool counted) {
             train::setLastLayerOnLabelledRows(v.lastLayerRows);
+            model::setSkipMaskedKeys(v.skipMaskedKeys);
+            model::setFastGeluTanh(v.fastGelu);
             std::vector<train::MicroBatch> mbs;
             for (std::int64_t i = first; i < first + n; ++i)
                 mbs.push_back((v.microBatchPrefix ? withPrefix : withoutPrefix)
@@ -185,8 +202,8 @@ int main(int argc, char** argv) {
                     static_cast<long long>(rounds), static_cast<long long>(count), static_cast<long long>(batch),
                     static_cast<long long>(cutoff), measureMatmulGflops(1024, 3));
         const auto last = std::max_element(variants.begin(), variants.end(), [](const Variant& a, const Variant& b) {
-            return a.microBatchPrefix + a.lastLayerRows > b.microBatchPrefix + b.lastLayerRows;
-        }); // the variant with the fewest of the two: the base the others are compared with
+            return a.switchesOff() < b.switchesOff();
+        }); // the variant with the most switched off: the base the others are compared with
         const double base = static_cast<double>(last->trained) / last->seconds;
         for (auto& v : variants) {
             std::sort(v.perMicroBatch.begin(), v.perMicroBatch.end());

@@ -8,6 +8,10 @@
 
 #include <torch/autograd.h>
 
+#include <atomic>
+#include <limits>
+#include <vector>
+
 
 namespace ps::model {
 
@@ -43,16 +47,74 @@ std::vector<QueryBlock> queryBlocks(const Shapes& s, std::int64_t blockRows) {
     return out;
 }
 
+// The key columns a block's products cover: [0, keys) of the block, or (with masked keys
+// skipped) the visible ranges around the longest run of keys that no query of the block sees.
+using KeyRanges = std::vector<KeyRange>;
+
+KeyRanges allKeys(const QueryBlock& b) {
+    return {{0, b.keys}};
+}
+
+// For each row of the mask (one when it broadcasts over the batch) and each query block, the key
+// ranges its products cover (KeyPlan::of). Empty (every block all its keys) without a mask, with a
+// per-head mask, or with skipping off.
+struct KeyPlan {
+    std::int64_t maskRows = 0, blocks = 0;
+    std::vector<KeyRanges> ranges; // [maskRow * blocks + block]
+    bool any = false;              // some block of some row skips keys
+
+    bool empty() const { return !any; }
+    bool unequalRows() const { return any && maskRows > 1; }
+    const KeyRanges& of(std::int64_t maskRow, std::size_t block) const {
+        return ranges[static_cast<std::size_t>(maskRow * blocks) + block];
+    }
+};
+
+KeyPlan planKeys(const torch::Tensor& mask, const Shapes& s, const std::vector<QueryBlock>& blocks,
+                 std::int64_t minSkipped) {
+    KeyPlan plan;
+    if (minSkipped <= 0 || !mask.defined() || mask.size(1) != 1 || !mask.device().is_cpu())
+        return plan;
+    // Visible = above half of float32 lowest (masked entries are lowest, model/attention.h).
+    const auto visible = (mask.select(1, 0).expand({mask.size(0), s.T, s.S}) >
+                          std::numeric_limits<float>::lowest() / 2)
+                             .contiguous();
+    const auto vis = visible.accessor<bool, 3>();
+    plan.maskRows = mask.size(0);
+    plan.blocks = static_cast<std::int64_t>(blocks.size());
+    std::vector<char> column;
+    for (std::int64_t r = 0; r < plan.maskRows; ++r)
+        for (const auto& b : blocks) {
+            column.assign(static_cast<std::size_t>(b.keys), 0);
+            bool everyQuerySeesAKey = true;
+            for (std::int64_t qi = b.first; qi < b.first + b.rows; ++qi) {
+                bool sees = false;
+                for (std::int64_t j = 0; j < b.keys; ++j)
+                    if (vis[r][qi][j]) {
+                        column[static_cast<std::size_t>(j)] = 1;
+                        sees = true;
+                    }
+                everyQuerySeesAKey = everyQuerySeesAKey && sees;
+            }
+            // A query that sees nothing is softmaxed over every key (model/attention.h): keep them all.
+            auto ranges = everyQuerySeesAKey ? visibleKeyRanges(column, minSkipped) : allKeys(b);
+            plan.any = plan.any || ranges.size() != 1 || ranges[0].from != 0 || ranges[0].len != b.keys;
+            plan.ranges.push_back(std::move(ranges));
+        }
+    return plan;
+}
+
 // A share of the (batch, kv head) pairs that one part works on alone: batches [first, first + count)
-// when the batch has two or more rows, otherwise kv heads [first, first + count) of its one row —
+// when the batch has two or more rows (unless asked to cut by heads), otherwise kv heads
+// [first, first + count) of every row —
 // so that every tensor of the share is a narrow() of one dimension and the blocks below stay views.
 struct Share {
     int dim = 0; // 0: batch, 1: kv heads
     std::int64_t first = 0, count = 0;
 };
 
-std::vector<Share> sharesOf(const Shapes& s, int parts) {
-    const int dim = s.B >= 2 || s.KV < 2 ? 0 : 1;
+std::vector<Share> sharesOf(const Shapes& s, int parts, bool byHeads) {
+    const int dim = (s.B >= 2 && !byHeads) || s.KV < 2 ? 0 : 1;
     const auto n = dim == 0 ? s.B : s.KV;
     parts = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(parts, n)));
     std::vector<Share> out;
@@ -88,9 +150,11 @@ torch::Tensor tokensShareOf(const torch::Tensor& t, const Share& sh) {
 }
 
 // Runs fn(share, shapes of the share) for each share, the shares in parallel when the cores are
-// free for it (system::smallProductParts(), inside a SingleThreadedBlas scope).
-template <typename Fn> void forEachShare(const Shapes& s, bool cpu, Fn&& fn) {
-    const auto shares = sharesOf(s, cpu ? system::smallProductParts() : 1);
+// free for it (system::smallProductParts(), inside a SingleThreadedBlas scope). `byHeads`: cut by
+// kv heads even when there are several batch rows (rows whose blocks skip different keys are
+// unequal work; every kv head of a row is the same work).
+template <typename Fn> void forEachShare(const Shapes& s, bool cpu, bool byHeads, Fn&& fn) {
+    const auto shares = sharesOf(s, cpu ? system::smallProductParts() : 1, byHeads);
     system::runParts(static_cast<int>(shares.size()), [&](int p) {
         const auto& sh = shares[static_cast<std::size_t>(p)];
         fn(sh, shapesOf(s, sh));
@@ -114,42 +178,110 @@ torch::Tensor blockRowsOf(const torch::Tensor& grouped, const Shapes& s, const Q
     return grouped.narrow(2, b.first * s.groups, b.rows * s.groups).view({s.B * s.KV, b.rows * s.groups, s.D});
 }
 
-// Keys or values up to the block's last visible key, as [B * KV, keys, D] (a view).
-torch::Tensor blockKeys(const torch::Tensor& kv, const Shapes& s, const QueryBlock& b) {
-    return kv.narrow(2, 0, b.keys).view({s.B * s.KV, b.keys, s.D});
+// Keys or values [r.from, r.from + r.len) as [B * KV, len, D] (a view).
+torch::Tensor keyRange(const torch::Tensor& kv, const Shapes& s, const KeyRange& r) {
+    return kv.narrow(2, r.from, r.len).view({s.B * s.KV, r.len, s.D});
+}
+
+std::int64_t widthOf(const KeyRanges& ranges) {
+    std::int64_t w = 0;
+    for (const auto& r : ranges)
+        w += r.len;
+    return w;
+}
+
+// The columns of `t` (last dimension) in `ranges`, side by side: a narrow() when there is one range.
+torch::Tensor columnsOf(const torch::Tensor& t, const KeyRanges& ranges) {
+    const auto d = t.dim() - 1;
+    if (ranges.size() == 1)
+        return t.narrow(d, ranges[0].from, ranges[0].len);
+    std::vector<torch::Tensor> parts;
+    for (const auto& r : ranges)
+        parts.push_back(t.narrow(d, r.from, r.len));
+    return torch::cat(parts, d);
 }
 
 // The keep mask is drawn for [B, KV, groups * T, S] in (head, position) order — attend()'s
-// draw — and read here in the grouped (position, head) order of the block: [B * KV, rows * groups, keys].
-torch::Tensor blockKeep(const torch::Tensor& keep, const Shapes& s, const QueryBlock& b) {
-    return keep.view({s.B, s.KV, s.groups, s.T, s.S})
-        .narrow(3, b.first, b.rows)
-        .narrow(4, 0, b.keys)
-        .transpose(2, 3)
-        .reshape({s.B * s.KV, b.rows * s.groups, b.keys});
+// draw — and read here in the grouped (position, head) order of the block, the columns of `ranges`:
+// [B * KV, rows * groups, width].
+torch::Tensor blockKeep(const torch::Tensor& keep, const Shapes& s, const QueryBlock& b, const KeyRanges& ranges) {
+    const auto rows = keep.view({s.B, s.KV, s.groups, s.T, s.S}).narrow(3, b.first, b.rows).transpose(2, 3);
+    return columnsOf(rows, ranges).reshape({s.B * s.KV, b.rows * s.groups, widthOf(ranges)});
 }
 
-// softmax(qs k^T + mask) in float32 for one block, qs the grouped queries already scaled by
-// 1/divisor: [B * KV, rows * groups, keys]. The mask [B|1, 1|H, T, S] is added per head.
-torch::Tensor probabilities(const torch::Tensor& qb, const torch::Tensor& kb, const torch::Tensor& mask,
-                            const Shapes& s, const QueryBlock& b) {
-    auto scores = torch::bmm(qb, kb.transpose(1, 2));
+// fn(i, range, its first column in the block's score matrix) for each key range.
+template <typename Fn> void forEachRange(const KeyRanges& ranges, Fn&& fn) {
+    std::int64_t column = 0;
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+        fn(i, ranges[i], column);
+        column += ranges[i].len;
+    }
+}
+
+// softmax(qs k^T + mask) in float32 for one block over the keys of `ranges`, qs the grouped
+// queries already scaled by 1/divisor: [B * KV, rows * groups, width]. The mask [B|1, 1|H, T, S]
+// is added per head.
+torch::Tensor probabilities(const torch::Tensor& qb, const torch::Tensor& k, const torch::Tensor& mask,
+                            const Shapes& s, const QueryBlock& b, const KeyRanges& ranges) {
+    auto scores = torch::empty({s.B * s.KV, b.rows * s.groups, widthOf(ranges)}, qb.options());
+    forEachRange(ranges, [&](std::size_t, const KeyRange& r, std::int64_t column) {
+        auto part = scores.narrow(2, column, r.len);
+        torch::bmm_out(part, qb, keyRange(k, s, r).transpose(1, 2));
+    });
     if (scores.scalar_type() != torch::kFloat32)
         scores = scores.to(torch::kFloat32);
     if (mask.defined()) {
-        const auto m = mask.narrow(2, b.first, b.rows).narrow(3, 0, b.keys);
-        const auto perHead = m.size(1) == 1 ? m.view({m.size(0), 1, b.rows, 1, b.keys})
-                                            : m.view({m.size(0), s.KV, s.groups, b.rows, b.keys}).transpose(2, 3);
-        scores.view({s.B, s.KV, b.rows, s.groups, b.keys}).add_(perHead);
+        const auto m = columnsOf(mask.narrow(2, b.first, b.rows), ranges);
+        const auto w = m.size(3);
+        const auto perHead = m.size(1) == 1 ? m.view({m.size(0), 1, b.rows, 1, w})
+                                            : m.view({m.size(0), s.KV, s.groups, b.rows, w}).transpose(2, 3);
+        scores.view({s.B, s.KV, b.rows, s.groups, w}).add_(perHead);
     }
     return torch::softmax(scores, -1);
+}
+
+// The rows of a share that one set of products covers: all of them when every row's block has the
+// same key ranges, otherwise one row at a time with its own ranges; always one at a time in a
+// share of kv heads of several rows, whose (row, head) dimensions do not merge into one batch
+// dimension. fn(first row, row count, ranges).
+template <typename Fn>
+void forEachRowGroup(const KeyPlan& plan, const Share& sh, const Shapes& ss, std::size_t blockIndex,
+                     const QueryBlock& b, Fn&& fn) {
+    const KeyRanges whole = allKeys(b);
+    const auto rangesOfRow = [&](std::int64_t i) -> const KeyRanges& {
+        if (plan.empty())
+            return whole;
+        return plan.of(plan.maskRows == 1 ? 0 : sh.dim == 0 ? sh.first + i : i, blockIndex);
+    };
+    bool together = !(sh.dim == 1 && ss.B > 1);
+    for (std::int64_t i = 1; i < ss.B && together; ++i)
+        together = rangesOfRow(i) == rangesOfRow(0);
+    if (together)
+        return fn(0, ss.B, rangesOfRow(0));
+    for (std::int64_t i = 0; i < ss.B; ++i)
+        fn(i, 1, rangesOfRow(i));
+}
+
+// A tensor laid out [B|1, ...] narrowed to `count` rows from `first` (a broadcast dimension stays).
+torch::Tensor rowsOf(const torch::Tensor& t, std::int64_t first, std::int64_t count) {
+    return !t.defined() || t.size(0) == 1 ? t : t.narrow(0, first, count);
+}
+
+Shapes withRows(Shapes s, std::int64_t rows) {
+    s.B = rows;
+    return s;
+}
+
+std::atomic<bool>& skipMaskedKeysSwitch() {
+    static std::atomic<bool> on{!envIs("PS_SKIP_MASKED_KEYS", "0")}; // off: for comparisons in benchmarks
+    return on;
 }
 
 class AttentionFunction final : public torch::autograd::Function<AttentionFunction> {
 public:
     static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& q, const torch::Tensor& k,
                                  const torch::Tensor& v, const torch::Tensor& mask, double divisor, double dropout,
-                                 std::int64_t blockRows) {
+                                 std::int64_t blockRows, std::int64_t minSkipped) {
         const Shapes s = shapesOf(q, k);
         const auto dtype = q.scalar_type();
         torch::Tensor keep;
@@ -161,19 +293,34 @@ public:
                        ? dropoutKeepMask(full, dropout)
                        : torch::empty(full, q.options().dtype(dtype)).bernoulli_(1.0 - dropout).to(torch::kBool);
         }
+        const auto blocks = queryBlocks(s, blockRows);
+        const auto plan = planKeys(mask, s, blocks, minSkipped);
         auto out = torch::empty({s.B, s.T, s.KV, s.groups, s.D}, q.options()); // = [B, T, H * D]
         const system::SingleThreadedBlas oneThread(q.device().is_cpu());       // small batched products
-        forEachShare(s, q.device().is_cpu(), [&](const Share& sh, const Shapes& ss) {
+        forEachShare(s, q.device().is_cpu(), plan.unequalRows(), [&](const Share& sh, const Shapes& ss) {
             const auto qsP = groupedScaled(headsShareOf(q, sh, s), ss, 1.0 / divisor);
             const auto kP = shareOf(k, sh), vP = shareOf(v, sh);
             const auto maskP = headsShareOf(mask, sh, s), keepP = shareOf(keep, sh);
             auto outP = torch::empty_like(qsP); // grouped layout
-            for (const auto& b : queryBlocks(ss, blockRows)) {
-                auto probs = probabilities(blockRowsOf(qsP, ss, b), blockKeys(kP, ss, b), maskP, ss, b);
-                if (keepP.defined())
-                    applyKeepMask_(probs, blockKeep(keepP, ss, b), 1.0 / (1.0 - dropout));
-                auto outB = blockRowsOf(outP, ss, b);
-                torch::bmm_out(outB, probs.to(dtype), blockKeys(vP, ss, b));
+            for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
+                const auto& b = blocks[bi];
+                forEachRowGroup(plan, sh, ss, bi, b, [&](std::int64_t row, std::int64_t rows, const KeyRanges& ranges) {
+                    const Shapes su = withRows(ss, rows);
+                    const auto vU = rowsOf(vP, row, rows), keepU = rowsOf(keepP, row, rows);
+                    auto probs = probabilities(blockRowsOf(rowsOf(qsP, row, rows), su, b), rowsOf(kP, row, rows),
+                                               rowsOf(maskP, row, rows), su, b, ranges);
+                    if (keepU.defined())
+                        applyKeepMask_(probs, blockKeep(keepU, su, b, ranges), 1.0 / (1.0 - dropout));
+                    const auto p = probs.to(dtype);
+                    auto outB = blockRowsOf(rowsOf(outP, row, rows), su, b);
+                    forEachRange(ranges, [&](std::size_t i, const KeyRange& r, std::int64_t column) {
+                        const auto pr = p.narrow(2, column, r.len);
+                        if (i == 0)
+                            torch::bmm_out(outB, pr, keyRange(vU, su, r));
+                        else
+                            outB.baddbmm_(pr, keyRange(vU, su, r));
+                    });
+                });
             }
             // [B, KV, T, groups, D] -> [B, T, KV, groups, D]
             tokensShareOf(out, sh).copy_(outP.view({ss.B, ss.KV, ss.T, ss.groups, ss.D}).permute({0, 2, 1, 3, 4}));
@@ -182,6 +329,7 @@ public:
         ctx->saved_data["divisor"] = divisor;
         ctx->saved_data["dropout"] = dropout;
         ctx->saved_data["block_rows"] = blockRows;
+        ctx->saved_data["min_skipped"] = minSkipped;
         return out.view({s.B, s.T, s.H * s.D});
     }
 
@@ -195,10 +343,11 @@ public:
         // The output gradient [B, T, H * D] = [B, T, KV, groups, D].
         const auto gOut = grads[0].reshape({s.B, s.T, s.KV, s.groups, s.D});
         const auto blocks = queryBlocks(s, ctx->saved_data["block_rows"].toInt());
+        const auto plan = planKeys(mask, s, blocks, ctx->saved_data["min_skipped"].toInt());
         auto dQ = torch::empty({s.B, s.KV, s.groups, s.T, s.D}, q.options()); // = [B, H, T, D]
         auto dK = torch::zeros_like(k), dV = torch::zeros_like(v);
         const system::SingleThreadedBlas oneThread(q.device().is_cpu()); // small batched products
-        forEachShare(s, q.device().is_cpu(), [&](const Share& sh, const Shapes& ss) {
+        forEachShare(s, q.device().is_cpu(), plan.unequalRows(), [&](const Share& sh, const Shapes& ss) {
             const auto qsP = groupedScaled(headsShareOf(q, sh, s), ss, 1.0 / divisor);
             const auto kP = shareOf(k, sh), vP = shareOf(v, sh);
             // The output gradient of the share in the grouped layout [B, KV, T * groups, D].
@@ -207,37 +356,59 @@ public:
             const auto maskP = headsShareOf(mask, sh, s), keepP = shareOf(keep, sh);
             auto dQsP = torch::empty_like(qsP); // d(loss)/d(scores) k, grouped
             const auto dKP = shareOf(dK, sh), dVP = shareOf(dV, sh);
-            for (const auto& b : blocks) {
-                const auto qb = blockRowsOf(qsP, ss, b);
-                const auto kb = blockKeys(kP, ss, b), vb = blockKeys(vP, ss, b);
-                const auto probs = probabilities(qb, kb, maskP, ss, b); // float32
-                const auto gOb = blockRowsOf(gOutP, ss, b);
-                torch::Tensor keepB, dropped = probs;
-                if (keepP.defined()) {
-                    keepB = blockKeep(keepP, ss, b);
-                    dropped = maskScaled(probs, keepB, 1.0 / (1.0 - dropout));
-                }
-                auto dVb = blockKeys(dVP, ss, b);
-                dVb.baddbmm_(dropped.to(dtype).transpose(1, 2), gOb); // accumulated in the product
-                auto dP = torch::bmm(gOb, vb.transpose(1, 2));
-                if (dP.scalar_type() != torch::kFloat32)
-                    dP = dP.to(torch::kFloat32);
-                if (keepB.defined())
-                    applyKeepMask_(dP, keepB, 1.0 / (1.0 - dropout));
-                // softmax backward: dS = P * (dP - sum(dP * P)), one fused kernel. The scores were
-                // qs k^T with qs = q / divisor: dk = dS^T qs, dq = (dS k) / divisor (scaled below).
-                const auto dS = at::_softmax_backward_data(dP, probs, -1, torch::kFloat32).to(dtype);
-                auto dQb = blockRowsOf(dQsP, ss, b);
-                torch::bmm_out(dQb, dS, kb);
-                auto dKb = blockKeys(dKP, ss, b);
-                dKb.baddbmm_(dS.transpose(1, 2), qb);
+            for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
+                const auto& b = blocks[bi];
+                forEachRowGroup(plan, sh, ss, bi, b, [&](std::int64_t row, std::int64_t rows, const KeyRanges& ranges) {
+                    const Shapes su = withRows(ss, rows);
+                    const auto kU = rowsOf(kP, row, rows), vU = rowsOf(vP, row, rows), keepU = rowsOf(keepP, row, rows);
+                    const auto dKU = rowsOf(dKP, row, rows), dVU = rowsOf(dVP, row, rows);
+                    const auto qb = blockRowsOf(rowsOf(qsP, row, rows), su, b);
+                    const auto probs = probabilities(qb, kU, rowsOf(maskP, row, rows), su, b, ranges); // float32
+                    const auto gOb = blockRowsOf(rowsOf(gOutP, row, rows), su, b);
+                    torch::Tensor keepB, dropped = probs;
+                    if (keepU.defined()) {
+                        keepB = blockKeep(keepU, su, b, ranges);
+                        dropped = maskScaled(probs, keepB, 1.0 / (1.0 - dropout));
+                    }
+                    const auto droppedT = dropped.to(dtype).transpose(1, 2);
+                    auto dP = torch::empty({su.B * su.KV, b.rows * su.groups, widthOf(ranges)}, gOb.options());
+                    forEachRange(ranges, [&](std::size_t, const KeyRange& r, std::int64_t column) {
+                        auto dVr = keyRange(dVU, su, r);
+                        dVr.baddbmm_(droppedT.narrow(1, column, r.len), gOb); // accumulated in the product
+                        auto dPr = dP.narrow(2, column, r.len);
+                        torch::bmm_out(dPr, gOb, keyRange(vU, su, r).transpose(1, 2));
+                    });
+                    if (dP.scalar_type() != torch::kFloat32)
+                        dP = dP.to(torch::kFloat32);
+                    if (keepB.defined())
+                        applyKeepMask_(dP, keepB, 1.0 / (1.0 - dropout));
+                    // softmax backward: dS = P * (dP - sum(dP * P)), one fused kernel. The scores were
+                    // qs k^T with qs = q / divisor: dk = dS^T qs, dq = (dS k) / divisor (scaled below).
+                    const auto dS = at::_softmax_backward_data(dP, probs, -1, torch::kFloat32).to(dtype);
+                    auto dQb = blockRowsOf(rowsOf(dQsP, row, rows), su, b);
+                    forEachRange(ranges, [&](std::size_t i, const KeyRange& r, std::int64_t column) {
+                        const auto dSr = dS.narrow(2, column, r.len);
+                        if (i == 0)
+                            torch::bmm_out(dQb, dSr, keyRange(kU, su, r));
+                        else
+                            dQb.baddbmm_(dSr, keyRange(kU, su, r));
+                        auto dKr = keyRange(dKU, su, r);
+                        dKr.baddbmm_(dSr.transpose(1, 2), qb);
+                    });
+                });
             }
             // Back to [B, H, T, D] = [B, KV, groups, T, D], with the 1/divisor, in one pass.
             auto dQP = shareOf(dQ, sh);
             at::mul_out(dQP, dQsP.view({ss.B, ss.KV, ss.T, ss.groups, ss.D}).transpose(2, 3), 1.0 / divisor);
         });
-        return {
-            dQ.view({s.B, s.H, s.T, s.D}), dK, dV, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+        return {dQ.view({s.B, s.H, s.T, s.D}),
+                dK,
+                dV,
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor()};
     }
 };
 
@@ -251,8 +422,41 @@ std::int64_t causalBlockRows(std::int64_t T) {
 }
 
 torch::Tensor attendRecompute(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                              const torch::Tensor& mask, double divisor, double dropout, std::int64_t blockRows) {
-    return AttentionFunction::apply(q.contiguous(), k.contiguous(), v.contiguous(), mask, divisor, dropout, blockRows);
+                              const torch::Tensor& mask, double divisor, double dropout, std::int64_t blockRows,
+                              std::int64_t minSkippedKeys) {
+    return AttentionFunction::apply(q.contiguous(), k.contiguous(), v.contiguous(), mask, divisor, dropout, blockRows,
+                                    skipMaskedKeysSwitch() ? minSkippedKeys : 0);
+}
+
+void setSkipMaskedKeys(bool on) {
+    skipMaskedKeysSwitch() = on;
+}
+
+std::vector<KeyRange> visibleKeyRanges(const std::vector<char>& visible, std::int64_t minSkipped) {
+    const auto n = static_cast<std::int64_t>(visible.size());
+    std::int64_t bestFrom = 0, bestLen = 0;
+    for (std::int64_t j = 0; j < n;) {
+        if (visible[static_cast<std::size_t>(j)]) {
+            ++j;
+            continue;
+        }
+        std::int64_t end = j;
+        while (end < n && !visible[static_cast<std::size_t>(end)])
+            ++end;
+        if (end - j > bestLen) {
+            bestFrom = j;
+            bestLen = end - j;
+        }
+        j = end;
+    }
+    if (minSkipped <= 0 || bestLen < minSkipped || bestLen == n)
+        return {{0, n}};
+    std::vector<KeyRange> out;
+    if (bestFrom > 0)
+        out.push_back({0, bestFrom});
+    if (bestFrom + bestLen < n)
+        out.push_back({bestFrom + bestLen, n - bestFrom - bestLen});
+    return out;
 }
 
 } // namespace ps::model

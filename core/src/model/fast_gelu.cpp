@@ -2,6 +2,7 @@
 
 #include "util/env_switch.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 
@@ -15,7 +16,17 @@ namespace ps::model {
 namespace {
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
 constexpr double kCubic = 0.044715;
+
+// PS_FAST_GELU=0: LibTorch's kernels (for comparisons); setFastGeluTanh at run time.
+std::atomic<bool>& fastGeluSwitch() {
+    static std::atomic<bool> on{!envIs("PS_FAST_GELU", "0")};
+    return on;
+}
 } // namespace
+
+void setFastGeluTanh(bool on) {
+    fastGeluSwitch() = on;
+}
 
 // In the sigmoid form: the same function as 0.5 x (1 + tanh(u)), without its cancellation for x < 0.
 double geluTanhReference(double x) {
@@ -122,16 +133,18 @@ PS_AVX2 void backwardAvx2(const float* g, const float* x, float* dx, long long n
     }
 }
 
-} // namespace
-
-bool fastGeluTanhAvailable() {
+bool cpuHasKernel() {
     static const bool ok = [] {
-        if (envIs("PS_FAST_GELU", "0")) // LibTorch's kernels, for comparisons
-            return false;
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }();
     return ok;
+}
+
+} // namespace
+
+bool fastGeluTanhAvailable() {
+    return cpuHasKernel() && fastGeluSwitch();
 }
 
 void geluTanhForward(const float* x, float* y, long long n) {

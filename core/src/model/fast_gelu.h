@@ -19,8 +19,10 @@
 // than 0.5 x (1 + tanh(u)), which cancels.
 namespace ps::model {
 
-// Whether this CPU (and this build) has the vector kernel; without it callers keep LibTorch's.
+// Whether this CPU (and this build) has the vector kernel and it is switched on; without it
+// callers keep LibTorch's. On unless PS_FAST_GELU=0; setFastGeluTanh switches it (benchmarks).
 bool fastGeluTanhAvailable();
+void setFastGeluTanh(bool on);
 
 // y[i] = gelu_tanh(x[i]) for i < n. Requires fastGeluTanhAvailable().
 void geluTanhForward(const float* x, float* y, long long n);

@@ -162,6 +162,64 @@ private Q_SLOTS:
         });
     }
 
+    // Packed rows (a block-diagonal causal bias, different sequence boundaries per row, a shared
+    // opening of P keys every query sees, as train::SharedPrefix lays them out): blocks leave out
+    // the keys of earlier sequences and give plain autograd's numbers, with grouped kv heads,
+    // dropout from the same draw and the work split into parts.
+    void packedRowsSkipMaskedKeys_data() {
+        QTest::addColumn<int>("prefix");
+        QTest::addColumn<double>("dropout");
+        QTest::addColumn<int>("parts");
+        QTest::newRow("no opening") << 0 << 0.0 << 1;
+        QTest::newRow("opening of 5 keys, dropout") << 5 << 0.2 << 1;
+        QTest::newRow("opening of 3 keys, 3 parts") << 3 << 0.0 << 3;
+        QTest::newRow("dropout, 2 parts") << 0 << 0.25 << 2;
+    }
+    void packedRowsSkipMaskedKeys() {
+        QFETCH(int, prefix);
+        QFETCH(double, dropout);
+        QFETCH(int, parts);
+        const std::int64_t B = 3, T = 48, D = 8, H = 4, KV = 2, P = prefix, S = P + T;
+        const std::vector<std::vector<std::int64_t>> lengths = {{20, 28}, {5, 30, 13}, {48}};
+        const float lowest = std::numeric_limits<float>::lowest();
+        auto bias = torch::full({B, 1, T, S}, lowest);
+        for (std::int64_t row = 0; row < B; ++row) {
+            std::int64_t start = 0;
+            for (const auto len : lengths[static_cast<std::size_t>(row)]) {
+                for (std::int64_t i = start; i < start + len; ++i) {
+                    bias.index_put_({row, 0, i, torch::indexing::Slice(0, P)}, 0.0f);
+                    bias.index_put_({row, 0, i, torch::indexing::Slice(P + start, P + i + 1)}, 0.0f);
+                }
+                start += len;
+            }
+        }
+        torch::manual_seed(31);
+        const auto q0 = torch::randn({B, H, T, D}), k0 = torch::randn({B, KV, S, D}), v0 = torch::randn({B, KV, S, D});
+        system::overrideSmallProductParts(parts);
+        expectMatchesReference(q0, k0, v0, bias, 2.0, dropout, [&](const auto& q, const auto& k, const auto& v) {
+            return model::attendRecompute(q, k, v, bias, 2.0, dropout, 8, 4);
+        });
+        system::overrideSmallProductParts(0);
+    }
+
+    // The key ranges around the longest run of unseen columns.
+    void visibleKeyRangesAroundTheLongestGap() {
+        using R = std::vector<model::KeyRange>;
+        const auto ranges = [](const std::string& flags, std::int64_t minSkipped) {
+            std::vector<char> v;
+            for (char c : flags)
+                v.push_back(c == '1');
+            return model::visibleKeyRanges(v, minSkipped);
+        };
+        QVERIFY((ranges("111000011", 2) == R{{0, 3}, {7, 2}}));
+        QVERIFY((ranges("0000111", 3) == R{{4, 3}}));            // leading gap
+        QVERIFY((ranges("1110000", 3) == R{{0, 3}}));            // trailing gap
+        QVERIFY((ranges("1001000011", 2) == R{{0, 4}, {8, 2}})); // the longest of two gaps
+        QVERIFY((ranges("111000011", 5) == R{{0, 9}}));          // gap shorter than asked
+        QVERIFY((ranges("111000011", 0) == R{{0, 9}}));          // off
+        QVERIFY((ranges("0000", 1) == R{{0, 4}}));               // nothing visible: all of them
+    }
+
     // Split into parts run on helper threads (by batch rows, or by kv heads for a batch of one),
     // the training attention gives the numbers it gives unsplit: output and q/k/v gradients, with
     // a batch mask, a per-head bias, dropout and causal blocks; 3 parts make the shares uneven.
