@@ -20,8 +20,15 @@ int runDoctor(const Args& args) {
                                        (info.blasSpinShortened ? " (idle threads sleep after ~0.3 ms)" : "")
                                  : std::string(" (the BLAS runs on them)"));
     const double gflops = measureMatmulGflops(1024, 5);
-    char gf[32];
+    // bf16 (frozen weights): whether it is also the faster choice here or only the smaller one.
+    // LibTorch 1.13 runs bf16 products in oneDNN, Debian's OpenBLAS has no bf16 GEMM: on the
+    // session-10 VM (AVX-512 BF16) 158 GFLOP/s against 260-300 for float32 (benchmarks/RESULTS.md).
+    const double bf16Gflops = measureMatmulGflops(1024, 3, true);
+    char gf[32], bf[160];
     std::snprintf(gf, sizeof gf, "%.1f", gflops);
+    std::snprintf(bf, sizeof bf, "%.1f GFLOP/s (%s)", bf16Gflops,
+                  bf16Gflops < gflops ? "slower than float32 here: bf16: true saves memory, not time"
+                                      : "faster than float32 here");
     std::cout << "PEFT Studio     " << info.studioVersion << "\n"
               << "Qt (built with) " << PS_QT_VERSION << "\n"
               << "LibTorch        " << info.torchVersion << "\n"
@@ -37,6 +44,7 @@ int runDoctor(const Args& args) {
     std::cout
               << "Threads         " << info.hardwareThreads << " hardware, " << threads << "\n"
               << "fp32 GEMM       " << gf << " GFLOP/s (1024x1024x1024, best of 5)\n"
+              << "bf16 GEMM       " << bf << "\n"
               << "CUDA            "
               << (info.cudaAvailable ? "available, " + std::to_string(info.cudaDeviceCount) + " device(s)"
                                      : std::string("not available (CPU training)"))

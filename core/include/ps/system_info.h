@@ -32,8 +32,9 @@ SystemInfo systemInfo();
 bool prepareBlasPool();
 
 // Measures float32 matrix-multiply throughput (n x n x n GEMM, best of `repeats`) in GFLOP/s
-// on the CPU with the current thread settings.
-double measureMatmulGflops(int n = 1024, int repeats = 5);
+// on the CPU with the current thread settings; `bf16`: bfloat16 inputs instead, with the thread
+// count bf16 training uses (restored afterwards).
+double measureMatmulGflops(int n = 1024, int repeats = 5, bool bf16 = false);
 
 // Applies the thread policy used for training and inference. `threads` > 0 is used as given;
 // <= 0 picks the default measured best on CPU (benchmarks/RESULTS.md): for float32 weights 1

@@ -1,6 +1,7 @@
 #include "model/fast_dropout.h"
 
-#include <ATen/Parallel.h>
+#include "system/parallel_parts.h"
+
 #include <torch/autograd.h>
 
 #include <cstdint>
@@ -32,10 +33,11 @@ bool fastPath(const torch::Tensor& x, const torch::Tensor& keep) {
            keep.numel() == x.numel();
 }
 
-// out[i] = in[i] * (keep[i] ? scale : 0); in may alias out.
+// out[i] = in[i] * (keep[i] ? scale : 0); in may alias out. In element ranges on the free cores
+// (system::runRangeParts: LibTorch's own pool has one thread while OpenBLAS keeps its pool).
 void maskScale(const float* in, const bool* keep, float* out, std::int64_t n, float scale) {
-    at::parallel_for(0, n, 1 << 16, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t i = begin; i < end; ++i)
+    system::runRangeParts(true, n, 1 << 16, 64, [&](long long first, long long count) {
+        for (std::int64_t i = first; i < first + count; ++i)
             out[i] = keep[i] ? in[i] * scale : 0.0f;
     });
 }
@@ -83,8 +85,8 @@ torch::Tensor dropoutKeepMask(at::IntArrayRef sizes, double p) {
     const std::uint64_t threshold = t >= 4294967296.0 ? (1ULL << 32) : static_cast<std::uint64_t>(t + 0.5);
     bool* out = keep.data_ptr<bool>();
     const std::int64_t words = (n + 1) / 2;
-    at::parallel_for(0, words, 1 << 15, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t w = begin; w < end; ++w) {
+    system::runRangeParts(true, words, 1 << 15, 32, [&](long long first, long long count) {
+        for (std::int64_t w = first; w < first + count; ++w) {
             const std::uint64_t r = splitMix64(seed + static_cast<std::uint64_t>(w) * 0x632be59bd9b4e019ULL);
             const std::int64_t i = 2 * w;
             out[i] = (r & 0xffffffffULL) >= threshold;

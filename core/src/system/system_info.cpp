@@ -71,10 +71,23 @@ SystemInfo systemInfo() {
     return info;
 }
 
-double measureMatmulGflops(int n, int repeats) {
+double measureMatmulGflops(int n, int repeats, bool bf16) {
     torch::NoGradGuard noGrad;
-    auto a = torch::randn({n, n});
-    auto b = torch::randn({n, n});
+    const auto dtype = bf16 ? torch::kBFloat16 : torch::kFloat32;
+    // bf16 products run in oneDNN on LibTorch's own threads: measured with the count training uses.
+    const int before = torch::get_num_threads();
+    if (bf16)
+        torch::set_num_threads(defaultThreadCount(true));
+    struct Restore {
+        int threads;
+        bool active;
+        ~Restore() {
+            if (active)
+                torch::set_num_threads(threads);
+        }
+    } restore{before, bf16};
+    auto a = torch::randn({n, n}).to(dtype);
+    auto b = torch::randn({n, n}).to(dtype);
     auto c = torch::mm(a, b); // warm-up
     double best = 1e30;
     for (int i = 0; i < repeats; ++i) {

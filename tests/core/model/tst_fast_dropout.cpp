@@ -3,6 +3,7 @@
 // mask does not depend on the thread count, kept elements are scaled by exactly 1 / (1 - p),
 // and the gradient goes through the same mask.
 #include "model/fast_dropout.h"
+#include "system/parallel_parts.h"
 
 #include <QtTest>
 
@@ -58,16 +59,21 @@ private Q_SLOTS:
         QVERIFY(!torch::equal(a, b));
     }
 
+    // The mask and the masked values are the same however the work is cut into parts on the
+    // helper threads (system/parallel_parts.h; 3 parts: uneven shares).
     void maskDoesNotDependOnTheThreadCount() {
-        const int before = torch::get_num_threads();
-        torch::set_num_threads(1);
-        torch::manual_seed(9);
-        const auto one = model::dropoutKeepMask({3, 1 << 19}, 0.2);
-        torch::set_num_threads(std::max(2, before));
-        torch::manual_seed(9);
-        const auto many = model::dropoutKeepMask({3, 1 << 19}, 0.2);
-        torch::set_num_threads(before);
-        QVERIFY(torch::equal(one, many));
+        const auto run = [](int parts) {
+            system::overrideSmallProductParts(parts);
+            torch::manual_seed(9);
+            const auto keep = model::dropoutKeepMask({3, (1 << 19) + 7}, 0.2);
+            const auto x = torch::randn({3, (1 << 19) + 7});
+            const auto y = model::maskScaled(x, keep, 1.25);
+            system::overrideSmallProductParts(0);
+            return std::make_pair(keep, y);
+        };
+        const auto one = run(1), many = run(3);
+        QVERIFY(torch::equal(one.first, many.first));
+        QVERIFY(torch::equal(one.second, many.second));
     }
 
     void keptElementsAreScaledAndGradientsFollowTheMask_data() {
