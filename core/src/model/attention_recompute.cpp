@@ -1,6 +1,7 @@
 #include "model/attention_recompute.h"
 
 #include "model/attention_blocks.h"
+#include "model/batched_products.h"
 #include "model/fast_dropout.h"
 #include "system/blas_threads.h"
 #include "system/parallel_parts.h"
@@ -226,7 +227,7 @@ torch::Tensor probabilities(const torch::Tensor& qb, const torch::Tensor& k, con
     auto scores = torch::empty({s.B * s.KV, b.rows * s.groups, widthOf(ranges)}, qb.options());
     forEachRange(ranges, [&](std::size_t, const KeyRange& r, std::int64_t column) {
         auto part = scores.narrow(2, column, r.len);
-        torch::bmm_out(part, qb, keyRange(k, s, r).transpose(1, 2));
+        bmmInto(part, qb, keyRange(k, s, r).transpose(1, 2));
     });
     if (scores.scalar_type() != torch::kFloat32)
         scores = scores.to(torch::kFloat32);
@@ -316,9 +317,9 @@ public:
                     forEachRange(ranges, [&](std::size_t i, const KeyRange& r, std::int64_t column) {
                         const auto pr = p.narrow(2, column, r.len);
                         if (i == 0)
-                            torch::bmm_out(outB, pr, keyRange(vU, su, r));
+                            bmmInto(outB, pr, keyRange(vU, su, r));
                         else
-                            outB.baddbmm_(pr, keyRange(vU, su, r));
+                            bmmAddInto(outB, pr, keyRange(vU, su, r));
                     });
                 });
             }
@@ -374,9 +375,9 @@ public:
                     auto dP = torch::empty({su.B * su.KV, b.rows * su.groups, widthOf(ranges)}, gOb.options());
                     forEachRange(ranges, [&](std::size_t, const KeyRange& r, std::int64_t column) {
                         auto dVr = keyRange(dVU, su, r);
-                        dVr.baddbmm_(droppedT.narrow(1, column, r.len), gOb); // accumulated in the product
+                        bmmAddInto(dVr, droppedT.narrow(1, column, r.len), gOb); // accumulated in the product
                         auto dPr = dP.narrow(2, column, r.len);
-                        torch::bmm_out(dPr, gOb, keyRange(vU, su, r).transpose(1, 2));
+                        bmmInto(dPr, gOb, keyRange(vU, su, r).transpose(1, 2));
                     });
                     if (dP.scalar_type() != torch::kFloat32)
                         dP = dP.to(torch::kFloat32);
@@ -389,11 +390,11 @@ public:
                     forEachRange(ranges, [&](std::size_t i, const KeyRange& r, std::int64_t column) {
                         const auto dSr = dS.narrow(2, column, r.len);
                         if (i == 0)
-                            torch::bmm_out(dQb, dSr, keyRange(kU, su, r));
+                            bmmInto(dQb, dSr, keyRange(kU, su, r));
                         else
-                            dQb.baddbmm_(dSr, keyRange(kU, su, r));
+                            bmmAddInto(dQb, dSr, keyRange(kU, su, r));
                         auto dKr = keyRange(dKU, su, r);
-                        dKr.baddbmm_(dSr.transpose(1, 2), qb);
+                        bmmAddInto(dKr, dSr.transpose(1, 2), qb);
                     });
                 });
             }
