@@ -115,6 +115,8 @@ struct Share {
 };
 
 std::vector<Share> sharesOf(const Shapes& s, int parts, bool byHeads) {
+    // By heads only when they divide evenly (llama-135m's 3 kv heads on 2 cores would be 2:1).
+    byHeads = byHeads && parts > 1 && s.KV % parts == 0;
     const int dim = (s.B >= 2 && !byHeads) || s.KV < 2 ? 0 : 1;
     const auto n = dim == 0 ? s.B : s.KV;
     parts = static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(parts, n)));
@@ -152,8 +154,8 @@ torch::Tensor tokensShareOf(const torch::Tensor& t, const Share& sh) {
 
 // Runs fn(share, shapes of the share) for each share, the shares in parallel when the cores are
 // free for it (system::smallProductParts(), inside a SingleThreadedBlas scope). `byHeads`: cut by
-// kv heads even when there are several batch rows (rows whose blocks skip different keys are
-// unequal work; every kv head of a row is the same work).
+// kv heads even when there are several batch rows, if they divide evenly among the parts (rows
+// whose blocks skip different keys are unequal work; every kv head of a row is the same work).
 template <typename Fn> void forEachShare(const Shapes& s, bool cpu, bool byHeads, Fn&& fn) {
     const auto shares = sharesOf(s, cpu ? system::smallProductParts() : 1, byHeads);
     system::runParts(static_cast<int>(shares.size()), [&](int p) {
