@@ -148,10 +148,20 @@ bool fastGeluTanhAvailable() {
 }
 
 void geluTanhForward(const float* x, float* y, long long n) {
+    if (!cpuHasKernel()) { // never the AVX2 code on a CPU without it, whatever the caller checked
+        for (long long i = 0; i < n; ++i)
+            y[i] = static_cast<float>(geluTanhReference(x[i]));
+        return;
+    }
     forwardAvx2(x, y, n);
 }
 
 void geluTanhBackward(const float* g, const float* x, float* dx, long long n) {
+    if (!cpuHasKernel()) {
+        for (long long i = 0; i < n; ++i)
+            dx[i] = static_cast<float>(g[i] * geluTanhDerivativeReference(x[i]));
+        return;
+    }
     backwardAvx2(g, x, dx, n);
 }
 

@@ -24,9 +24,10 @@ namespace ps::model {
 bool fastGeluTanhAvailable();
 void setFastGeluTanh(bool on);
 
-// y[i] = gelu_tanh(x[i]) for i < n. Requires fastGeluTanhAvailable().
+// y[i] = gelu_tanh(x[i]) for i < n. Meant for fastGeluTanhAvailable(); without the vector kernel
+// (or CPU support for it) both fall back to the double-precision reference, element by element.
 void geluTanhForward(const float* x, float* y, long long n);
-// dx[i] = g[i] * gelu_tanh'(x[i]) for i < n. Requires fastGeluTanhAvailable().
+// dx[i] = g[i] * gelu_tanh'(x[i]) for i < n.
 void geluTanhBackward(const float* g, const float* x, float* dx, long long n);
 
 // The same two functions in double precision, one element at a time, in the sigmoid form (the
