@@ -221,6 +221,19 @@ template <typename Fn> void forEachRange(const KeyRanges& ranges, Fn&& fn) {
     }
 }
 
+// out = x kv over the key ranges: x [B * KV, rows, width] holds the ranges' columns side by side
+// (probabilities or dS), kv the keys or values; the first range writes, the others accumulate.
+void productOverRanges(torch::Tensor& out, const torch::Tensor& x, const torch::Tensor& kv, const Shapes& s,
+                       const KeyRanges& ranges) {
+    forEachRange(ranges, [&](std::size_t i, const KeyRange& r, std::int64_t column) {
+        const auto xr = x.narrow(2, column, r.len);
+        if (i == 0)
+            bmmInto(out, xr, keyRange(kv, s, r));
+        else
+            bmmAddInto(out, xr, keyRange(kv, s, r));
+    });
+}
+
 // softmax(qs k^T + mask) in float32 for one block over the keys of `ranges`, qs the grouped
 // queries already scaled by 1/divisor: [B * KV, rows * groups, width]. The mask [B|1, 1|H, T, S]
 // is added per head.
@@ -316,13 +329,7 @@ public:
                         applyKeepMask_(probs, blockKeep(keepU, su, b, ranges), 1.0 / (1.0 - dropout));
                     const auto p = probs.to(dtype);
                     auto outB = blockRowsOf(rowsOf(outP, row, rows), su, b);
-                    forEachRange(ranges, [&](std::size_t i, const KeyRange& r, std::int64_t column) {
-                        const auto pr = p.narrow(2, column, r.len);
-                        if (i == 0)
-                            bmmInto(outB, pr, keyRange(vU, su, r));
-                        else
-                            bmmAddInto(outB, pr, keyRange(vU, su, r));
-                    });
+                    productOverRanges(outB, p, vU, su, ranges);
                 });
             }
             // [B, KV, T, groups, D] -> [B, T, KV, groups, D]
@@ -389,14 +396,10 @@ public:
                     // qs k^T with qs = q / divisor: dk = dS^T qs, dq = (dS k) / divisor (scaled below).
                     const auto dS = at::_softmax_backward_data(dP, probs, -1, torch::kFloat32).to(dtype);
                     auto dQb = blockRowsOf(rowsOf(dQsP, row, rows), su, b);
-                    forEachRange(ranges, [&](std::size_t i, const KeyRange& r, std::int64_t column) {
-                        const auto dSr = dS.narrow(2, column, r.len);
-                        if (i == 0)
-                            bmmInto(dQb, dSr, keyRange(kU, su, r));
-                        else
-                            bmmAddInto(dQb, dSr, keyRange(kU, su, r));
+                    productOverRanges(dQb, dS, kU, su, ranges);
+                    forEachRange(ranges, [&](std::size_t, const KeyRange& r, std::int64_t column) {
                         auto dKr = keyRange(dKU, su, r);
-                        bmmAddInto(dKr, dSr.transpose(1, 2), qb);
+                        bmmAddInto(dKr, dS.narrow(2, column, r.len).transpose(1, 2), qb);
                     });
                 });
             }

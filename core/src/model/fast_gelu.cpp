@@ -41,6 +41,21 @@ double geluTanhDerivativeReference(double x) {
     return s + 2.0 * x * s * (e * s) * kSqrt2OverPi * (1.0 + 3.0 * kCubic * x * x);
 }
 
+namespace {
+
+// Element by element through the double-precision reference: builds and CPUs without the kernel.
+void referenceForward(const float* x, float* y, long long n) {
+    for (long long i = 0; i < n; ++i)
+        y[i] = static_cast<float>(geluTanhReference(x[i]));
+}
+
+void referenceBackward(const float* g, const float* x, float* dx, long long n) {
+    for (long long i = 0; i < n; ++i)
+        dx[i] = static_cast<float>(g[i] * geluTanhDerivativeReference(x[i]));
+}
+
+} // namespace
+
 #ifdef PS_FAST_GELU_X86
 
 namespace {
@@ -148,20 +163,14 @@ bool fastGeluTanhAvailable() {
 }
 
 void geluTanhForward(const float* x, float* y, long long n) {
-    if (!cpuHasKernel()) { // never the AVX2 code on a CPU without it, whatever the caller checked
-        for (long long i = 0; i < n; ++i)
-            y[i] = static_cast<float>(geluTanhReference(x[i]));
-        return;
-    }
+    if (!cpuHasKernel()) // never the AVX2 code on a CPU without it, whatever the caller checked
+        return referenceForward(x, y, n);
     forwardAvx2(x, y, n);
 }
 
 void geluTanhBackward(const float* g, const float* x, float* dx, long long n) {
-    if (!cpuHasKernel()) {
-        for (long long i = 0; i < n; ++i)
-            dx[i] = static_cast<float>(g[i] * geluTanhDerivativeReference(x[i]));
-        return;
-    }
+    if (!cpuHasKernel())
+        return referenceBackward(g, x, dx, n);
     backwardAvx2(g, x, dx, n);
 }
 
@@ -172,13 +181,11 @@ bool fastGeluTanhAvailable() {
 }
 
 void geluTanhForward(const float* x, float* y, long long n) {
-    for (long long i = 0; i < n; ++i)
-        y[i] = static_cast<float>(geluTanhReference(x[i]));
+    referenceForward(x, y, n);
 }
 
 void geluTanhBackward(const float* g, const float* x, float* dx, long long n) {
-    for (long long i = 0; i < n; ++i)
-        dx[i] = static_cast<float>(g[i] * geluTanhDerivativeReference(x[i]));
+    referenceBackward(g, x, dx, n);
 }
 
 #endif
