@@ -31,10 +31,27 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
         torch::Tensor gradHidden = needH ? torch::empty_like(hidden) : torch::Tensor();
         torch::Tensor gradW = needW ? torch::zeros(weight.sizes(), weight.options().dtype(torch::kFloat32)) : torch::Tensor();
         torch::Tensor gradB = needB ? torch::zeros(bias.sizes(), bias.options().dtype(torch::kFloat32)) : torch::Tensor();
-        for (std::int64_t s = 0; s < n; s += chunkRows) {
-            const auto len = std::min(chunkRows, n - s);
+        // Equal chunks of at most chunkRows rows, all computed in one [min(chunkRows, n), V] buffer
+        // (one allocation per call instead of one per chunk, and a bias added in place).
+        const auto chunks = (n + chunkRows - 1) / chunkRows;
+        const auto rowsPerChunk = (n + chunks - 1) / chunks;
+        const bool floatHead = weight.scalar_type() == torch::kFloat32;
+        torch::Tensor buffer;
+        if (floatHead)
+            buffer = torch::empty({std::min(chunkRows, n), weight.size(0)}, hidden.options().dtype(torch::kFloat32));
+        for (std::int64_t s = 0; s < n; s += rowsPerChunk) {
+            const auto len = std::min(rowsPerChunk, n - s);
             auto h = hidden.narrow(0, s, len);
-            auto p = chunkLogits(h, weight, bias); // [len, V] float32, turned into softmax in place
+            // [len, V] float32, turned into softmax in place
+            torch::Tensor p;
+            if (floatHead) {
+                p = buffer.narrow(0, 0, len);
+                torch::mm_out(p, h.to(torch::kFloat32), weight.t());
+                if (bias.defined() && bias.numel() > 0)
+                    p.add_(bias.to(torch::kFloat32));
+            } else {
+                p = chunkLogits(h, weight, bias);
+            }
             auto t = targets.narrow(0, s, len).unsqueeze(1);
             const auto targetLogit = p.gather(1, t).squeeze(1);
             const auto rowMax = p.amax(1, /*keepdim=*/true);

@@ -9,7 +9,8 @@
 namespace ps {
 namespace {
 
-// The fused head loss works on chunks of this many rows (train/head_loss.h).
+// The fused head loss works on chunks of at most this many rows (kHeadChunkRows in
+// train/head_loss.h, which includes torch).
 constexpr double kHeadChunkRows = 1024;
 // Per chunk it holds one [rows, vocab] float32 buffer: the logits, turned into the softmax and
 // its gradient in place (a bfloat16 head adds a half-size copy for the gradient product).
