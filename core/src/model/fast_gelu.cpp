@@ -6,10 +6,7 @@
 #include <cmath>
 #include <cstring>
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define PS_FAST_GELU_X86 1
-#endif
+#include "model/vector_exp.h"
 
 namespace ps::model {
 
@@ -56,31 +53,9 @@ void referenceBackward(const float* g, const float* x, float* dx, long long n) {
 
 } // namespace
 
-#ifdef PS_FAST_GELU_X86
+#ifdef PS_VECTOR_EXP_X86
 
 namespace {
-
-#define PS_AVX2 __attribute__((target("avx2,fma")))
-
-// exp(x) for 8 lanes: x clamped to [-87, 88] (so that 2^n stays a normal float), n = round(x / ln 2),
-// r = x - n ln 2 in two parts (Cody-Waite), exp(r) by its Taylor polynomial to degree 6
-// (|r| <= ln2 / 2: truncation error < 1.2e-7 relative), times 2^n built in the exponent bits.
-PS_AVX2 inline __m256 exp8(__m256 x) {
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
-    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-06f), r);
-    __m256 p = _mm256_set1_ps(1.0f / 720.0f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-}
 
 // Beyond |x| = 20 the function is x or 0 and its derivative 1 or 0 to float precision
 // (exp(-2u) < 1e-260 or > 1e260); clamping there keeps x^3 and exp finite. The constant is the
@@ -148,28 +123,20 @@ PS_AVX2 void backwardAvx2(const float* g, const float* x, float* dx, long long n
     }
 }
 
-bool cpuHasKernel() {
-    static const bool ok = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }();
-    return ok;
-}
-
 } // namespace
 
 bool fastGeluTanhAvailable() {
-    return cpuHasKernel() && fastGeluSwitch();
+    return cpuHasAvx2Fma() && fastGeluSwitch();
 }
 
 void geluTanhForward(const float* x, float* y, long long n) {
-    if (!cpuHasKernel()) // never the AVX2 code on a CPU without it, whatever the caller checked
+    if (!cpuHasAvx2Fma()) // never the AVX2 code on a CPU without it, whatever the caller checked
         return referenceForward(x, y, n);
     forwardAvx2(x, y, n);
 }
 
 void geluTanhBackward(const float* g, const float* x, float* dx, long long n) {
-    if (!cpuHasKernel())
+    if (!cpuHasAvx2Fma())
         return referenceBackward(g, x, dx, n);
     backwardAvx2(g, x, dx, n);
 }

@@ -1,5 +1,10 @@
 #include "train/head_loss.h"
 
+#include "system/parallel_parts.h"
+#include "train/head_softmax.h"
+
+#include <vector>
+
 namespace ps::train {
 namespace {
 
@@ -52,15 +57,35 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
             } else {
                 p = chunkLogits(h, weight, bias);
             }
-            auto t = targets.narrow(0, s, len).unsqueeze(1);
-            const auto targetLogit = p.gather(1, t).squeeze(1);
-            const auto rowMax = p.amax(1, /*keepdim=*/true);
-            p.sub_(rowMax).exp_();
-            const auto rowSum = p.sum(1, /*keepdim=*/true);
-            total += (rowSum.log().add_(rowMax).squeeze(1) - targetLogit).sum();
-            if (!(needH || needW || needB))
+            const bool gradient = needH || needW || needB;
+            if (p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.stride(1) == 1) {
+                // One fused kernel per row (train/head_softmax.h), the rows shared out between the
+                // free cores; per-row losses summed in order, so the split changes no bit.
+                const auto t = targets.narrow(0, s, len).to(torch::kInt64).contiguous();
+                std::vector<double> rowLoss(static_cast<std::size_t>(len));
+                float* logits = p.data_ptr<float>();
+                const std::int64_t* target = t.data_ptr<std::int64_t>();
+                const std::int64_t vocab = p.size(1), stride = p.stride(0);
+                system::runRangeParts(true, len, 8, 1, [&](long long first, long long count) {
+                    softmaxCrossEntropyRows(logits, first, count, vocab, stride, target, gradient,
+                                            rowLoss.data() + first);
+                });
+                double sum = 0;
+                for (const double l : rowLoss)
+                    sum += l;
+                total += sum;
+            } else {
+                auto t = targets.narrow(0, s, len).unsqueeze(1);
+                const auto targetLogit = p.gather(1, t).squeeze(1);
+                const auto rowMax = p.amax(1, /*keepdim=*/true);
+                p.sub_(rowMax).exp_();
+                const auto rowSum = p.sum(1, /*keepdim=*/true);
+                total += (rowSum.log().add_(rowMax).squeeze(1) - targetLogit).sum();
+                if (gradient)
+                    p.div_(rowSum).scatter_add_(1, t, torch::full({len, 1}, -1.0f, p.options())); // d sum / d logits
+            }
+            if (!gradient)
                 continue;
-            p.div_(rowSum).scatter_add_(1, t, torch::full({len, 1}, -1.0f, p.options())); // d sum / d logits
             if (needH)
                 gradHidden.narrow(0, s, len).copy_(torch::matmul(p.to(weight.scalar_type()), weight));
             if (needW)

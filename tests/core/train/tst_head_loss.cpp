@@ -1,9 +1,16 @@
 // The fused head cross-entropy (gradients computed in forward, chunk by chunk, and scaled in
 // backward) against the reference formula: full logits through torch's cross_entropy, with
 // ordinary autograd. Uneven chunks, a bias, a trained head, a scaled loss, and no-grad use.
+// The row kernel of head_softmax.h against its double-precision reference, which is tied to
+// LibTorch's log_softmax in float64; non-finite rows; the split between cores changes no bit.
+#include "system/parallel_parts.h"
 #include "train/head_loss.h"
+#include "train/head_softmax.h"
 
 #include <QtTest>
+
+#include <cmath>
+#include <limits>
 
 using namespace ps;
 
@@ -113,6 +120,106 @@ private Q_SLOTS:
 
     // The positions that predict a label, in the flattened input: labels[t] is predicted at t - 1,
     // and prompt tuning's prepended rows shift every position of a row by their count.
+    // The double reference against LibTorch's log_softmax in float64 (independent formula).
+    void rowReferenceMatchesLogSoftmax() {
+        torch::manual_seed(3);
+        const std::int64_t rows = 6, vocab = 301;
+        auto logits = torch::randn({rows, vocab}) * 4.0;
+        auto targets = torch::randint(0, vocab, {rows}, torch::kInt64);
+        const auto logProbs = torch::log_softmax(logits.to(torch::kFloat64), 1);
+        const auto expected = -logProbs.gather(1, targets.unsqueeze(1)).squeeze(1);
+        auto expectedGrad = logProbs.exp();
+        expectedGrad.scatter_add_(1, targets.unsqueeze(1), torch::full({rows, 1}, -1.0, expectedGrad.options()));
+        std::vector<double> loss(rows);
+        auto work = logits.clone();
+        train::softmaxCrossEntropyRowsReference(work.data_ptr<float>(), 0, rows, vocab, vocab,
+                                                targets.data_ptr<std::int64_t>(), true, loss.data());
+        for (std::int64_t i = 0; i < rows; ++i)
+            QVERIFY2(std::abs(loss[i] - expected[i].item<double>()) <= 1e-12 * std::abs(expected[i].item<double>()) + 1e-12,
+                     qPrintable(QStringLiteral("row %1: %2 vs %3").arg(i).arg(loss[i]).arg(expected[i].item<double>())));
+        QVERIFY(maxAbsDiff(work, expectedGrad) <= 1e-7);
+    }
+
+    // The vector kernel against the reference: every tail length (vocab mod 8), a vocabulary the
+    // size of GPT-2's, peaked rows, a stride with a gap that must stay untouched, no-grad use.
+    void rowKernelMatchesTheReference_data() {
+        QTest::addColumn<int>("vocab");
+        QTest::addColumn<double>("scale");
+        for (int v : {1, 5, 8, 13, 16, 63, 1000})
+            QTest::newRow(qPrintable(QStringLiteral("vocab %1").arg(v))) << v << 3.0;
+        QTest::newRow("GPT-2 vocabulary") << 50257 << 3.0;
+        QTest::newRow("peaked rows") << 999 << 40.0;
+    }
+    void rowKernelMatchesTheReference() {
+        QFETCH(int, vocab);
+        QFETCH(double, scale);
+        torch::manual_seed(static_cast<std::uint64_t>(vocab));
+        const std::int64_t rows = 9, stride = vocab + 3;
+        auto logits = torch::randn({rows, stride}) * scale + 5.0;
+        auto targets = torch::randint(0, vocab, {rows}, torch::kInt64);
+        for (const bool gradient : {true, false}) {
+            auto fast = logits.clone(), reference = logits.clone();
+            std::vector<double> fastLoss(rows), referenceLoss(rows);
+            train::softmaxCrossEntropyRows(fast.data_ptr<float>(), 0, rows, vocab, stride,
+                                           targets.data_ptr<std::int64_t>(), gradient, fastLoss.data());
+            train::softmaxCrossEntropyRowsReference(reference.data_ptr<float>(), 0, rows, vocab, stride,
+                                                    targets.data_ptr<std::int64_t>(), gradient, referenceLoss.data());
+            for (std::int64_t i = 0; i < rows; ++i)
+                QVERIFY2(std::abs(fastLoss[i] - referenceLoss[i]) <= 2e-6 * std::max(1.0, std::abs(referenceLoss[i])),
+                         qPrintable(QStringLiteral("row %1: %2 vs %3").arg(i).arg(fastLoss[i]).arg(referenceLoss[i])));
+            QVERIFY(maxAbsDiff(fast, reference) <= 2e-7);
+            // The gap after each row's vocabulary is never written.
+            QCOMPARE(maxAbsDiff(fast.narrow(1, vocab, stride - vocab), logits.narrow(1, vocab, stride - vocab)), 0.0);
+            if (!gradient)
+                QCOMPARE(maxAbsDiff(fast, logits), 0.0);
+        }
+    }
+
+    // A NaN or an infinity makes that row's loss NaN (the trainer stops on it); other rows keep
+    // their values, and the whole fused loss is NaN.
+    void nonFiniteRowsGiveNaN() {
+        const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+        for (const float bad : {nan, inf, -inf}) {
+            torch::manual_seed(5);
+            const std::int64_t rows = 3, vocab = 37;
+            auto logits = torch::randn({rows, vocab});
+            logits[1][20] = bad;
+            auto targets = torch::tensor({std::int64_t{0}, std::int64_t{1}, std::int64_t{2}});
+            auto reference = logits.clone();
+            std::vector<double> loss(rows), referenceLoss(rows);
+            train::softmaxCrossEntropyRows(logits.data_ptr<float>(), 0, rows, vocab, vocab,
+                                           targets.data_ptr<std::int64_t>(), true, loss.data());
+            train::softmaxCrossEntropyRowsReference(reference.data_ptr<float>(), 0, rows, vocab, vocab,
+                                                    targets.data_ptr<std::int64_t>(), true, referenceLoss.data());
+            QVERIFY(std::isnan(loss[1]));
+            QVERIFY(std::isnan(referenceLoss[1]));
+            QVERIFY(std::isfinite(loss[0]) && std::isfinite(loss[2]));
+            QVERIFY(std::abs(loss[0] - referenceLoss[0]) <= 1e-5);
+        }
+        auto c = makeCase(4, 6, 11, false, false, 9);
+        auto weight = c.weight.detach().clone();
+        weight[3][2] = nan;
+        QVERIFY(std::isnan(train::fusedHeadCrossEntropySum(c.hidden, weight, torch::Tensor(), c.targets).item<double>()));
+    }
+
+    // The rows are shared out between cores; each row's loss and gradient come from the same code
+    // whatever the split, and the losses are summed in order: 1 and 3 parts give the same bits.
+    void splitBetweenCoresChangesNoBit() {
+        auto c = makeCase(61, 16, 997, true, false, 11);
+        torch::Tensor loss[2], grad[2];
+        const int parts[2] = {1, 3};
+        for (int k = 0; k < 2; ++k) {
+            system::overrideSmallProductParts(parts[k]);
+            auto hidden = c.hidden.detach().clone().requires_grad_(true);
+            loss[k] = train::fusedHeadCrossEntropySum(hidden, c.weight, c.bias, c.targets, 16);
+            loss[k].backward();
+            grad[k] = hidden.grad();
+        }
+        system::overrideSmallProductParts(0);
+        QCOMPARE(loss[0].item<float>(), loss[1].item<float>());
+        QVERIFY(torch::equal(grad[0], grad[1]));
+    }
+
     void labelledPositionsFollowTheShiftAndThePrependedRows_data() {
         QTest::addColumn<std::int64_t>("prepended");
         QTest::newRow("plain") << std::int64_t{0};

@@ -1,0 +1,161 @@
+#include "train/head_softmax.h"
+
+#include "model/vector_exp.h"
+
+#include <cmath>
+#include <limits>
+
+namespace ps::train {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+void fillNaN(float* row, std::int64_t vocab) {
+    for (std::int64_t j = 0; j < vocab; ++j)
+        row[j] = std::numeric_limits<float>::quiet_NaN();
+}
+
+// The largest value of a row, or NaN when the row holds a NaN or an infinity.
+double finiteMaxReference(const float* row, std::int64_t vocab) {
+    double m = -std::numeric_limits<double>::infinity();
+    for (std::int64_t j = 0; j < vocab; ++j) {
+        if (!std::isfinite(row[j]))
+            return kNaN;
+        m = std::max(m, static_cast<double>(row[j]));
+    }
+    return m;
+}
+
+} // namespace
+
+void softmaxCrossEntropyRowsReference(float* logits, std::int64_t first, std::int64_t count, std::int64_t vocab,
+                                      std::int64_t stride, const std::int64_t* targets, bool gradient, double* loss) {
+    for (std::int64_t i = first; i < first + count; ++i) {
+        float* row = logits + i * stride;
+        const double m = finiteMaxReference(row, vocab);
+        if (std::isnan(m)) {
+            loss[i - first] = kNaN;
+            if (gradient)
+                fillNaN(row, vocab);
+            continue;
+        }
+        const double target = row[targets[i]];
+        double sum = 0;
+        for (std::int64_t j = 0; j < vocab; ++j) {
+            const double e = std::exp(static_cast<double>(row[j]) - m);
+            sum += e;
+            if (gradient)
+                row[j] = static_cast<float>(e);
+        }
+        loss[i - first] = std::log(sum) + m - target;
+        if (gradient) {
+            const double inv = 1.0 / sum;
+            for (std::int64_t j = 0; j < vocab; ++j)
+                row[j] = static_cast<float>(row[j] * inv);
+            row[targets[i]] -= 1.0f;
+        }
+    }
+}
+
+#ifdef PS_VECTOR_EXP_X86
+
+namespace {
+
+PS_AVX2 inline float horizontalMax(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    return _mm_cvtss_f32(m);
+}
+
+PS_AVX2 inline double horizontalSum(__m256d v) {
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    s = _mm_add_sd(s, _mm_unpackhi_pd(s, s));
+    return _mm_cvtsd_f64(s);
+}
+
+// The maximum, or NaN when a value is NaN or infinite (x - x is NaN exactly for those).
+PS_AVX2 double finiteMax(const float* row, std::int64_t vocab) {
+    __m256 vmax = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+    __m256 bad = _mm256_setzero_ps();
+    std::int64_t j = 0;
+    for (; j + 8 <= vocab; j += 8) {
+        const __m256 x = _mm256_loadu_ps(row + j);
+        vmax = _mm256_max_ps(vmax, x);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(_mm256_sub_ps(x, x), _mm256_sub_ps(x, x), _CMP_UNORD_Q));
+    }
+    if (_mm256_movemask_ps(bad) != 0)
+        return kNaN;
+    double m = horizontalMax(vmax);
+    for (; j < vocab; ++j) {
+        if (!std::isfinite(row[j]))
+            return kNaN;
+        m = std::max(m, static_cast<double>(row[j]));
+    }
+    return m;
+}
+
+PS_AVX2 void rowsAvx2(float* logits, std::int64_t first, std::int64_t count, std::int64_t vocab, std::int64_t stride,
+                      const std::int64_t* targets, bool gradient, double* loss) {
+    for (std::int64_t i = first; i < first + count; ++i) {
+        float* row = logits + i * stride;
+        const double m = finiteMax(row, vocab);
+        if (std::isnan(m)) {
+            loss[i - first] = kNaN;
+            if (gradient)
+                fillNaN(row, vocab);
+            continue;
+        }
+        const double target = row[targets[i]];
+        // exp(x - m) in float (x - m <= 0: no overflow), summed in double: a float sum of 50 000
+        // terms per lane would lose ~1e-4 in the worst case.
+        const __m256 vm = _mm256_set1_ps(static_cast<float>(m));
+        __m256d sumLo = _mm256_setzero_pd(), sumHi = _mm256_setzero_pd();
+        std::int64_t j = 0;
+        for (; j + 8 <= vocab; j += 8) {
+            const __m256 e = model::exp8(_mm256_sub_ps(_mm256_loadu_ps(row + j), vm));
+            if (gradient)
+                _mm256_storeu_ps(row + j, e);
+            sumLo = _mm256_add_pd(sumLo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+            sumHi = _mm256_add_pd(sumHi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+        }
+        double sum = horizontalSum(_mm256_add_pd(sumLo, sumHi));
+        for (; j < vocab; ++j) {
+            const float e = std::exp(row[j] - static_cast<float>(m));
+            if (gradient)
+                row[j] = e;
+            sum += e;
+        }
+        loss[i - first] = std::log(sum) + m - target;
+        if (!gradient)
+            continue;
+        const __m256 inv = _mm256_set1_ps(static_cast<float>(1.0 / sum));
+        j = 0;
+        for (; j + 8 <= vocab; j += 8)
+            _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), inv));
+        for (; j < vocab; ++j)
+            row[j] *= static_cast<float>(1.0 / sum);
+        row[targets[i]] -= 1.0f;
+    }
+}
+
+} // namespace
+
+void softmaxCrossEntropyRows(float* logits, std::int64_t first, std::int64_t count, std::int64_t vocab,
+                             std::int64_t stride, const std::int64_t* targets, bool gradient, double* loss) {
+    if (!model::cpuHasAvx2Fma())
+        return softmaxCrossEntropyRowsReference(logits, first, count, vocab, stride, targets, gradient, loss);
+    rowsAvx2(logits, first, count, vocab, stride, targets, gradient, loss);
+}
+
+#else
+
+void softmaxCrossEntropyRows(float* logits, std::int64_t first, std::int64_t count, std::int64_t vocab,
+                             std::int64_t stride, const std::int64_t* targets, bool gradient, double* loss) {
+    softmaxCrossEntropyRowsReference(logits, first, count, vocab, stride, targets, gradient, loss);
+}
+
+#endif
+
+} // namespace ps::train
