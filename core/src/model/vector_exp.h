@@ -1,8 +1,10 @@
 #pragma once
 // exp for 8 float lanes with AVX2 + FMA, and the run-time check for those instruction sets
 // (internal header; no torch). Shared by the GELU kernel (fast_gelu.cpp) and the head's softmax
-// (train/head_softmax.cpp). Include it only where PS_VECTOR_EXP_X86 is defined after inclusion;
-// every function carries its own target attribute, so the rest of a file keeps the baseline ISA.
+// (train/head_softmax.cpp). It defines PS_VECTOR_EXP_X86 where it provides them (x86 with GCC
+// or Clang): code that uses them goes inside #ifdef PS_VECTOR_EXP_X86, with a scalar path for the
+// rest. Every function carries its own target attribute, so the rest of a file keeps the baseline
+// ISA, and callers check cpuHasAvx2Fma() before running any of it.
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -14,7 +16,7 @@ namespace ps::model {
 // exp(x) for 8 lanes: x clamped to [-87, 88] (so that 2^n stays a normal float), n = round(x / ln 2),
 // r = x - n ln 2 in two parts (Cody-Waite), exp(r) by its Taylor polynomial to degree 6
 // (|r| <= ln2 / 2: truncation error < 1.2e-7 relative), times 2^n built in the exponent bits.
-// A NaN lane comes out as the clamp's bound (callers that must keep NaN check for it).
+// A NaN lane gives exp(-87), the clamp's lower bound: callers that must keep NaN check for it.
 PS_AVX2 inline __m256 exp8(__m256 x) {
     x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
     const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),

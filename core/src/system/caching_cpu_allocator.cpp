@@ -134,7 +134,8 @@ private:
     // different times (the head's logits at the end of the forward pass, gradients in the
     // backward pass), so with the peak alone as the ceiling every micro-batch gave up the head's
     // block for a few megabytes of gradients and faulted it in again (GPT-2, instruction data:
-    // 1.0 M minor faults in 3 steps; 0.26 M — the first step's — with the extra block). Each round
+    // 2.26 M minor faults in 6 steps before this session-11 policy, 0.32 M — the first step's own
+    // mappings — with it; benchmarks/RESULTS.md). Each round
     // unmaps the smallest free block that covers the whole excess, or the largest one when none
     // does: the fewest bytes leave the cache.
     void makeRoomFor(std::size_t size) {
