@@ -76,15 +76,11 @@ private:
             // labelled rows of each micro-batch) reuse the block the last one left instead of
             // unmapping it and faulting in a new one. Its pages are touched already, so serving
             // a smaller request from it costs no resident memory.
-            for (auto it = free_.lower_bound(size); it != free_.end() && it->first <= kMaxReuseFactor * size; ++it) {
-                if (it->second.empty())
-                    continue;
-                p = it->second.back();
-                it->second.pop_back();
+            const auto it = free_.lower_bound(size);
+            if (it != free_.end() && it->first <= kMaxReuseFactor * size) {
                 block = it->first;
-                stats_.cachedBytes -= block;
+                p = popFree(it);
                 ++stats_.reusedBlocks;
-                break;
             }
         }
         if (!p) {
@@ -129,46 +125,44 @@ private:
     }
 
     // Before mapping `size` more bytes: unmap free blocks until live + cached + size fits within
-    // the most bytes ever live at once plus one block of the largest size requested so far. The
-    // blocks a step needs are more than its peak: buffers of different sizes are alive at
-    // different times (the head's logits at the end of the forward pass, gradients in the
-    // backward pass), so with the peak alone as the ceiling every micro-batch gave up the head's
+    // the most bytes live at once plus one block of the largest size mapped (both since the last
+    // releaseAll()). The blocks a step needs are more than its peak: buffers of different sizes
+    // are alive at different times (the head's logits at the end of the forward pass, gradients in
+    // the backward pass), so with the peak alone as the ceiling every micro-batch gave up the head's
     // block for a few megabytes of gradients and faulted it in again (GPT-2, instruction data:
     // 2.26 M minor faults in 6 steps before this session-11 policy, 0.32 M — the first step's own
-    // mappings — with it; benchmarks/RESULTS.md). Each round
-    // unmaps the smallest free block that covers the whole excess, or the largest one when none
-    // does: the fewest bytes leave the cache.
+    // mappings — with it; benchmarks/RESULTS.md). Each round unmaps the smallest free block that
+    // covers the whole excess, or the largest one when none does: the fewest bytes leave the cache.
     void makeRoomFor(std::size_t size) {
         std::lock_guard<std::mutex> lock(mutex_);
         largestBlock_ = std::max(largestBlock_, size);
         const std::uint64_t ceiling = std::max<std::uint64_t>(peakSinceRelease_ + largestBlock_, stats_.liveBytes + size);
         while (stats_.cachedBytes > 0 && stats_.liveBytes + stats_.cachedBytes + size > ceiling) {
             const std::uint64_t excess = stats_.liveBytes + stats_.cachedBytes + size - ceiling;
-            auto victim = free_.end();
-            for (auto it = free_.lower_bound(static_cast<std::size_t>(excess)); it != free_.end(); ++it)
-                if (!it->second.empty()) {
-                    victim = it;
-                    break;
-                }
-            if (victim == free_.end()) {
-                auto largest = std::prev(free_.end());
-                if (largest->second.empty()) {
-                    free_.erase(largest);
-                    continue;
-                }
-                victim = largest;
-            }
-            ::munmap(victim->second.back(), victim->first);
-            victim->second.pop_back();
-            stats_.cachedBytes -= victim->first;
+            auto victim = free_.lower_bound(static_cast<std::size_t>(excess));
+            if (victim == free_.end())
+                victim = std::prev(free_.end());
+            const std::size_t victimSize = victim->first;
+            ::munmap(popFree(victim), victimSize);
         }
+    }
+
+    // Takes the last block of a free list (the caller holds the mutex); a list left empty leaves
+    // the map, so every entry of free_ holds at least one block.
+    void* popFree(std::map<std::size_t, std::vector<void*>>::iterator it) {
+        void* p = it->second.back();
+        it->second.pop_back();
+        stats_.cachedBytes -= it->first;
+        if (it->second.empty())
+            free_.erase(it);
+        return p;
     }
 
     std::mutex mutex_;
     std::map<std::size_t, std::vector<void*>> free_;
     std::unordered_map<void*, std::size_t> live_;
     CachingCpuAllocatorStats stats_;
-    // Since the last releaseAll(): the most bytes live at once, and the largest block requested.
+    // Since the last releaseAll(): the most bytes live at once, and the largest block mapped.
     // They set the cache's ceiling, so that one big run does not let the next one keep more.
     std::uint64_t peakSinceRelease_ = 0;
     std::size_t largestBlock_ = 0;

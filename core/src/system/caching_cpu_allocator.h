@@ -12,18 +12,18 @@
 // step are reused, without faults and without fragmentation. A request with no free block of its
 // own class takes the smallest free block of up to kMaxReuseFactor x its class, so buffers whose
 // size follows the data (the head's logits for each micro-batch's labelled rows) reuse each
-// other's blocks too. Pages of a block beyond the bytes a
-// tensor uses are never touched, so rounding up costs address space, not memory. Smaller tensors
-// go to LibTorch's default allocator.
+// other's blocks too. Pages of a block beyond the bytes its tensors used are never touched, so
+// rounding up costs address space, not memory. Smaller tensors go to LibTorch's default allocator.
 //
 // The cache stays close to what the process had to hold: when a request finds no free block to
 // take, free blocks are unmapped (the smallest that covers the excess, else the largest) until
 // the mapped total fits within the highest number of bytes that tensors used at once plus one
-// block of the largest size requested (both since the last releaseCachedCpuMemory()). So batches of changing shapes recycle memory instead
-// of piling up stale blocks, and the peak RSS stays that of the bytes alive at once plus at most
-// that one block (which keeps a step's biggest buffer from being unmapped and faulted in again
-// every micro-batch). releaseCachedCpuMemory() returns the whole cache to the system (the trainer
-// calls it at the end of a run, so the studio gives memory back between runs).
+// block of the largest size mapped (both since the last releaseCachedCpuMemory()). So batches of
+// changing shapes recycle memory instead of piling up stale blocks, and the peak RSS stays that of
+// the bytes alive at once plus at most that one block (which keeps a step's biggest buffer from
+// being unmapped and faulted in again every micro-batch). releaseCachedCpuMemory() returns the
+// whole cache to the system (the trainer calls it at the end of a run, so the studio gives memory
+// back between runs).
 // PS_CPU_ALLOCATOR=default in the environment keeps LibTorch's allocator.
 #include <cstddef>
 #include <cstdint>

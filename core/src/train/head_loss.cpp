@@ -30,6 +30,7 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
         const bool needH = hidden.requires_grad();
         const bool needW = weight.requires_grad();
         const bool needB = bias.numel() > 0 && bias.requires_grad();
+        const bool gradient = needH || needW || needB;
         torch::NoGradGuard noGrad;
         const auto n = hidden.size(0);
         auto total = torch::zeros({}, hidden.options().dtype(torch::kFloat32));
@@ -57,7 +58,6 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
             } else {
                 p = chunkLogits(h, weight, bias);
             }
-            const bool gradient = needH || needW || needB;
             if (p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.stride(1) == 1) {
                 // One fused kernel per row (train/head_softmax.h), the rows shared out between the
                 // free cores; per-row losses summed in order, so the split changes no bit.
