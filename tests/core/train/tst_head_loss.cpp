@@ -181,20 +181,26 @@ private Q_SLOTS:
         const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
         for (const float bad : {nan, inf, -inf}) {
             torch::manual_seed(5);
-            const std::int64_t rows = 3, vocab = 37;
+            // 37 = four 8-wide vectors + a 5-element tail: row 1's bad value sits in the vector
+            // part, row 3's in the tail (which the kernels finish with scalar code).
+            const std::int64_t rows = 4, vocab = 37;
             auto logits = torch::randn({rows, vocab});
             logits[1][20] = bad;
-            auto targets = torch::tensor({std::int64_t{0}, std::int64_t{1}, std::int64_t{2}});
+            logits[3][35] = bad;
+            auto targets = torch::tensor({std::int64_t{0}, std::int64_t{1}, std::int64_t{2}, std::int64_t{3}});
             auto reference = logits.clone();
             std::vector<double> loss(rows), referenceLoss(rows);
             train::softmaxCrossEntropyRows(logits.data_ptr<float>(), 0, rows, vocab, vocab,
                                            targets.data_ptr<std::int64_t>(), true, loss.data());
             train::softmaxCrossEntropyRowsReference(reference.data_ptr<float>(), 0, rows, vocab, vocab,
                                                     targets.data_ptr<std::int64_t>(), true, referenceLoss.data());
-            QVERIFY(std::isnan(loss[1]));
-            QVERIFY(std::isnan(referenceLoss[1]));
+            for (const std::int64_t badRow : {1, 3}) {
+                QVERIFY(std::isnan(loss[badRow]));
+                QVERIFY(std::isnan(referenceLoss[badRow]));
+            }
             QVERIFY(std::isfinite(loss[0]) && std::isfinite(loss[2]));
             QVERIFY(std::abs(loss[0] - referenceLoss[0]) <= 1e-5);
+            QVERIFY(std::abs(loss[2] - referenceLoss[2]) <= 1e-5);
         }
         auto c = makeCase(4, 6, 11, false, false, 9);
         auto weight = c.weight.detach().clone();
