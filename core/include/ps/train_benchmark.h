@@ -47,8 +47,9 @@ TrainBenchResult runTrainBenchmark(const TrainBenchOptions& options,
 
 // Runs fn() under LibTorch's autograd profiler and writes a Chrome trace (chrome://tracing,
 // Perfetto) of every operator it ran, forward and backward, with its CPU time, to `tracePath`
-// (summarise it with benchmarks/tools/trace_self_time.py). Throws ps::Error when this LibTorch
-// has no such profiler.
+// (summarise it with benchmarks/tools/trace_self_time.py), and next to it `tracePath`.shapes.tsv:
+// calls and inclusive CPU time per operator and input shapes (which GEMMs cost what). Throws
+// ps::Error when this LibTorch has no such profiler.
 void profileOperators(const std::string& tracePath, const std::function<void()>& fn);
 
 } // namespace ps

@@ -1,10 +1,12 @@
 #include "model/fast_dropout.h"
 
+#include "model/vector_exp.h"
 #include "system/parallel_parts.h"
 
 #include <torch/autograd.h>
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace ps::model {
@@ -27,19 +29,77 @@ std::uint64_t drawSeed() {
     return static_cast<std::uint64_t>(t.item<std::int64_t>());
 }
 
+// One pass over float32 data: x contiguous on the CPU, keep a bool tensor of x's sizes whose
+// last dimension is contiguous — a whole mask, or a view of a larger one (the attention reads its
+// blocks' columns out of the mask drawn for the whole score matrix).
 bool fastPath(const torch::Tensor& x, const torch::Tensor& keep) {
-    return x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && x.is_contiguous() &&
-           keep.device().is_cpu() && keep.scalar_type() == torch::kBool && keep.is_contiguous() &&
-           keep.numel() == x.numel();
+    return x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && x.is_contiguous() && x.dim() >= 1 &&
+           keep.device().is_cpu() && keep.scalar_type() == torch::kBool && keep.sizes() == x.sizes() &&
+           (keep.stride(-1) == 1 || keep.size(-1) <= 1);
 }
 
-// out[i] = in[i] * (keep[i] ? scale : 0); in may alias out. In element ranges on the free cores
-// (system::runRangeParts: LibTorch's own pool has one thread while OpenBLAS keeps its pool).
-void maskScale(const float* in, const bool* keep, float* out, std::int64_t n, float scale) {
-    system::runRangeParts(true, n, 1 << 16, 64, [&](long long first, long long count) {
-        for (std::int64_t i = first; i < first + count; ++i)
-            out[i] = keep[i] ? in[i] * scale : 0.0f;
-    });
+// to[i] = keep[i] ? from[i] * scale : 0 for n elements (from may alias to). The AVX2 kernel gives
+// the same bits as the scalar loop (a product, then a select), ~10x faster than it or than
+// LibTorch's x.mul_(keep).mul_(scale) on rows of 130 (7 vs 70 us for [6, 78, 130]; the loop's
+// branchy select does not vectorise).
+void scaleKeptScalar(const float* from, const bool* keep, float* to, std::int64_t n, float scale) {
+    for (std::int64_t i = 0; i < n; ++i)
+        to[i] = keep[i] ? from[i] * scale : 0.0f;
+}
+
+#ifdef PS_VECTOR_EXP_X86
+PS_AVX2 void scaleKeptAvx2(const float* from, const bool* keep, float* to, std::int64_t n, float scale) {
+    const __m256 vs = _mm256_set1_ps(scale);
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        long long bytes; // eight bools, 0 or 1
+        std::memcpy(&bytes, keep + i, sizeof bytes);
+        const __m256i k = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(bytes));
+        const __m256 kept = _mm256_castsi256_ps(_mm256_cmpgt_epi32(k, _mm256_setzero_si256()));
+        _mm256_storeu_ps(to + i, _mm256_and_ps(_mm256_mul_ps(_mm256_loadu_ps(from + i), vs), kept));
+    }
+    scaleKeptScalar(from + i, keep + i, to + i, n - i, scale);
+}
+#endif
+
+void scaleKept(const float* from, const bool* keep, float* to, std::int64_t n, float scale) {
+#ifdef PS_VECTOR_EXP_X86
+    if (cpuHasAvx2Fma())
+        return scaleKeptAvx2(from, keep, to, n, scale);
+#endif
+    scaleKeptScalar(from, keep, to, n, scale);
+}
+
+// Where row `row` (all dimensions but the last, in x's row-major order) starts in keep's storage.
+std::int64_t keepRowOffset(const torch::Tensor& keep, std::int64_t row) {
+    std::int64_t offset = 0;
+    for (std::int64_t d = keep.dim() - 2; d >= 0; --d) {
+        offset += (row % keep.size(d)) * keep.stride(d);
+        row /= keep.size(d);
+    }
+    return offset;
+}
+
+// out = in * (keep ? scale : 0) element by element; in may alias out. In ranges of rows on the
+// free cores (system::runRangeParts: LibTorch's own pool has one thread while OpenBLAS keeps its
+// pool). A contiguous keep is one row.
+void maskScale(const float* in, const torch::Tensor& keep, float* out, float scale) {
+    const bool whole = keep.is_contiguous();
+    const std::int64_t width = whole ? keep.numel() : keep.size(-1);
+    const std::int64_t rows = whole ? 1 : keep.numel() / std::max<std::int64_t>(1, width);
+    const bool* mask = keep.data_ptr<bool>();
+    const auto scaleRange = [&](const float* from, const bool* k, float* to, std::int64_t n) {
+        scaleKept(from, k, to, n, scale);
+    };
+    if (rows == 1)
+        return system::runRangeParts(true, width, 1 << 16, 64, [&](long long first, long long count) {
+            scaleRange(in + first, mask + first, out + first, count);
+        });
+    system::runRangeParts(true, rows, std::max<std::int64_t>(1, (1 << 16) / std::max<std::int64_t>(1, width)), 1,
+                          [&](long long first, long long count) {
+                              for (std::int64_t r = first; r < first + count; ++r)
+                                  scaleRange(in + r * width, mask + keepRowOffset(keep, r), out + r * width, width);
+                          });
 }
 
 } // namespace
@@ -49,7 +109,7 @@ torch::Tensor maskScaled(const torch::Tensor& x, const torch::Tensor& keep, doub
     if (!fastPath(in, keep))
         return in * keep * scale;
     auto out = torch::empty_like(in, torch::MemoryFormat::Contiguous);
-    maskScale(in.data_ptr<float>(), keep.data_ptr<bool>(), out.data_ptr<float>(), in.numel(), static_cast<float>(scale));
+    maskScale(in.data_ptr<float>(), keep, out.data_ptr<float>(), static_cast<float>(scale));
     return out;
 }
 
@@ -100,7 +160,7 @@ torch::Tensor dropoutKeepMask(at::IntArrayRef sizes, double p) {
 void applyKeepMask_(torch::Tensor& x, const torch::Tensor& keep, double scale) {
     if (fastPath(x, keep)) {
         float* d = x.data_ptr<float>();
-        maskScale(d, keep.data_ptr<bool>(), d, x.numel(), static_cast<float>(scale));
+        maskScale(d, keep, d, static_cast<float>(scale));
         return;
     }
     x.mul_(keep).mul_(scale);

@@ -19,11 +19,12 @@ namespace ps::model {
 // A keep mask (true = kept) of `sizes` on the CPU, each element kept with probability 1 - p.
 torch::Tensor dropoutKeepMask(at::IntArrayRef sizes, double p);
 
-// x * keep * scale, elementwise, in place (x float32 contiguous CPU: one pass; otherwise
-// through LibTorch ops). keep: bool, same shape.
+// x * keep * scale, elementwise, in place. keep: bool, x's shape. One pass when x is float32,
+// contiguous, on the CPU and keep's last dimension is contiguous (a view of a larger mask, such
+// as a block's columns, qualifies); otherwise through LibTorch ops.
 void applyKeepMask_(torch::Tensor& x, const torch::Tensor& keep, double scale);
 
-// x * keep * scale as a new tensor (one pass for float32 CPU data; otherwise LibTorch ops).
+// x * keep * scale as a new tensor (one pass under the same conditions; otherwise LibTorch ops).
 torch::Tensor maskScaled(const torch::Tensor& x, const torch::Tensor& keep, double scale);
 
 // Inverted dropout with autograd: in training, zeroes each element with probability p and

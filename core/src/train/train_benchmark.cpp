@@ -4,6 +4,7 @@
 #include "model/attention.h"
 #include "model/causal_lm.h"
 #include "model/compute_options.h"
+#include "ps/error.h"
 #include "ps/model_presets.h"
 #include "ps/run_config.h"
 #include "ps/system_info.h"
@@ -17,6 +18,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <map>
 #include <memory>
 #if __has_include(<torch/csrc/autograd/profiler_legacy.h>)
 #include <torch/csrc/autograd/profiler_legacy.h>
@@ -25,10 +28,74 @@
 
 namespace ps {
 
+#ifdef PS_HAVE_LEGACY_PROFILER
+namespace {
+
+std::string shapesText(const std::vector<std::vector<std::int64_t>>& shapes) {
+    std::string text;
+    for (const auto& shape : shapes) {
+        if (!text.empty())
+            text += ' ';
+        text += '[';
+        for (std::size_t i = 0; i < shape.size(); ++i)
+            text += (i ? "," : "") + std::to_string(shape[i]);
+        text += ']';
+    }
+    return text;
+}
+
+// Per (operator, input shapes): calls and inclusive CPU time, the most time first, as
+// tab-separated lines. Events come as push/pop pairs per thread, nested.
+void writeShapeSummary(std::ostream& out, const torch::autograd::profiler::thread_event_lists& lists) {
+    using torch::autograd::profiler::EventKind;
+    using torch::autograd::profiler::LegacyEvent;
+    std::map<std::pair<std::string, std::string>, std::pair<std::int64_t, double>> byShape;
+    for (const auto& events : lists) {
+        std::vector<const LegacyEvent*> open;
+        for (const auto& e : events) {
+            if (e.kind() == EventKind::PushRange) {
+                open.push_back(&e);
+            } else if (e.kind() == EventKind::PopRange && !open.empty()) {
+                const LegacyEvent* start = open.back();
+                open.pop_back();
+                auto& slot = byShape[{start->name(), shapesText(start->shapes())}];
+                slot.first += 1;
+                slot.second += start->cpuElapsedUs(e) / 1000.0;
+            }
+        }
+    }
+    std::vector<std::pair<double, std::string>> lines;
+    for (const auto& [key, value] : byShape)
+        lines.emplace_back(value.second, key.first + "\t" + key.second + "\t" + std::to_string(value.first) + "\t" +
+                                             std::to_string(value.second));
+    std::sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    out << "operator\tinput shapes\tcalls\tinclusive ms\n";
+    for (const auto& line : lines)
+        out << line.second << '\n';
+}
+
+} // namespace
+#endif
+
 void profileOperators(const std::string& tracePath, const std::function<void()>& fn) {
 #ifdef PS_HAVE_LEGACY_PROFILER
-    auto guard = std::make_unique<torch::autograd::profiler::RecordProfile>(tracePath);
-    fn();
+    namespace prof = torch::autograd::profiler;
+    std::ofstream trace(tracePath), shapes(tracePath + ".shapes.tsv");
+    if (!trace || !shapes)
+        throw Error("profiling: cannot write " + tracePath + " or " + tracePath + ".shapes.tsv");
+    {
+        prof::TLSLegacyProfilerGuard guard(
+            torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true),
+            [&](const prof::thread_event_lists& lists) {
+                std::vector<prof::LegacyEvent*> events;
+                for (const auto& list : lists)
+                    for (const auto& e : list)
+                        events.push_back(const_cast<prof::LegacyEvent*>(&e));
+                prof::writeProfilerEventsToStream(trace, events);
+                writeShapeSummary(shapes, lists);
+            });
+        fn();
+    }
 #else
     (void)fn;
     throw Error("profiling to " + tracePath + ": this LibTorch has no autograd profiler (profiler_legacy.h)");

@@ -76,6 +76,27 @@ private Q_SLOTS:
         QVERIFY(torch::equal(one.second, many.second));
     }
 
+    // A keep mask that is a view of a larger one — a block of rows and columns, its leading
+    // dimensions permuted, as the training attention reads it — masks x element for element
+    // like the same mask made contiguous, in 1 or 3 parts.
+    void viewsOfALargerMaskMaskElementForElement() {
+        torch::manual_seed(4);
+        const auto whole = model::dropoutKeepMask({3, 4, 320, 200}, 0.3);
+        const auto keep = whole.narrow(2, 11, 290).narrow(3, 23, 151).transpose(0, 1); // [4, 3, 290, 151]
+        QVERIFY(!keep.is_contiguous() && keep.stride(-1) == 1);
+        const auto x = torch::randn(keep.sizes());
+        const auto expected = x * keep.contiguous().to(torch::kFloat32) * 1.5f;
+        for (const int parts : {1, 3}) {
+            system::overrideSmallProductParts(parts);
+            auto inPlace = x.clone();
+            model::applyKeepMask_(inPlace, keep, 1.5);
+            const auto copied = model::maskScaled(x, keep, 1.5);
+            system::overrideSmallProductParts(0);
+            QVERIFY(torch::allclose(inPlace, expected, 0, 1e-6));
+            QVERIFY(torch::equal(inPlace, copied));
+        }
+    }
+
     void keptElementsAreScaledAndGradientsFollowTheMask_data() {
         QTest::addColumn<bool>("contiguous");
         QTest::addColumn<bool>("asDouble");
