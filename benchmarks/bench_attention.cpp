@@ -1,12 +1,14 @@
 // The training attention alone (model::attendRecompute, forward + backward of one layer) on packed
 // rows: a block-diagonal causal bias with sequence boundaries like the alpaca benchmark data's and
-// the 24-token opening train::SharedPrefix puts in front, attention dropout as GPT-2 trains. Three
+// the 24-token opening train::SharedPrefix puts in front, attention dropout as GPT-2 trains. Four
 // ways, alternated call by call so that a VM's slow and fast minutes fall on all of them: every key
-// (session 9), masked keys skipped, and skipped + the products straight to the BLAS. Prints the
-// mean milliseconds per layer of each.
+// (session 9), masked keys skipped, skipped + the products straight to the BLAS (session 10), and
+// that + mask, softmax and dropout as row kernels (model/attention_rows.h). Prints the mean
+// milliseconds per layer of each.
 //
 //   bench_attention [--heads 12] [--kv-heads 12] [--dim 64] [--dropout 0.1] [--reps 40]
 #include "model/attention_recompute.h"
+#include "model/attention_rows.h"
 #include "model/batched_products.h"
 #include "ps/system_info.h"
 
@@ -58,13 +60,16 @@ int main(int argc, char** argv) {
     torch::manual_seed(1);
     const auto q0 = torch::randn({B, H, T, D}), k0 = torch::randn({B, KV, S, D}), v0 = torch::randn({B, KV, S, D});
     const auto g = torch::randn({B, T, H * D});
-    const char* names[] = {"every key (session 9)", "masked keys skipped", "skipped + products straight to the BLAS"};
-    double total[3] = {0, 0, 0};
+    const char* names[] = {"every key (session 9)", "masked keys skipped", "skipped + products straight to the BLAS",
+                           "all that + row kernels (session 12)"};
+    constexpr int ways = 4;
+    double total[ways] = {0, 0, 0, 0};
     const std::int64_t warmup = 4;
     for (std::int64_t rep = 0; rep < reps + warmup; ++rep)
-        for (int way = 0; way < 3; ++way) {
+        for (int way = 0; way < ways; ++way) {
             model::setSkipMaskedKeys(way > 0);
-            model::setDirectBlasProducts(way == 2);
+            model::setDirectBlasProducts(way >= 2);
+            model::setAttentionRowKernels(way == 3);
             auto q = q0.clone().requires_grad_(true), k = k0.clone().requires_grad_(true),
                  v = v0.clone().requires_grad_(true);
             const auto t0 = std::chrono::steady_clock::now();
@@ -78,8 +83,9 @@ int main(int argc, char** argv) {
                 static_cast<long long>(B), static_cast<long long>(T), static_cast<long long>(P),
                 static_cast<long long>(H), static_cast<long long>(KV), static_cast<long long>(D), dropout,
                 static_cast<long long>(reps));
-    for (int way = 0; way < 3; ++way)
+    for (int way = 0; way < ways; ++way)
         std::printf("  %-45s %7.2f ms\n", names[way], total[way] / static_cast<double>(reps) * 1e3);
-    std::printf("  (direct BLAS available: %s)\n", model::directBlasProducts() ? "yes" : "no");
+    std::printf("  (direct BLAS available: %s; row kernels: %s)\n", model::directBlasProducts() ? "yes" : "no",
+                model::attentionRowKernelsAvailable() ? "yes" : "no");
     return 0;
 }

@@ -3,10 +3,12 @@
 // train::SharedPrefix; a round's block of micro-batches is the step), and with or
 // without the last layer restricted to the rows that predict a label (outputRows), with or without
 // the attention leaving out the keys of earlier sequences in a packed row (attendRecompute's
-// masked-key skipping), with the GELU kernel of model/fast_gelu.h or LibTorch's. Variants:
+// masked-key skipping), with the GELU kernel of model/fast_gelu.h or LibTorch's, with the
+// attention's mask, softmax and dropout as row kernels (model/attention_rows.h) or LibTorch's
+// operators. Variants:
 //   0 everything, 1 opening once per step only, 2 last layer on labelled rows only, 3 none of
 //   them (session 8), 4 session 9 (0 without key skipping and GELU kernel), 5 0 without key
-//   skipping, 6 0 without the GELU kernel.
+//   skipping, 6 0 without the GELU kernel, 7 0 without the attention row kernels.
 // In each round
 // every variant runs the same micro-batches (forward + backward; the rows are the same in every
 // variant) after one uncounted warm-up micro-batch, the variants one after another, so a VM's
@@ -16,7 +18,7 @@
 // Prints, per variant, trained tokens per second, seconds per micro-batch and the tokens laid out.
 //
 //   bench_instruction_step --model DIR --data FILE.jsonl [--template alpaca] [--batch 4]
-//                          [--cutoff 256] [--rank 16] [--micro-batches 6] [--rounds 3] [--variants 0123456]
+//                          [--cutoff 256] [--rank 16] [--micro-batches 6] [--rounds 3] [--variants 01234567]
 //                          [--profile TRACE.json]
 // --profile: afterwards, one more block of the first variant under the operator profiler.
 #include "adapters/peft_model.h"
@@ -46,14 +48,18 @@ using namespace ps;
 namespace {
 
 struct Variant {
-    Variant(const char* n, bool prefix, bool rows, bool skip = true, bool gelu = true)
-        : name(n), microBatchPrefix(prefix), lastLayerRows(rows), skipMaskedKeys(skip), fastGelu(gelu) {}
+    Variant(const char* n, bool prefix, bool rows, bool skip = true, bool gelu = true, bool kernels = true)
+        : name(n), microBatchPrefix(prefix), lastLayerRows(rows), skipMaskedKeys(skip), fastGelu(gelu),
+          rowKernels(kernels) {}
     const char* name;
     bool microBatchPrefix;
     bool lastLayerRows;
     bool skipMaskedKeys; // attendRecompute leaves out the keys no query of a block sees
     bool fastGelu;       // model/fast_gelu.h instead of LibTorch's gelu
-    int switchesOff() const { return !microBatchPrefix + !lastLayerRows + !skipMaskedKeys + !fastGelu; }
+    bool rowKernels;     // the attention's mask, softmax and dropout by model/attention_rows.h
+    int switchesOff() const {
+        return !microBatchPrefix + !lastLayerRows + !skipMaskedKeys + !fastGelu + !rowKernels;
+    }
     double seconds = 0;
     std::int64_t trained = 0, tokens = 0;
     std::vector<double> perMicroBatch;
@@ -65,7 +71,7 @@ int main(int argc, char** argv) {
     ps::prepareBlasPool();
     std::string model, data, templateName = "alpaca";
     std::int64_t batch = 4, cutoff = 256, rank = 16, count = 6, rounds = 3;
-    std::string only = "0123456"; // which variants run, by index
+    std::string only = "01234567"; // which variants run, by index
     std::string profile;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
@@ -130,13 +136,14 @@ int main(int argc, char** argv) {
         const train::BatchPlanner withoutPrefix(ds, all, noPrefixConfig, true);
         std::printf("%s\n", withPrefix.packingSummary().c_str());
 
-        std::vector<Variant> variants = {{"everything (session 10)", true, true},
+        std::vector<Variant> variants = {{"everything", true, true},
                                          {"opening once per step", true, false, false, false},
                                          {"last layer on labelled rows", false, true, false, false},
                                          {"session 8's computation", false, false, false, false},
                                          {"session 9's (no key skipping, LibTorch's GELU)", true, true, false, false},
                                          {"everything but key skipping", true, true, false, true},
-                                         {"everything but the GELU kernel", true, true, true, false}};
+                                         {"everything but the GELU kernel", true, true, true, false},
+                                         {"everything but the attention row kernels", true, true, true, true, false}};
         {
             std::vector<Variant> kept; // in the order given
             for (char c : only)
@@ -144,7 +151,7 @@ int main(int argc, char** argv) {
                     kept.push_back(variants[static_cast<std::size_t>(c - '0')]);
             variants = kept;
             if (variants.empty())
-                throw std::runtime_error("--variants: none of 0123456 chosen");
+                throw std::runtime_error("--variants: none of 01234567 chosen");
         }
         const auto plans = withPrefix.epoch(0);
         count = std::min<std::int64_t>(count, static_cast<std::int64_t>(plans.size()) - 1);
@@ -155,6 +162,7 @@ int main(int argc, char** argv) {
             train::setLastLayerOnLabelledRows(v.lastLayerRows);
             model::setSkipMaskedKeys(v.skipMaskedKeys);
             model::setFastGeluTanh(v.fastGelu);
+            model::setAttentionRowKernels(v.rowKernels);
             std::vector<train::MicroBatch> mbs;
             for (std::int64_t i = first; i < first + n; ++i)
                 mbs.push_back((v.microBatchPrefix ? withPrefix : withoutPrefix)

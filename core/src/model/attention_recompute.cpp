@@ -1,6 +1,7 @@
 #include "model/attention_recompute.h"
 
 #include "model/attention_blocks.h"
+#include "model/attention_rows.h"
 #include "model/batched_products.h"
 #include "model/fast_dropout.h"
 #include "system/blas_threads.h"
@@ -234,11 +235,38 @@ void productOverRanges(torch::Tensor& out, const torch::Tensor& x, const torch::
     });
 }
 
+std::atomic<bool>& rowKernelsSwitch() {
+    static std::atomic<bool> on{!envIs("PS_ATTENTION_ROW_KERNELS", "0")}; // off: LibTorch's operators
+    return on;
+}
+
+bool useRowKernels(const torch::Tensor& t) {
+    return t.device().is_cpu() && t.scalar_type() == torch::kFloat32 && t.is_contiguous() && rowKernelsSwitch() &&
+           attentionRowKernelsAvailable();
+}
+
+// Row i of a block's [B * KV, rows * groups, width] score matrix, as (batch row, kv head, query row,
+// group), and a [B * KV, rows * groups, width] tensor's row pointer (last dimension contiguous).
+struct ScoreRow {
+    std::int64_t b, kv, r, g;
+};
+ScoreRow scoreRow(std::int64_t i, const Shapes& s, std::int64_t rows) {
+    const auto perMatrix = rows * s.groups;
+    const auto bk = i / perMatrix, rg = i % perMatrix;
+    return {bk / s.KV, bk % s.KV, rg / s.groups, rg % s.groups};
+}
+template <typename T> T* rowOf(const torch::Tensor& t, std::int64_t i, std::int64_t perMatrix) {
+    return t.data_ptr<T>() + (i / perMatrix) * t.stride(0) + (i % perMatrix) * t.stride(1);
+}
+
 // softmax(qs k^T + mask) in float32 for one block over the keys of `ranges`, qs the grouped
 // queries already scaled by 1/divisor: [B * KV, rows * groups, width]. The mask [B|1, 1|H, T, S]
-// is added per head.
+// is added per head. With `keep`, the result is dropped out (keep ? p * keepScale : 0): the
+// forward's probabilities. On the CPU in float32, mask, softmax and dropout are one row kernel
+// (model/attention_rows.h); otherwise LibTorch's add_, softmax and the dropout pass.
 torch::Tensor probabilities(const torch::Tensor& qb, const torch::Tensor& k, const torch::Tensor& mask,
-                            const Shapes& s, const QueryBlock& b, const KeyRanges& ranges) {
+                            const Shapes& s, const QueryBlock& b, const KeyRanges& ranges,
+                            const torch::Tensor& keep = {}, double keepScale = 1.0) {
     auto scores = torch::empty({s.B * s.KV, b.rows * s.groups, widthOf(ranges)}, qb.options());
     forEachRange(ranges, [&](std::size_t, const KeyRange& r, std::int64_t column) {
         auto part = scores.narrow(2, column, r.len);
@@ -246,14 +274,51 @@ torch::Tensor probabilities(const torch::Tensor& qb, const torch::Tensor& k, con
     });
     if (scores.scalar_type() != torch::kFloat32)
         scores = scores.to(torch::kFloat32);
-    if (mask.defined()) {
-        const auto m = columnsOf(mask.narrow(2, b.first, b.rows), ranges);
+    const auto m = mask.defined() ? columnsOf(mask.narrow(2, b.first, b.rows), ranges) : torch::Tensor();
+    if (useRowKernels(scores)) {
+        const auto w = scores.size(2), perMatrix = scores.size(1);
+        const auto mc = m.defined() ? m.contiguous() : m;
+        const auto kc = keep.defined() && keep.stride(2) != 1 ? keep.contiguous() : keep;
+        const float* mp = mc.defined() ? mc.data_ptr<float>() : nullptr;
+        for (std::int64_t i = 0; i < scores.size(0) * perMatrix; ++i) {
+            const float* maskRow = nullptr;
+            if (mp) {
+                const auto at = scoreRow(i, s, b.rows);
+                const auto mb = mc.size(0) == 1 ? 0 : at.b, mh = mc.size(1) == 1 ? 0 : at.kv * s.groups + at.g;
+                maskRow = mp + ((mb * mc.size(1) + mh) * b.rows + at.r) * w;
+            }
+            maskedSoftmaxRow(rowOf<float>(scores, i, perMatrix), maskRow,
+                             kc.defined() ? rowOf<bool>(kc, i, perMatrix) : nullptr, static_cast<float>(keepScale), w);
+        }
+        return scores;
+    }
+    if (m.defined()) {
         const auto w = m.size(3);
         const auto perHead = m.size(1) == 1 ? m.view({m.size(0), 1, b.rows, 1, w})
                                             : m.view({m.size(0), s.KV, s.groups, b.rows, w}).transpose(2, 3);
         scores.view({s.B, s.KV, b.rows, s.groups, w}).add_(perHead);
     }
-    return torch::softmax(scores, -1);
+    auto probs = torch::softmax(scores, -1);
+    if (keep.defined())
+        applyKeepMask_(probs, keep, keepScale);
+    return probs;
+}
+
+// dS = softmax backward of (dP with the dropout mask, when `keep` is defined) at `probs`, in float32.
+torch::Tensor softmaxBackward(torch::Tensor dP, const torch::Tensor& probs, const torch::Tensor& keep, double keepScale) {
+    if (dP.scalar_type() != torch::kFloat32)
+        dP = dP.to(torch::kFloat32);
+    if (useRowKernels(dP) && probs.is_contiguous()) {
+        const auto w = dP.size(2), perMatrix = dP.size(1);
+        const auto kc = keep.defined() && keep.stride(2) != 1 ? keep.contiguous() : keep;
+        for (std::int64_t i = 0; i < dP.size(0) * perMatrix; ++i)
+            softmaxBackwardRow(rowOf<float>(probs, i, perMatrix), rowOf<float>(dP, i, perMatrix),
+                               kc.defined() ? rowOf<bool>(kc, i, perMatrix) : nullptr, static_cast<float>(keepScale), w);
+        return dP;
+    }
+    if (keep.defined())
+        applyKeepMask_(dP, keep, keepScale);
+    return at::_softmax_backward_data(dP, probs, -1, torch::kFloat32);
 }
 
 // The rows of a share that one set of products covers: all of them when every row's block has the
@@ -323,10 +388,10 @@ public:
                 forEachRowGroup(plan, sh, ss, bi, b, [&](std::int64_t row, std::int64_t rows, const KeyRanges& ranges) {
                     const Shapes su = withRows(ss, rows);
                     const auto vU = rowsOf(vP, row, rows), keepU = rowsOf(keepP, row, rows);
-                    auto probs = probabilities(blockRowsOf(rowsOf(qsP, row, rows), su, b), rowsOf(kP, row, rows),
-                                               rowsOf(maskP, row, rows), su, b, ranges);
-                    if (keepU.defined())
-                        applyKeepMask_(probs, blockKeep(keepU, su, b, ranges), 1.0 / (1.0 - dropout));
+                    const auto probs = probabilities(blockRowsOf(rowsOf(qsP, row, rows), su, b), rowsOf(kP, row, rows),
+                                                     rowsOf(maskP, row, rows), su, b, ranges,
+                                                     keepU.defined() ? blockKeep(keepU, su, b, ranges) : torch::Tensor(),
+                                                     1.0 / (1.0 - dropout));
                     const auto p = probs.to(dtype);
                     auto outB = blockRowsOf(rowsOf(outP, row, rows), su, b);
                     productOverRanges(outB, p, vU, su, ranges);
@@ -388,13 +453,9 @@ public:
                         auto dPr = dP.narrow(2, column, r.len);
                         bmmInto(dPr, gOb, keyRange(vU, su, r).transpose(1, 2));
                     });
-                    if (dP.scalar_type() != torch::kFloat32)
-                        dP = dP.to(torch::kFloat32);
-                    if (keepB.defined())
-                        applyKeepMask_(dP, keepB, 1.0 / (1.0 - dropout));
-                    // softmax backward: dS = P * (dP - sum(dP * P)), one fused kernel. The scores were
-                    // qs k^T with qs = q / divisor: dk = dS^T qs, dq = (dS k) / divisor (scaled below).
-                    const auto dS = at::_softmax_backward_data(dP, probs, -1, torch::kFloat32).to(dtype);
+                    // softmax backward: dS = P * (dP - sum(dP * P)), dP with the dropout mask. The scores
+                    // were qs k^T with qs = q / divisor: dk = dS^T qs, dq = (dS k) / divisor (scaled below).
+                    const auto dS = softmaxBackward(dP, probs, keepB, 1.0 / (1.0 - dropout)).to(dtype);
                     auto dQb = blockRowsOf(rowsOf(dQsP, row, rows), su, b);
                     productOverRanges(dQb, dS, kU, su, ranges);
                     forEachRange(ranges, [&](std::size_t, const KeyRange& r, std::int64_t column) {
@@ -436,6 +497,10 @@ torch::Tensor attendRecompute(const torch::Tensor& q, const torch::Tensor& k, co
 
 void setSkipMaskedKeys(bool on) {
     skipMaskedKeysSwitch() = on;
+}
+
+void setAttentionRowKernels(bool on) {
+    rowKernelsSwitch() = on;
 }
 
 std::vector<KeyRange> visibleKeyRanges(const std::vector<char>& visible, std::int64_t minSkipped) {

@@ -37,6 +37,11 @@ torch::Tensor attendRecompute(const torch::Tensor& q, const torch::Tensor& k, co
 
 void setSkipMaskedKeys(bool on);
 
+// Mask, softmax and dropout of each block as row kernels on the CPU (model/attention_rows.h; on
+// where the CPU has AVX2 + FMA), or LibTorch's operators (off: PS_ATTENTION_ROW_KERNELS=0, or this
+// switch, for tests and benchmarks).
+void setAttentionRowKernels(bool on);
+
 // Key columns [from, from + len).
 struct KeyRange {
     std::int64_t from = 0, len = 0;
