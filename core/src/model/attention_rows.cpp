@@ -3,7 +3,6 @@
 #include "model/vector_exp.h"
 
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <stdexcept>
 
@@ -12,28 +11,6 @@ namespace ps::model {
 #ifdef PS_VECTOR_EXP_X86
 
 namespace {
-
-PS_AVX2 inline float horizontalMax(__m256 v) {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
-    return _mm_cvtss_f32(m);
-}
-
-PS_AVX2 inline float horizontalSum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_hadd_ps(s, s);
-    s = _mm_hadd_ps(s, s);
-    return _mm_cvtss_f32(s);
-}
-
-// Eight bools (0 or 1) as all-ones / all-zeros float lanes.
-PS_AVX2 inline __m256 keptLanes(const bool* keep) {
-    long long bytes;
-    std::memcpy(&bytes, keep, sizeof bytes);
-    const __m256i k = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(bytes));
-    return _mm256_castsi256_ps(_mm256_cmpgt_epi32(k, _mm256_setzero_si256()));
-}
 
 PS_AVX2 void maskedSoftmaxRowAvx2(float* x, const float* mask, const bool* keep, float keepScale, std::int64_t n) {
     // Pass 1: x += mask, the maximum, and whether a value is NaN.

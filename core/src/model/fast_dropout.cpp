@@ -6,7 +6,6 @@
 #include <torch/autograd.h>
 
 #include <cstdint>
-#include <cstring>
 #include <limits>
 
 namespace ps::model {
@@ -52,11 +51,7 @@ PS_AVX2 void scaleKeptAvx2(const float* from, const bool* keep, float* to, std::
     const __m256 vs = _mm256_set1_ps(scale);
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        long long bytes; // eight bools, 0 or 1
-        std::memcpy(&bytes, keep + i, sizeof bytes);
-        const __m256i k = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(bytes));
-        const __m256 kept = _mm256_castsi256_ps(_mm256_cmpgt_epi32(k, _mm256_setzero_si256()));
-        _mm256_storeu_ps(to + i, _mm256_and_ps(_mm256_mul_ps(_mm256_loadu_ps(from + i), vs), kept));
+        _mm256_storeu_ps(to + i, _mm256_and_ps(_mm256_mul_ps(_mm256_loadu_ps(from + i), vs), keptLanes(keep + i)));
     }
     scaleKeptScalar(from + i, keep + i, to + i, n - i, scale);
 }

@@ -87,19 +87,6 @@ void softmaxCrossEntropyRowsReference(float* logits, std::int64_t first, std::in
 
 namespace {
 
-PS_AVX2 inline float horizontalMax(__m256 v) {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
-    return _mm_cvtss_f32(m);
-}
-
-PS_AVX2 inline double horizontalSum(__m256d v) {
-    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
-    s = _mm_add_sd(s, _mm_unpackhi_pd(s, s));
-    return _mm_cvtsd_f64(s);
-}
-
 // The maximum, or NaN when a value is NaN or infinite (x - x is NaN exactly for those).
 PS_AVX2 double finiteMaxAvx2(const float* row, std::int64_t vocab) {
     __m256 vmax = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
@@ -113,7 +100,7 @@ PS_AVX2 double finiteMaxAvx2(const float* row, std::int64_t vocab) {
     if (_mm256_movemask_ps(bad) != 0)
         return kNaN;
     const double tail = finiteMaxReference(row + j, vocab - j); // -inf when there is none
-    return std::isnan(tail) ? kNaN : std::max<double>(horizontalMax(vmax), tail);
+    return std::isnan(tail) ? kNaN : std::max<double>(model::horizontalMax(vmax), tail);
 }
 
 // exp(x - m) in float (x - m <= 0: no overflow), summed in double: a float sum of 50 000 terms per
@@ -129,7 +116,7 @@ PS_AVX2 double expSumAvx2(float* row, std::int64_t vocab, double m, bool store) 
         sumLo = _mm256_add_pd(sumLo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
         sumHi = _mm256_add_pd(sumHi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
     }
-    double sum = horizontalSum(_mm256_add_pd(sumLo, sumHi));
+    double sum = model::horizontalSum(_mm256_add_pd(sumLo, sumHi));
     for (; j < vocab; ++j) {
         const float e = std::exp(row[j] - static_cast<float>(m));
         if (store)

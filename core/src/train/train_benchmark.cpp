@@ -87,7 +87,7 @@ void profileOperators(const std::string& tracePath, const std::function<void()>&
         prof::TLSLegacyProfilerGuard guard(
             torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU, /*report_input_shapes=*/true),
             [&](const prof::thread_event_lists& lists) {
-                std::vector<prof::LegacyEvent*> events;
+                std::vector<prof::LegacyEvent*> events; // the writer takes non-const pointers; it only reads
                 for (const auto& list : lists)
                     for (const auto& e : list)
                         events.push_back(const_cast<prof::LegacyEvent*>(&e));
