@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <limits>
+#include <optional>
 #include <vector>
 
 
@@ -205,14 +206,6 @@ torch::Tensor columnsOf(const torch::Tensor& t, const KeyRanges& ranges) {
     return torch::cat(parts, d);
 }
 
-// The keep mask is drawn for [B, KV, groups * T, S] in (head, position) order — attend()'s
-// draw — and read here in the grouped (position, head) order of the block, the columns of `ranges`:
-// [B * KV, rows * groups, width].
-torch::Tensor blockKeep(const torch::Tensor& keep, const Shapes& s, const QueryBlock& b, const KeyRanges& ranges) {
-    const auto rows = keep.view({s.B, s.KV, s.groups, s.T, s.S}).narrow(3, b.first, b.rows).transpose(2, 3);
-    return columnsOf(rows, ranges).reshape({s.B * s.KV, b.rows * s.groups, widthOf(ranges)});
-}
-
 // fn(i, range, its first column in the block's score matrix) for each key range.
 template <typename Fn> void forEachRange(const KeyRanges& ranges, Fn&& fn) {
     std::int64_t column = 0;
@@ -220,6 +213,60 @@ template <typename Fn> void forEachRange(const KeyRanges& ranges, Fn&& fn) {
         fn(i, ranges[i], column);
         column += ranges[i].len;
     }
+}
+
+// Where the dropout's keep flags come from. They are those of one keep mask for the whole
+// [B, KV, groups * T, S] score matrix in (head, position) order — attend()'s draw on this device,
+// whatever the blocking. On the CPU the draw is counter-based (model/fast_dropout.h: each flag a
+// function of the seed and its index), so each block generates only its own rows and visible
+// columns, in forward and again in backward, and the node keeps the seed, not a byte per score
+// (GPT-2 at 4 x 1024: ~50 MB per layer). Elsewhere the whole mask is drawn once and kept.
+struct KeepSource {
+    std::optional<KeepDraw> draw; // the CPU
+    torch::Tensor mask;           // other devices: [B, KV, groups * T, S], narrowed like the other tensors
+    std::int64_t batch0 = 0;      // with `draw`: the whole batch's row and kv head that index 0 of a share is
+    std::int64_t kv0 = 0;
+    bool defined() const { return draw.has_value() || mask.defined(); }
+};
+
+KeepSource shareOf(const KeepSource& k, const Share& sh) {
+    KeepSource out = k;
+    out.mask = shareOf(k.mask, sh);
+    (sh.dim == 0 ? out.batch0 : out.kv0) += sh.first;
+    return out;
+}
+
+KeepSource rowsOf(const KeepSource& k, std::int64_t first, std::int64_t count) {
+    KeepSource out = k;
+    out.mask = k.mask.defined() ? k.mask.narrow(0, first, count) : k.mask;
+    out.batch0 += first;
+    return out;
+}
+
+// A block's keep flags in the grouped (position, head) order, the columns of `ranges`:
+// [B * KV, rows * groups, width] for the share's shapes `s`; `whole` the whole call's shapes.
+torch::Tensor blockKeep(const KeepSource& keep, const Shapes& s, const Shapes& whole, const QueryBlock& b,
+                        const KeyRanges& ranges) {
+    if (!keep.draw) {
+        const auto rows = keep.mask.view({s.B, s.KV, s.groups, s.T, s.S}).narrow(3, b.first, b.rows).transpose(2, 3);
+        return columnsOf(rows, ranges).reshape({s.B * s.KV, b.rows * s.groups, widthOf(ranges)});
+    }
+    const auto width = widthOf(ranges);
+    auto out = torch::empty({s.B * s.KV, b.rows * s.groups, width}, torch::TensorOptions().dtype(torch::kBool));
+    bool* flags = out.data_ptr<bool>();
+    for (std::int64_t bi = 0; bi < s.B; ++bi)
+        for (std::int64_t kv = 0; kv < s.KV; ++kv)
+            for (std::int64_t r = 0; r < b.rows; ++r)
+                for (std::int64_t g = 0; g < s.groups; ++g) {
+                    // Row (head kv * groups + g, position b.first + r) of the whole mask.
+                    const auto wholeRow =
+                        (((keep.batch0 + bi) * whole.KV + keep.kv0 + kv) * whole.groups + g) * whole.T + b.first + r;
+                    bool* row = flags + (((bi * s.KV + kv) * b.rows + r) * s.groups + g) * width;
+                    forEachRange(ranges, [&](std::size_t, const KeyRange& range, std::int64_t column) {
+                        keepFlags(*keep.draw, wholeRow * whole.S + range.from, range.len, row + column);
+                    });
+                }
+    return out;
 }
 
 // out = x kv over the key ranges: x [B * KV, rows, width] holds the ranges' columns side by side
@@ -365,14 +412,14 @@ public:
                                  std::int64_t blockRows, std::int64_t minSkipped) {
         const Shapes s = shapesOf(q, k);
         const auto dtype = q.scalar_type();
-        torch::Tensor keep;
+        KeepSource keep; // see KeepSource
         if (dropout > 0.0) {
-            // One draw for the whole [B, KV, groups*T, S] score matrix — the same draw as attend()'s
-            // dropout (model::dropout) on this device, whatever the blocking below.
-            const std::vector<std::int64_t> full{s.B, s.KV, s.groups * s.T, s.S};
-            keep = q.device().is_cpu()
-                       ? dropoutKeepMask(full, dropout)
-                       : torch::empty(full, q.options().dtype(dtype)).bernoulli_(1.0 - dropout).to(torch::kBool);
+            if (q.device().is_cpu())
+                keep.draw = drawKeep(dropout);
+            else
+                keep.mask = torch::empty({s.B, s.KV, s.groups * s.T, s.S}, q.options().dtype(dtype))
+                                .bernoulli_(1.0 - dropout)
+                                .to(torch::kBool);
         }
         const auto blocks = queryBlocks(s, blockRows);
         const auto plan = planKeys(mask, s, blocks, minSkipped);
@@ -381,16 +428,18 @@ public:
         forEachShare(s, q.device().is_cpu(), plan.unequalRows(), [&](const Share& sh, const Shapes& ss) {
             const auto qsP = groupedScaled(headsShareOf(q, sh, s), ss, 1.0 / divisor);
             const auto kP = shareOf(k, sh), vP = shareOf(v, sh);
-            const auto maskP = headsShareOf(mask, sh, s), keepP = shareOf(keep, sh);
+            const auto maskP = headsShareOf(mask, sh, s);
+            const auto keepP = shareOf(keep, sh);
             auto outP = torch::empty_like(qsP); // grouped layout
             for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
                 const auto& b = blocks[bi];
                 forEachRowGroup(plan, sh, ss, bi, b, [&](std::int64_t row, std::int64_t rows, const KeyRanges& ranges) {
                     const Shapes su = withRows(ss, rows);
-                    const auto vU = rowsOf(vP, row, rows), keepU = rowsOf(keepP, row, rows);
+                    const auto vU = rowsOf(vP, row, rows);
+                    const auto keepU = rowsOf(keepP, row, rows);
                     const auto probs = probabilities(blockRowsOf(rowsOf(qsP, row, rows), su, b), rowsOf(kP, row, rows),
                                                      rowsOf(maskP, row, rows), su, b, ranges,
-                                                     keepU.defined() ? blockKeep(keepU, su, b, ranges) : torch::Tensor(),
+                                                     keepU.defined() ? blockKeep(keepU, su, s, b, ranges) : torch::Tensor(),
                                                      1.0 / (1.0 - dropout));
                     const auto p = probs.to(dtype);
                     auto outB = blockRowsOf(rowsOf(outP, row, rows), su, b);
@@ -400,7 +449,10 @@ public:
             // [B, KV, T, groups, D] -> [B, T, KV, groups, D]
             tokensShareOf(out, sh).copy_(outP.view({ss.B, ss.KV, ss.T, ss.groups, ss.D}).permute({0, 2, 1, 3, 4}));
         });
-        ctx->save_for_backward({q, k, v, mask.defined() ? mask : torch::Tensor(), keep});
+        ctx->save_for_backward({q, k, v, mask.defined() ? mask : torch::Tensor(), keep.mask});
+        ctx->saved_data["keep_drawn"] = keep.draw.has_value();
+        ctx->saved_data["keep_seed"] = static_cast<std::int64_t>(keep.draw ? keep.draw->seed : 0);
+        ctx->saved_data["keep_threshold"] = static_cast<std::int64_t>(keep.draw ? keep.draw->threshold : 0);
         ctx->saved_data["divisor"] = divisor;
         ctx->saved_data["dropout"] = dropout;
         ctx->saved_data["block_rows"] = blockRows;
@@ -410,7 +462,12 @@ public:
 
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
         const auto saved = ctx->get_saved_variables();
-        const auto &q = saved[0], &k = saved[1], &v = saved[2], &mask = saved[3], &keep = saved[4];
+        const auto &q = saved[0], &k = saved[1], &v = saved[2], &mask = saved[3];
+        KeepSource keep;
+        keep.mask = saved[4];
+        if (ctx->saved_data["keep_drawn"].toBool())
+            keep.draw = KeepDraw{static_cast<std::uint64_t>(ctx->saved_data["keep_seed"].toInt()),
+                                 static_cast<std::uint64_t>(ctx->saved_data["keep_threshold"].toInt())};
         const double divisor = ctx->saved_data["divisor"].toDouble();
         const double dropout = ctx->saved_data["dropout"].toDouble();
         const Shapes s = shapesOf(q, k);
@@ -428,21 +485,23 @@ public:
             // The output gradient of the share in the grouped layout [B, KV, T * groups, D].
             auto gOutP = torch::empty_like(qsP);
             gOutP.view({ss.B, ss.KV, ss.T, ss.groups, ss.D}).copy_(tokensShareOf(gOut, sh).permute({0, 2, 1, 3, 4}));
-            const auto maskP = headsShareOf(mask, sh, s), keepP = shareOf(keep, sh);
+            const auto maskP = headsShareOf(mask, sh, s);
+            const auto keepP = shareOf(keep, sh);
             auto dQsP = torch::empty_like(qsP); // d(loss)/d(scores) k, grouped
             const auto dKP = shareOf(dK, sh), dVP = shareOf(dV, sh);
             for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
                 const auto& b = blocks[bi];
                 forEachRowGroup(plan, sh, ss, bi, b, [&](std::int64_t row, std::int64_t rows, const KeyRanges& ranges) {
                     const Shapes su = withRows(ss, rows);
-                    const auto kU = rowsOf(kP, row, rows), vU = rowsOf(vP, row, rows), keepU = rowsOf(keepP, row, rows);
+                    const auto kU = rowsOf(kP, row, rows), vU = rowsOf(vP, row, rows);
+                    const auto keepU = rowsOf(keepP, row, rows);
                     const auto dKU = rowsOf(dKP, row, rows), dVU = rowsOf(dVP, row, rows);
                     const auto qb = blockRowsOf(rowsOf(qsP, row, rows), su, b);
                     const auto probs = probabilities(qb, kU, rowsOf(maskP, row, rows), su, b, ranges); // float32
                     const auto gOb = blockRowsOf(rowsOf(gOutP, row, rows), su, b);
                     torch::Tensor keepB, dropped = probs;
                     if (keepU.defined()) {
-                        keepB = blockKeep(keepU, su, b, ranges);
+                        keepB = blockKeep(keepU, su, s, b, ranges);
                         dropped = maskScaled(probs, keepB, 1.0 / (1.0 - dropout));
                     }
                     const auto droppedT = dropped.to(dtype).transpose(1, 2);

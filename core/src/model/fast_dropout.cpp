@@ -129,25 +129,40 @@ public:
 
 } // namespace
 
+KeepDraw drawKeep(double p) {
+    KeepDraw d;
+    d.seed = drawSeed();
+    // Dropped when the 32-bit lane < threshold; p >= 1 drops everything.
+    const double t = std::min(1.0, std::max(0.0, p)) * 4294967296.0;
+    d.threshold = t >= 4294967296.0 ? (1ULL << 32) : static_cast<std::uint64_t>(t + 0.5);
+    return d;
+}
+
+void keepFlags(const KeepDraw& draw, std::int64_t first, std::int64_t n, bool* out) {
+    // Word w = SplitMix64(seed + w * step) holds elements 2w (low 32 bits) and 2w + 1 (high).
+    constexpr std::uint64_t step = 0x632be59bd9b4e019ULL;
+    std::int64_t e = first;
+    const std::int64_t end = first + n;
+    while (e < end) {
+        const std::uint64_t r = splitMix64(draw.seed + static_cast<std::uint64_t>(e / 2) * step);
+        if (e % 2 == 0)
+            out[e++ - first] = (r & 0xffffffffULL) >= draw.threshold;
+        if (e < end)
+            out[e++ - first] = (r >> 32) >= draw.threshold;
+    }
+}
+
 torch::Tensor dropoutKeepMask(at::IntArrayRef sizes, double p) {
     auto keep = torch::empty(sizes, torch::TensorOptions().dtype(torch::kBool));
     const std::int64_t n = keep.numel();
     if (n == 0)
         return keep;
-    const std::uint64_t seed = drawSeed();
-    // Dropped when the 32-bit lane < threshold; p >= 1 drops everything.
-    const double t = std::min(1.0, std::max(0.0, p)) * 4294967296.0;
-    const std::uint64_t threshold = t >= 4294967296.0 ? (1ULL << 32) : static_cast<std::uint64_t>(t + 0.5);
+    const auto draw = drawKeep(p);
     bool* out = keep.data_ptr<bool>();
     const std::int64_t words = (n + 1) / 2;
     system::runRangeParts(true, words, 1 << 15, 32, [&](long long first, long long count) {
-        for (std::int64_t w = first; w < first + count; ++w) {
-            const std::uint64_t r = splitMix64(seed + static_cast<std::uint64_t>(w) * 0x632be59bd9b4e019ULL);
-            const std::int64_t i = 2 * w;
-            out[i] = (r & 0xffffffffULL) >= threshold;
-            if (i + 1 < n)
-                out[i + 1] = (r >> 32) >= threshold;
-        }
+        const std::int64_t from = 2 * first;
+        keepFlags(draw, from, std::min<std::int64_t>(2 * count, n - from), out + from);
     });
     return keep;
 }

@@ -14,10 +14,25 @@
 // one pass over float32 data. CUDA tensors keep torch::dropout (fused kernels there).
 #include <torch/torch.h>
 
+#include <cstdint>
+
 namespace ps::model {
 
 // A keep mask (true = kept) of `sizes` on the CPU, each element kept with probability 1 - p.
 torch::Tensor dropoutKeepMask(at::IntArrayRef sizes, double p);
+
+// The draw behind dropoutKeepMask, for callers that generate parts of a mask themselves: the seed
+// (taken from LibTorch's generator exactly as dropoutKeepMask takes it) and the threshold. Element
+// e of the mask is a function of (seed, e) alone, so keepFlags(drawKeep(p), 0, n, out) after the
+// same generator state gives dropoutKeepMask({n}, p)'s flags, and any range of them on its own.
+struct KeepDraw {
+    std::uint64_t seed = 0;
+    std::uint64_t threshold = 0; // dropped when the 32-bit lane < threshold (2^32: all dropped)
+};
+KeepDraw drawKeep(double p);
+
+// out[j] = the keep flag of element first + j of the mask, j in [0, n).
+void keepFlags(const KeepDraw& draw, std::int64_t first, std::int64_t n, bool* out);
 
 // x * keep * scale, elementwise, in place. keep: bool, x's shape. One pass when x is float32,
 // contiguous, on the CPU and keep's last dimension is contiguous (a view of a larger mask, such

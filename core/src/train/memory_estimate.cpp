@@ -41,17 +41,16 @@ Shape shapeOf(const ModelInfo& m) {
     return s;
 }
 
-// Bytes one decoder layer keeps for backward per query token, with `keys` keys per query.
-double layerBytesPerToken(const Shape& s, const RunConfig& c, double keys, double act) {
+// Bytes one decoder layer keeps for backward per query token.
+double layerBytesPerToken(const Shape& s, const RunConfig& c, double act) {
     const double H = s.hidden, I = s.inter;
     double bytes = 0;
-    // Attention keeps only q, k and v (and with dropout a one-byte keep mask per score) and
-    // recomputes the scores in backward (core/src/model/attention_recompute.h).
+    // Attention keeps only q, k and v and recomputes the scores in backward; on the CPU its dropout
+    // keeps a seed, not a keep mask (core/src/model/attention_recompute.h).
     if (s.gpt2) {
         // ln_1 in and out, q/k/v (one fused output), attention out, ln_2 in and out = 8H; c_fc out
-        // (gelu's input) and gelu out = 2I; attention dropout's keep mask (0.1 by default) and
-        // residual dropout's two masks.
-        bytes = act * (8 * H + 2 * I) + s.heads * keys + 2 * H;
+        // (gelu's input) and gelu out = 2I; residual dropout's two masks.
+        bytes = act * (8 * H + 2 * I) + 2 * H;
     } else {
         // x and the normed input, q after rope, attention out, residual h and its norm = 6H;
         // k, v = 2 kv dims; gate out, up out and their gated product = 3I (silu(gate) is
@@ -105,7 +104,7 @@ TrainingMemoryEstimate estimateTrainingMemory(const ModelInfo& model, const RunC
     e.weightsBytes = bytes(full ? params * 4 : params * act);
     e.trainableBytes = bytes(trainable * ((full ? 0 : 4) + optimizerBytesPerParameter(c)));
 
-    const double layer = tokens * layerBytesPerToken(s, c, keys, act);
+    const double layer = tokens * layerBytesPerToken(s, c, act);
     // In backward one layer's gradients exist at once, and the attention's backward holds the
     // recomputed probabilities and their gradient together (float32; the scores' gradient
     // reuses the latter's block through the caching allocator) — for one causal block of queries

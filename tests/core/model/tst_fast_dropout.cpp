@@ -8,6 +8,9 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstdint>
+#include <utility>
+#include <vector>
 
 using namespace ps;
 
@@ -74,6 +77,39 @@ private Q_SLOTS:
         const auto one = run(1), many = run(3);
         QVERIFY(torch::equal(one.first, many.first));
         QVERIFY(torch::equal(one.second, many.second));
+    }
+
+    // keepFlags gives any range of the mask dropoutKeepMask draws from the same generator state
+    // (odd and even starts and ends, one element, a whole row), and the mask is the documented
+    // counter-based draw: element e is lane e % 2 of SplitMix64(seed + (e / 2) * 0x632be59bd9b4e019),
+    // kept when the lane >= round(p * 2^32) — computed here independently.
+    void keepFlagsGiveAnyRangeOfTheMask() {
+        const std::int64_t n = 2 * 1001 + 1;
+        torch::manual_seed(21);
+        const auto draw = model::drawKeep(0.3);
+        torch::manual_seed(21);
+        const auto mask = model::dropoutKeepMask({n}, 0.3);
+        const bool* m = mask.data_ptr<bool>();
+        const auto splitMix64 = [](std::uint64_t z) {
+            z += 0x9e3779b97f4a7c15ULL;
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            return z ^ (z >> 31);
+        };
+        const auto threshold = static_cast<std::uint64_t>(0.3 * 4294967296.0 + 0.5);
+        QCOMPARE(draw.threshold, threshold);
+        for (std::int64_t e = 0; e < n; ++e) {
+            const std::uint64_t r = splitMix64(draw.seed + static_cast<std::uint64_t>(e / 2) * 0x632be59bd9b4e019ULL);
+            const std::uint64_t lane = e % 2 == 0 ? (r & 0xffffffffULL) : (r >> 32);
+            QCOMPARE(m[e], lane >= threshold);
+        }
+        for (const auto& [first, count] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+                 {0, n}, {1, 1}, {2, 1}, {7, 10}, {8, 9}, {401, 600}, {n - 1, 1}}) {
+            std::vector<char> flags(static_cast<std::size_t>(count));
+            model::keepFlags(draw, first, count, reinterpret_cast<bool*>(flags.data()));
+            for (std::int64_t j = 0; j < count; ++j)
+                QCOMPARE(static_cast<bool>(flags[static_cast<std::size_t>(j)]), m[first + j]);
+        }
     }
 
     // A keep mask that is a view of a larger one — a block of rows and columns, its leading
