@@ -10,13 +10,19 @@ import json
 import sys
 
 
+def events_by_thread(path):
+    """The trace's complete ("X") events, grouped by thread id."""
+    by_tid = collections.defaultdict(list)
+    for e in json.load(open(path)):
+        if e.get("ph") == "X":
+            by_tid[e.get("tid")].append(e)
+    return by_tid
+
+
 def main():
     path = sys.argv[1]
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 30
-    events = [e for e in json.load(open(path)) if e.get("ph") == "X"]
-    by_tid = collections.defaultdict(list)
-    for e in events:
-        by_tid[e.get("tid")].append(e)
+    by_tid = events_by_thread(path)
     self_time = collections.Counter()
     calls = collections.Counter()
     total = 0.0

@@ -13,8 +13,9 @@ Usage: trace_serial_time.py TRACE.json [TOP]
 """
 import bisect
 import collections
-import json
 import sys
+
+from trace_self_time import events_by_thread  # same folder
 
 GEMMS = {"aten::mm", "aten::addmm", "aten::addmm_", "aten::bmm", "aten::baddbmm"}
 
@@ -41,10 +42,7 @@ def merge(intervals):
 def main():
     path = sys.argv[1]
     top = int(sys.argv[2]) if len(sys.argv) > 2 else 25
-    events = [e for e in json.load(open(path)) if e.get("ph") == "X"]
-    by_tid = collections.defaultdict(list)
-    for e in events:
-        by_tid[e["tid"]].append(e)
+    by_tid = events_by_thread(path)
     main_tid = max(by_tid, key=lambda t: len(by_tid[t]))
     mine = sorted(by_tid[main_tid], key=lambda e: (e["ts"], -e["dur"]))
     children = collections.defaultdict(list)

@@ -293,7 +293,8 @@ bool useRowKernels(const torch::Tensor& t) {
 }
 
 // Row i of a block's [B * KV, rows * groups, width] score matrix, as (batch row, kv head, query row,
-// group), and a [B * KV, rows * groups, width] tensor's row pointer (last dimension contiguous).
+// group), and a [B * KV, rows * groups, width] tensor's row pointer (last dimension contiguous:
+// scores, dP, probabilities and, on the CPU, blockKeep's flags are all fresh tensors).
 struct ScoreRow {
     std::int64_t b, kv, r, g;
 };
@@ -325,7 +326,6 @@ torch::Tensor probabilities(const torch::Tensor& qb, const torch::Tensor& k, con
     if (useRowKernels(scores)) {
         const auto w = scores.size(2), perMatrix = scores.size(1);
         const auto mc = m.defined() ? m.contiguous() : m;
-        const auto kc = keep.defined() && keep.stride(2) != 1 ? keep.contiguous() : keep;
         const float* mp = mc.defined() ? mc.data_ptr<float>() : nullptr;
         for (std::int64_t i = 0; i < scores.size(0) * perMatrix; ++i) {
             const float* maskRow = nullptr;
@@ -335,7 +335,7 @@ torch::Tensor probabilities(const torch::Tensor& qb, const torch::Tensor& k, con
                 maskRow = mp + ((mb * mc.size(1) + mh) * b.rows + at.r) * w;
             }
             maskedSoftmaxRow(rowOf<float>(scores, i, perMatrix), maskRow,
-                             kc.defined() ? rowOf<bool>(kc, i, perMatrix) : nullptr, static_cast<float>(keepScale), w);
+                             keep.defined() ? rowOf<bool>(keep, i, perMatrix) : nullptr, static_cast<float>(keepScale), w);
         }
         return scores;
     }
@@ -357,10 +357,9 @@ torch::Tensor softmaxBackward(torch::Tensor dP, const torch::Tensor& probs, cons
         dP = dP.to(torch::kFloat32);
     if (useRowKernels(dP) && probs.is_contiguous()) {
         const auto w = dP.size(2), perMatrix = dP.size(1);
-        const auto kc = keep.defined() && keep.stride(2) != 1 ? keep.contiguous() : keep;
         for (std::int64_t i = 0; i < dP.size(0) * perMatrix; ++i)
             softmaxBackwardRow(rowOf<float>(probs, i, perMatrix), rowOf<float>(dP, i, perMatrix),
-                               kc.defined() ? rowOf<bool>(kc, i, perMatrix) : nullptr, static_cast<float>(keepScale), w);
+                               keep.defined() ? rowOf<bool>(keep, i, perMatrix) : nullptr, static_cast<float>(keepScale), w);
         return dP;
     }
     if (keep.defined())

@@ -28,13 +28,11 @@ std::uint64_t drawSeed() {
     return static_cast<std::uint64_t>(t.item<std::int64_t>());
 }
 
-// One pass over float32 data: x contiguous on the CPU, keep a bool tensor of x's sizes whose
-// last dimension is contiguous — a whole mask, or a view of a larger one (the attention reads its
-// blocks' columns out of the mask drawn for the whole score matrix).
+// One pass over float32 data: x and keep contiguous on the CPU, of the same sizes.
 bool fastPath(const torch::Tensor& x, const torch::Tensor& keep) {
-    return x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && x.is_contiguous() && x.dim() >= 1 &&
-           keep.device().is_cpu() && keep.scalar_type() == torch::kBool && keep.sizes() == x.sizes() &&
-           (keep.stride(-1) == 1 || keep.size(-1) <= 1);
+    return x.device().is_cpu() && x.scalar_type() == torch::kFloat32 && x.is_contiguous() &&
+           keep.device().is_cpu() && keep.scalar_type() == torch::kBool && keep.is_contiguous() &&
+           keep.sizes() == x.sizes();
 }
 
 // to[i] = keep[i] ? from[i] * scale : 0 for n elements (from may alias to). The AVX2 kernel gives
@@ -65,36 +63,13 @@ void scaleKept(const float* from, const bool* keep, float* to, std::int64_t n, f
     scaleKeptScalar(from, keep, to, n, scale);
 }
 
-// Where row `row` (all dimensions but the last, in x's row-major order) starts in keep's storage.
-std::int64_t keepRowOffset(const torch::Tensor& keep, std::int64_t row) {
-    std::int64_t offset = 0;
-    for (std::int64_t d = keep.dim() - 2; d >= 0; --d) {
-        offset += (row % keep.size(d)) * keep.stride(d);
-        row /= keep.size(d);
-    }
-    return offset;
-}
-
-// out = in * (keep ? scale : 0) element by element; in may alias out. In ranges of rows on the
+// out = in * (keep ? scale : 0) element by element; in may alias out. In element ranges on the
 // free cores (system::runRangeParts: LibTorch's own pool has one thread while OpenBLAS keeps its
-// pool). A contiguous keep is one row.
-void maskScale(const float* in, const torch::Tensor& keep, float* out, float scale) {
-    const bool whole = keep.is_contiguous();
-    const std::int64_t width = whole ? keep.numel() : keep.size(-1);
-    const std::int64_t rows = whole ? 1 : keep.numel() / std::max<std::int64_t>(1, width);
-    const bool* mask = keep.data_ptr<bool>();
-    const auto scaleRange = [&](const float* from, const bool* k, float* to, std::int64_t n) {
-        scaleKept(from, k, to, n, scale);
-    };
-    if (rows == 1)
-        return system::runRangeParts(true, width, 1 << 16, 64, [&](long long first, long long count) {
-            scaleRange(in + first, mask + first, out + first, count);
-        });
-    system::runRangeParts(true, rows, std::max<std::int64_t>(1, (1 << 16) / std::max<std::int64_t>(1, width)), 1,
-                          [&](long long first, long long count) {
-                              for (std::int64_t r = first; r < first + count; ++r)
-                                  scaleRange(in + r * width, mask + keepRowOffset(keep, r), out + r * width, width);
-                          });
+// pool).
+void maskScale(const float* in, const bool* keep, float* out, std::int64_t n, float scale) {
+    system::runRangeParts(true, n, 1 << 16, 64, [&](long long first, long long count) {
+        scaleKept(in + first, keep + first, out + first, count, scale);
+    });
 }
 
 } // namespace
@@ -104,7 +79,7 @@ torch::Tensor maskScaled(const torch::Tensor& x, const torch::Tensor& keep, doub
     if (!fastPath(in, keep))
         return in * keep * scale;
     auto out = torch::empty_like(in, torch::MemoryFormat::Contiguous);
-    maskScale(in.data_ptr<float>(), keep, out.data_ptr<float>(), static_cast<float>(scale));
+    maskScale(in.data_ptr<float>(), keep.data_ptr<bool>(), out.data_ptr<float>(), in.numel(), static_cast<float>(scale));
     return out;
 }
 
@@ -170,7 +145,7 @@ torch::Tensor dropoutKeepMask(at::IntArrayRef sizes, double p) {
 void applyKeepMask_(torch::Tensor& x, const torch::Tensor& keep, double scale) {
     if (fastPath(x, keep)) {
         float* d = x.data_ptr<float>();
-        maskScale(d, keep, d, static_cast<float>(scale));
+        maskScale(d, keep.data_ptr<bool>(), d, x.numel(), static_cast<float>(scale));
         return;
     }
     x.mul_(keep).mul_(scale);

@@ -34,9 +34,8 @@ KeepDraw drawKeep(double p);
 // out[j] = the keep flag of element first + j of the mask, j in [0, n).
 void keepFlags(const KeepDraw& draw, std::int64_t first, std::int64_t n, bool* out);
 
-// x * keep * scale, elementwise, in place. keep: bool, x's shape. One pass when x is float32,
-// contiguous, on the CPU and keep's last dimension is contiguous (a view of a larger mask, such
-// as a block's columns, qualifies); otherwise through LibTorch ops.
+// x * keep * scale, elementwise, in place. keep: bool, x's shape. One pass when x is float32 and
+// both are contiguous on the CPU; otherwise through LibTorch ops.
 void applyKeepMask_(torch::Tensor& x, const torch::Tensor& keep, double scale);
 
 // x * keep * scale as a new tensor (one pass under the same conditions; otherwise LibTorch ops).
