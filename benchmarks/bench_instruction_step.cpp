@@ -8,7 +8,8 @@
 // operators. Variants:
 //   0 everything, 1 opening once per step only, 2 last layer on labelled rows only, 3 none of
 //   them (session 8), 4 session 9 (0 without key skipping and GELU kernel), 5 0 without key
-//   skipping, 6 0 without the GELU kernel, 7 0 without the attention row kernels.
+//   skipping, 6 0 without the GELU kernel, 7 0 without the attention row kernels, 8 0 without
+//   oneDNN's products (model/dense_products.h: LibTorch's, in OpenBLAS).
 // In each round
 // every variant runs the same micro-batches (forward + backward; the rows are the same in every
 // variant) after one uncounted warm-up micro-batch, the variants one after another, so a VM's
@@ -18,11 +19,12 @@
 // Prints, per variant, trained tokens per second, seconds per micro-batch and the tokens laid out.
 //
 //   bench_instruction_step --model DIR --data FILE.jsonl [--template alpaca] [--batch 4]
-//                          [--cutoff 256] [--rank 16] [--micro-batches 6] [--rounds 3] [--variants 01234567]
+//                          [--cutoff 256] [--rank 16] [--micro-batches 6] [--rounds 3] [--variants 012345678]
 //                          [--profile TRACE.json]
 // --profile: afterwards, one more block of the first variant under the operator profiler.
 #include "adapters/peft_model.h"
 #include "model/attention_recompute.h"
+#include "model/dense_products.h"
 #include "model/fast_gelu.h"
 #include "ps/chat_template.h"
 #include "ps/dataset.h"
@@ -48,17 +50,19 @@ using namespace ps;
 namespace {
 
 struct Variant {
-    Variant(const char* n, bool prefix, bool rows, bool skip = true, bool gelu = true, bool kernels = true)
+    Variant(const char* n, bool prefix, bool rows, bool skip = true, bool gelu = true, bool kernels = true,
+            bool dnnl = true)
         : name(n), microBatchPrefix(prefix), lastLayerRows(rows), skipMaskedKeys(skip), fastGelu(gelu),
-          rowKernels(kernels) {}
+          rowKernels(kernels), oneDnn(dnnl) {}
     const char* name;
     bool microBatchPrefix;
     bool lastLayerRows;
     bool skipMaskedKeys; // attendRecompute leaves out the keys no query of a block sees
     bool fastGelu;       // model/fast_gelu.h instead of LibTorch's gelu
     bool rowKernels;     // the attention's mask, softmax and dropout by model/attention_rows.h
+    bool oneDnn;         // the dense products by oneDNN in parts (model/dense_products.h)
     int switchesOff() const {
-        return !microBatchPrefix + !lastLayerRows + !skipMaskedKeys + !fastGelu + !rowKernels;
+        return !microBatchPrefix + !lastLayerRows + !skipMaskedKeys + !fastGelu + !rowKernels + !oneDnn;
     }
     double seconds = 0;
     std::int64_t trained = 0, tokens = 0;
@@ -71,7 +75,7 @@ int main(int argc, char** argv) {
     ps::prepareBlasPool();
     std::string model, data, templateName = "alpaca";
     std::int64_t batch = 4, cutoff = 256, rank = 16, count = 6, rounds = 3;
-    std::string only = "01234567"; // which variants run, by index
+    std::string only = "012345678"; // which variants run, by index
     std::string profile;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
@@ -143,7 +147,8 @@ int main(int argc, char** argv) {
                                          {"session 9's (no key skipping, LibTorch's GELU)", true, true, false, false},
                                          {"everything but key skipping", true, true, false, true},
                                          {"everything but the GELU kernel", true, true, true, false},
-                                         {"everything but the attention row kernels", true, true, true, true, false}};
+                                         {"everything but the attention row kernels", true, true, true, true, false},
+                                         {"everything but oneDNN's products", true, true, true, true, true, false}};
         {
             std::vector<Variant> kept; // in the order given
             for (char c : only)
@@ -151,7 +156,7 @@ int main(int argc, char** argv) {
                     kept.push_back(variants[static_cast<std::size_t>(c - '0')]);
             variants = kept;
             if (variants.empty())
-                throw std::runtime_error("--variants: none of 01234567 chosen");
+                throw std::runtime_error("--variants: none of 012345678 chosen");
         }
         const auto plans = withPrefix.epoch(0);
         count = std::min<std::int64_t>(count, static_cast<std::int64_t>(plans.size()) - 1);
@@ -163,6 +168,7 @@ int main(int argc, char** argv) {
             model::setSkipMaskedKeys(v.skipMaskedKeys);
             model::setFastGeluTanh(v.fastGelu);
             model::setAttentionRowKernels(v.rowKernels);
+            model::setOneDnnProducts(v.oneDnn);
             std::vector<train::MicroBatch> mbs;
             for (std::int64_t i = first; i < first + n; ++i)
                 mbs.push_back((v.microBatchPrefix ? withPrefix : withoutPrefix)

@@ -1,14 +1,11 @@
 #include "model/batched_products.h"
 
+#include "system/runtime_symbol.h"
 #include "util/env_switch.h"
 
 #include <atomic>
 #include <climits>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <dlfcn.h>
-#define PS_HAVE_DLSYM 1
-#endif
 
 namespace ps::model {
 namespace {
@@ -17,12 +14,8 @@ using SgemmFn = void (*)(const char*, const char*, const int*, const int*, const
                          const int*, const float*, const int*, const float*, float*, const int*);
 
 SgemmFn sgemm() {
-#ifdef PS_HAVE_DLSYM
-    static const auto fn = reinterpret_cast<SgemmFn>(::dlsym(RTLD_DEFAULT, "sgemm_"));
+    static const auto fn = system::runtimeSymbol<SgemmFn>("sgemm_");
     return fn;
-#else
-    return nullptr;
-#endif
 }
 
 std::atomic<bool>& directSwitch() {

@@ -1,5 +1,7 @@
 #include "model/shared_input_projections.h"
 
+#include "model/dense_products.h"
+
 #include "system/blas_threads.h"
 #include "system/parallel_parts.h"
 #include "util/env_switch.h"
@@ -40,7 +42,8 @@ torch::Tensor biasedProduct(const torch::Tensor& bias, const torch::Tensor& x2, 
     system::runRangeParts(true, y.size(0), 64, 1, [&](long long first, long long count) {
         y.narrow(0, first, count).copy_(bias.expand({count, y.size(1)}));
     });
-    return y.addmm_(x2, w.t());
+    productInto(y, x2, w.t(), 1.0);
+    return y;
 }
 
 // Inputs, flattened by autograd in this order: x, weights (n), biases (n or 0), adapter A's (m),
@@ -55,7 +58,7 @@ public:
         variable_list ys;
         ys.reserve(weights.size());
         for (std::size_t j = 0; j < weights.size(); ++j)
-            ys.push_back(biases.empty() ? torch::mm(x2, weights[j].t()) : biasedProduct(biases[j], x2, weights[j]));
+            ys.push_back(biases.empty() ? product(x2, weights[j].t()) : biasedProduct(biases[j], x2, weights[j]));
         torch::Tensor aCat, z;
         if (!as.empty()) {
             system::SingleThreadedBlas oneThread(x.device().is_cpu());  // the rank-r products x A^T, z B^T
@@ -66,13 +69,12 @@ public:
             system::runParts(parts, [&](int p) {
                 const auto rows = system::partRange(x2.size(0), parts, p);
                 auto zP = z.narrow(0, rows.first, rows.count);
-                torch::mm_out(zP, x2.narrow(0, rows.first, rows.count), aCat.t());
+                productInto(zP, x2.narrow(0, rows.first, rows.count), aCat.t());
                 std::int64_t offset = 0;
                 for (std::size_t k = 0; k < as.size(); ++k) {
                     const auto r = as[k].size(0);
-                    ys[static_cast<std::size_t>(layerOfAdapter[k])]
-                        .narrow(0, rows.first, rows.count)
-                        .addmm_(zP.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
+                    productInto(ys[static_cast<std::size_t>(layerOfAdapter[k])].narrow(0, rows.first, rows.count),
+                                zP.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
                     offset += r;
                 }
             });
@@ -119,9 +121,9 @@ public:
                     continue;
                 const auto& w = saved[3 + j];
                 if (dX.defined())
-                    dX.addmm_(g[j], w);
+                    productInto(dX, g[j], w, 1.0);
                 else
-                    dX = torch::mm(g[j], w);
+                    dX = product(g[j], w);
             }
         // ... then the rank-r products, one thread each, by rows on the free cores (each element
         // is the product it would be unsplit, so the numbers do not depend on the split):
@@ -148,21 +150,21 @@ public:
                     auto dZk = dZ.narrow(0, rows.first, rows.count).narrow(1, offset, r);
                     const auto& gj = g[static_cast<std::size_t>(layerOfAdapter[k])];
                     if (gj.defined()) {
-                        torch::mm_out(dZk, gj.narrow(0, rows.first, rows.count), b).mul_(scalings[k]);
+                        productInto(dZk, gj.narrow(0, rows.first, rows.count), b, 0.0, scalings[k]);
                         const auto outRows = system::partRange(b.size(0), parts, p);
                         auto dBk = dBs[k].narrow(0, outRows.first, outRows.count);
-                        torch::mm_out(dBk, gj.narrow(1, outRows.first, outRows.count).t(), z.narrow(1, offset, r))
-                            .mul_(scalings[k]);
+                        productInto(dBk, gj.narrow(1, outRows.first, outRows.count).t(), z.narrow(1, offset, r), 0.0,
+                                    scalings[k]);
                     } else {
                         dZk.zero_();
                     }
                     offset += r;
                 }
                 if (xGrad)
-                    dX.narrow(0, rows.first, rows.count).addmm_(dZ.narrow(0, rows.first, rows.count), aCat);
+                    productInto(dX.narrow(0, rows.first, rows.count), dZ.narrow(0, rows.first, rows.count), aCat, 1.0);
             });
             oneThread.restore();
-            dACat = torch::mm(dZ.t(), x2); // a reduction over all rows: gains from the pool
+            dACat = product(dZ.t(), x2); // a reduction over all rows: split by columns on the cores
         }
         if (dX.defined())
             dX = dX.view(ctx->saved_data["x_sizes"].toIntVector());

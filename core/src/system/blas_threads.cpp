@@ -1,6 +1,7 @@
 #include "system/blas_threads.h"
 
 #include "system/parallel_parts.h"
+#include "system/runtime_symbol.h"
 #include "util/env_switch.h"
 
 #include <ATen/Parallel.h>
@@ -12,10 +13,6 @@
 #include <string>
 #include <utility>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <dlfcn.h>
-#define PS_HAVE_DLSYM 1
-#endif
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
 #define PS_HAVE_CPUID 1
@@ -28,12 +25,7 @@ using GetFn = int (*)();
 using SetFn = void (*)(int);
 
 template <typename Fn> Fn lookup(const char* name) {
-#ifdef PS_HAVE_DLSYM
-    return reinterpret_cast<Fn>(::dlsym(RTLD_DEFAULT, name));
-#else
-    (void)name;
-    return nullptr;
-#endif
+    return runtimeSymbol<Fn>(name);
 }
 
 std::string perToken(double secondsPerToken) {

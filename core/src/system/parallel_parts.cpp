@@ -1,6 +1,7 @@
 #include "system/parallel_parts.h"
 
 #include "system/blas_threads.h"
+#include "system/runtime_symbol.h"
 #include "util/env_switch.h"
 
 #include <ATen/ThreadLocalState.h>
@@ -95,6 +96,12 @@ private:
 
     void loop(unsigned long long seen) {
         insidePart = true;
+        // A part runs on one core: OpenMP code it calls (oneDNN's sgemm, model/dense_products.h;
+        // LibTorch's parallel loops) gets one thread here, not a team per helper. A new thread's
+        // OpenMP default is every core, whatever LibTorch set in the thread that configured it.
+        using SetThreads = void (*)(int);
+        if (static const auto setThreads = runtimeSymbol<SetThreads>("omp_set_num_threads"); setThreads)
+            setThreads(1);
         std::unique_lock<std::mutex> lock(m_);
         for (;;) {
             work_.wait(lock, [&] { return generation_ != seen; });
@@ -138,6 +145,10 @@ void overrideSmallProductParts(int parts) {
 
 void setSmallProductParts(int parts) {
     scopeParts = std::max(1, parts);
+}
+
+bool insideParts() {
+    return insidePart;
 }
 
 PartRange partRange(long long n, int parts, int part) {

@@ -26,6 +26,10 @@ int smallProductParts();
 // here, after every part has finished.
 void runParts(int parts, const std::function<void(int part)>& fn);
 
+// Whether this thread is running a part now (a helper, or a caller inside its runParts): work it
+// starts there runs in this thread alone (a nested runParts runs its parts one after another).
+bool insideParts();
+
 // The [first, first + count) range of `n` items that part `part` of `parts` owns (even shares,
 // the first n % parts parts one larger).
 struct PartRange {

@@ -1,5 +1,7 @@
 #include "train/head_loss.h"
 
+#include "model/dense_products.h"
+
 #include "system/parallel_parts.h"
 #include "train/head_softmax.h"
 
@@ -52,7 +54,7 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
             torch::Tensor p;
             if (floatHead) {
                 p = buffer.narrow(0, 0, len);
-                torch::mm_out(p, h.to(torch::kFloat32), weight.t());
+                model::productInto(p, h.to(torch::kFloat32), weight.t());
                 if (bias.defined() && bias.numel() > 0)
                     p.add_(bias.to(torch::kFloat32));
             } else {
@@ -86,10 +88,14 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
             }
             if (!gradient)
                 continue;
-            if (needH)
-                gradHidden.narrow(0, s, len).copy_(torch::matmul(p.to(weight.scalar_type()), weight));
+            if (needH) {
+                if (floatHead && gradHidden.scalar_type() == torch::kFloat32)
+                    model::productInto(gradHidden.narrow(0, s, len), p, weight);
+                else
+                    gradHidden.narrow(0, s, len).copy_(torch::matmul(p.to(weight.scalar_type()), weight));
+            }
             if (needW)
-                gradW.add_(torch::matmul(p.t(), h.to(torch::kFloat32)));
+                model::productInto(gradW, p.t(), h.to(torch::kFloat32), 1.0);
             if (needB)
                 gradB.add_(p.sum(0));
         }

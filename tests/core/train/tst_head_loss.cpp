@@ -76,7 +76,11 @@ private Q_SLOTS:
                  qPrintable(QString::number(maxAbsDiff(fused.hidden.grad(), ref.hidden.grad()))));
         QCOMPARE(fused.weight.grad().defined(), trainHead);
         if (trainHead) {
-            QVERIFY(maxAbsDiff(fused.weight.grad(), ref.weight.grad()) <= 1e-5);
+            // The head's gradient sums the chunks' products in float32: a few ulps of its largest
+            // element (~36 here) apart from the reference's one product, whatever the BLAS.
+            const double largest = ref.weight.grad().abs().max().item<double>();
+            QVERIFY2(maxAbsDiff(fused.weight.grad(), ref.weight.grad()) <= 2e-6 * std::max(1.0, largest),
+                     qPrintable(QString::number(maxAbsDiff(fused.weight.grad(), ref.weight.grad()))));
             QVERIFY(maxAbsDiff(fused.bias.grad(), ref.bias.grad()) <= 1e-5);
         }
     }

@@ -1,0 +1,151 @@
+#include "model/dense_products.h"
+
+#include "system/blas_threads.h"
+#include "system/parallel_parts.h"
+#include "system/runtime_symbol.h"
+#include "util/env_switch.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+
+namespace ps::model {
+namespace {
+
+// oneDNN's C API (dnnl.h, row-major): C = alpha op(A) op(B) + beta C; returns dnnl_success (0).
+using DnnlSgemm = int (*)(char transa, char transb, std::int64_t m, std::int64_t n, std::int64_t k, float alpha,
+                          const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c,
+                          std::int64_t ldc);
+
+DnnlSgemm dnnlSgemm() {
+    static const auto fn = system::runtimeSymbol<DnnlSgemm>("dnnl_sgemm");
+    return fn;
+}
+
+std::atomic<bool>& oneDnnSwitch() {
+    static std::atomic<bool> on{!envIs("PS_ONEDNN_PRODUCTS", "0")};
+    return on;
+}
+
+// A row-major [rows, cols] view as dnnl_sgemm takes it: 'N' with leading dimension stride(0) when
+// its rows are contiguous, 'T' with leading dimension stride(1) when its columns are (the memory
+// then holds the transpose). A dimension of size 1 may have any stride.
+struct Operand {
+    char trans = 'N';
+    std::int64_t ld = 0;
+    bool ok = false;
+};
+
+Operand operandOf(const torch::Tensor& t) {
+    const auto rows = t.size(0), cols = t.size(1), s0 = t.stride(0), s1 = t.stride(1);
+    if (s1 == 1 || cols == 1) {
+        if (rows == 1)
+            return {'N', std::max<std::int64_t>(1, cols), true};
+        if (s0 >= std::max<std::int64_t>(1, cols))
+            return {'N', s0, true};
+    }
+    if ((s0 == 1 || rows == 1) && s1 >= std::max<std::int64_t>(1, rows))
+        return {'T', s1, true};
+    return {};
+}
+
+// The element (i, j) of a view described by `o` (rows i, columns j), as a pointer.
+const float* at(const float* base, const Operand& o, std::int64_t i, std::int64_t j) {
+    return o.trans == 'N' ? base + i * o.ld + j : base + j * o.ld + i;
+}
+
+bool usable(const torch::Tensor& out, const torch::Tensor& a, const torch::Tensor& b) {
+    const auto isCpuFloat = [](const torch::Tensor& t) {
+        return t.device().is_cpu() && t.scalar_type() == torch::kFloat32 && t.dim() == 2 &&
+               !(at::GradMode::is_enabled() && t.requires_grad()); // autograd records LibTorch's product
+    };
+    // One OpenMP thread in this thread (LibTorch's intra-op count; the helpers are set to one), so
+    // that oneDNN runs no team of its own beside the parts.
+    return oneDnnProductsAvailable() && isCpuFloat(out) && isCpuFloat(a) && isCpuFloat(b) &&
+           at::get_num_threads() == 1;
+}
+
+void libTorchProductInto(const torch::Tensor& out, const torch::Tensor& a, const torch::Tensor& b, double beta,
+                         double alpha) {
+    auto o = out;
+    if (beta == 0.0) {
+        torch::mm_out(o, a, b);
+        if (alpha != 1.0)
+            o.mul_(alpha);
+    } else {
+        o.addmm_(a, b, beta, alpha);
+    }
+}
+
+// Columns of at least this many per part, starting at multiples of 16 (one AVX-512 register of
+// float32: the parts' kernels see the columns in the lanes the whole product would); rows when
+// the output is narrower, at least 64 per part. Below ~0.25 MFLOP a product stays in one part.
+constexpr std::int64_t kMinColumnsPerPart = 128, kColumnAlign = 16, kMinRowsPerPart = 64;
+constexpr double kMinSplitWork = 1 << 18;
+
+} // namespace
+
+bool oneDnnProductsAvailable() {
+    return oneDnnSwitch() && dnnlSgemm() != nullptr && system::blasThreads() > 0;
+}
+
+void setOneDnnProducts(bool on) {
+    oneDnnSwitch() = on;
+}
+
+void productInto(const torch::Tensor& out, const torch::Tensor& a, const torch::Tensor& b, double beta, double alpha) {
+    TORCH_CHECK(a.dim() == 2 && b.dim() == 2 && out.dim() == 2 && a.size(1) == b.size(0) &&
+                    out.size(0) == a.size(0) && out.size(1) == b.size(1),
+                "productInto: shapes ", a.sizes(), " x ", b.sizes(), " -> ", out.sizes(), " do not match");
+    const auto m = a.size(0), k = a.size(1), n = b.size(1);
+    if (!usable(out, a, b))
+        return libTorchProductInto(out, a, b, beta, alpha);
+    const auto oa = operandOf(a), ob = operandOf(b), oc = operandOf(out);
+    if (!oa.ok || !ob.ok || !oc.ok || oc.trans != 'N')
+        return libTorchProductInto(out, a, b, beta, alpha);
+    if (m == 0 || n == 0)
+        return;
+    const float* pa = a.data_ptr<float>();
+    const float* pb = b.data_ptr<float>();
+    float* pc = out.data_ptr<float>();
+    const auto fn = dnnlSgemm();
+    // Parts: the pool's cores while the large products would run in the pool, the cores a
+    // SingleThreadedBlas scope freed inside one, a single part inside a part.
+    int parts = system::insideParts() ? 1 : std::max(system::smallProductParts(), system::blasThreads());
+    const bool byColumns = n / kMinColumnsPerPart >= parts;
+    const auto most = byColumns ? n / kMinColumnsPerPart : m / kMinRowsPerPart;
+    parts = static_cast<int>(std::clamp<std::int64_t>(most, 1, parts));
+    if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kMinSplitWork)
+        parts = 1;
+    const auto units = byColumns ? (n + kColumnAlign - 1) / kColumnAlign : m;
+    system::runParts(parts, [&](int p) {
+        const auto r = system::partRange(units, parts, p);
+        std::int64_t i0 = 0, rows = m, j0 = 0, cols = n;
+        if (byColumns) {
+            j0 = r.first * kColumnAlign;
+            cols = std::min<std::int64_t>(n, (r.first + r.count) * kColumnAlign) - j0;
+        } else {
+            i0 = r.first;
+            rows = r.count;
+        }
+        if (rows <= 0 || cols <= 0)
+            return;
+        const int status = fn(oa.trans, ob.trans, rows, cols, k, static_cast<float>(alpha), at(pa, oa, i0, 0), oa.ld,
+                              at(pb, ob, 0, j0), ob.ld, static_cast<float>(beta), pc + i0 * oc.ld + j0, oc.ld);
+        if (status != 0) // oneDNN could not (e.g. out of memory for its packing): LibTorch's product
+            libTorchProductInto(out.narrow(0, i0, rows).narrow(1, j0, cols), a.narrow(0, i0, rows),
+                                b.narrow(1, j0, cols), beta, alpha);
+    });
+}
+
+torch::Tensor product(const torch::Tensor& a, const torch::Tensor& b) {
+    if (!usable(a, a, b))
+        return torch::mm(a, b); // recorded by autograd where it records
+    auto out = torch::empty({a.size(0), b.size(1)}, a.options());
+    productInto(out, a, b);
+    return out;
+}
+
+} // namespace ps::model
