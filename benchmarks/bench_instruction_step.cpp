@@ -9,7 +9,7 @@
 //   0 everything, 1 opening once per step only, 2 last layer on labelled rows only, 3 none of
 //   them (session 8), 4 session 9 (0 without key skipping and GELU kernel), 5 0 without key
 //   skipping, 6 0 without the GELU kernel, 7 0 without the attention row kernels, 8 0 without
-//   oneDNN's products (model/dense_products.h: LibTorch's, in OpenBLAS).
+//   oneDNN's products (system/dense_products.h: LibTorch's, in OpenBLAS).
 // In each round
 // every variant runs the same micro-batches (forward + backward; the rows are the same in every
 // variant) after one uncounted warm-up micro-batch, the variants one after another, so a VM's
@@ -24,7 +24,7 @@
 // --profile: afterwards, one more block of the first variant under the operator profiler.
 #include "adapters/peft_model.h"
 #include "model/attention_recompute.h"
-#include "model/dense_products.h"
+#include "system/dense_products.h"
 #include "model/fast_gelu.h"
 #include "ps/chat_template.h"
 #include "ps/dataset.h"
@@ -60,7 +60,7 @@ struct Variant {
     bool skipMaskedKeys; // attendRecompute leaves out the keys no query of a block sees
     bool fastGelu;       // model/fast_gelu.h instead of LibTorch's gelu
     bool rowKernels;     // the attention's mask, softmax and dropout by model/attention_rows.h
-    bool oneDnn;         // the dense products by oneDNN in parts (model/dense_products.h)
+    bool oneDnn;         // the dense products by oneDNN in parts (system/dense_products.h)
     int switchesOff() const {
         return !microBatchPrefix + !lastLayerRows + !skipMaskedKeys + !fastGelu + !rowKernels + !oneDnn;
     }
@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
             model::setSkipMaskedKeys(v.skipMaskedKeys);
             model::setFastGeluTanh(v.fastGelu);
             model::setAttentionRowKernels(v.rowKernels);
-            model::setOneDnnProducts(v.oneDnn);
+            system::setOneDnnProducts(v.oneDnn);
             std::vector<train::MicroBatch> mbs;
             for (std::int64_t i = first; i < first + n; ++i)
                 mbs.push_back((v.microBatchPrefix ? withPrefix : withoutPrefix)

@@ -20,12 +20,15 @@ int runDoctor(const Args& args) {
                                        (info.blasSpinShortened ? " (idle threads sleep after ~0.3 ms)" : "")
                                  : std::string(" (the BLAS runs on them)"));
     const double gflops = measureMatmulGflops(1024, 5);
+    // Training's own products (oneDNN's sgemm in one part per core where the process has it).
+    const double trainGflops = info.oneDnnProducts ? measureTrainingProductGflops(1024, 5) : gflops;
     // bf16 (frozen weights): whether it is also the faster choice here or only the smaller one.
     // LibTorch 1.13 runs bf16 products in oneDNN, Debian's OpenBLAS has no bf16 GEMM: on the
     // session-10 VM (AVX-512 BF16) 158 GFLOP/s against 260-300 for float32 (benchmarks/RESULTS.md).
     const double bf16Gflops = measureMatmulGflops(1024, 3, true);
-    char gf[32], bf[160];
+    char gf[32], tf[32], bf[160];
     std::snprintf(gf, sizeof gf, "%.1f", gflops);
+    std::snprintf(tf, sizeof tf, "%.1f", trainGflops);
     std::snprintf(bf, sizeof bf, "%.1f GFLOP/s (%s)", bf16Gflops,
                   bf16Gflops < gflops ? "slower than float32 here: bf16: true saves memory, not time"
                                       : "faster than float32 here");
@@ -44,6 +47,11 @@ int runDoctor(const Args& args) {
     std::cout
               << "Threads         " << info.hardwareThreads << " hardware, " << threads << "\n"
               << "fp32 GEMM       " << gf << " GFLOP/s (1024x1024x1024, best of 5)\n"
+              << "Training GEMM   "
+              << (info.oneDnnProducts ? std::string(tf) + " GFLOP/s (oneDNN's sgemm, one part per core: "
+                                                          "training's projections, head and LoRA products)"
+                                      : std::string("the BLAS above (LibTorch's mm)"))
+              << "\n"
               << "bf16 GEMM       " << bf << "\n"
               << "CUDA            "
               << (info.cudaAvailable ? "available, " + std::to_string(info.cudaDeviceCount) + " device(s)"

@@ -16,6 +16,8 @@ struct SystemInfo {
     bool blasSpinShortened = false; // prepareBlasPool() shortened the pool's idle spin (~0.3 ms)
     std::string blasKernels;         // OpenBLAS's kernel set (openblas_get_corename), "" without OpenBLAS
     std::string blasKernelsReplaced; // the set OpenBLAS picked itself when prepareBlasPool() replaced it
+    bool oneDnnProducts = false;     // training's float32 products run in oneDNN's sgemm, one part per core
+                                     // (core/src/system/dense_products.h); false: LibTorch's, in the BLAS
     int hardwareThreads = 0;
     bool cudaAvailable = false;   // LibTorch has CUDA and a GPU is present
     int cudaDeviceCount = 0;
@@ -35,6 +37,11 @@ bool prepareBlasPool();
 // on the CPU with the current thread settings; `bf16`: bfloat16 inputs instead, with the thread
 // count bf16 training uses (restored afterwards).
 double measureMatmulGflops(int n = 1024, int repeats = 5, bool bf16 = false);
+
+// The same for the float32 products of a training step as they run now (oneDNN's sgemm in one
+// part per core where SystemInfo::oneDnnProducts, otherwise LibTorch's mm): the peak that `bench`'s
+// achieved GFLOP/s compare with.
+double measureTrainingProductGflops(int n = 1024, int repeats = 5);
 
 // Applies the thread policy used for training and inference. `threads` > 0 is used as given;
 // <= 0 picks the default measured best on CPU (benchmarks/RESULTS.md): for float32 weights 1

@@ -1,6 +1,6 @@
 #include "model/shared_input_projections.h"
 
-#include "model/dense_products.h"
+#include "system/dense_products.h"
 
 #include "system/blas_threads.h"
 #include "system/parallel_parts.h"
@@ -42,7 +42,7 @@ torch::Tensor biasedProduct(const torch::Tensor& bias, const torch::Tensor& x2, 
     system::runRangeParts(true, y.size(0), 64, 1, [&](long long first, long long count) {
         y.narrow(0, first, count).copy_(bias.expand({count, y.size(1)}));
     });
-    productInto(y, x2, w.t(), 1.0);
+    system::productInto(y, x2, w.t(), 1.0);
     return y;
 }
 
@@ -58,7 +58,7 @@ public:
         variable_list ys;
         ys.reserve(weights.size());
         for (std::size_t j = 0; j < weights.size(); ++j)
-            ys.push_back(biases.empty() ? product(x2, weights[j].t()) : biasedProduct(biases[j], x2, weights[j]));
+            ys.push_back(biases.empty() ? system::product(x2, weights[j].t()) : biasedProduct(biases[j], x2, weights[j]));
         torch::Tensor aCat, z;
         if (!as.empty()) {
             system::SingleThreadedBlas oneThread(x.device().is_cpu());  // the rank-r products x A^T, z B^T
@@ -69,11 +69,11 @@ public:
             system::runParts(parts, [&](int p) {
                 const auto rows = system::partRange(x2.size(0), parts, p);
                 auto zP = z.narrow(0, rows.first, rows.count);
-                productInto(zP, x2.narrow(0, rows.first, rows.count), aCat.t());
+                system::productInto(zP, x2.narrow(0, rows.first, rows.count), aCat.t());
                 std::int64_t offset = 0;
                 for (std::size_t k = 0; k < as.size(); ++k) {
                     const auto r = as[k].size(0);
-                    productInto(ys[static_cast<std::size_t>(layerOfAdapter[k])].narrow(0, rows.first, rows.count),
+                    system::productInto(ys[static_cast<std::size_t>(layerOfAdapter[k])].narrow(0, rows.first, rows.count),
                                 zP.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
                     offset += r;
                 }
@@ -121,9 +121,9 @@ public:
                     continue;
                 const auto& w = saved[3 + j];
                 if (dX.defined())
-                    productInto(dX, g[j], w, 1.0);
+                    system::productInto(dX, g[j], w, 1.0);
                 else
-                    dX = product(g[j], w);
+                    dX = system::product(g[j], w);
             }
         // ... then the rank-r products, one thread each, by rows on the free cores (each element
         // is the product it would be unsplit, so the numbers do not depend on the split):
@@ -150,10 +150,10 @@ public:
                     auto dZk = dZ.narrow(0, rows.first, rows.count).narrow(1, offset, r);
                     const auto& gj = g[static_cast<std::size_t>(layerOfAdapter[k])];
                     if (gj.defined()) {
-                        productInto(dZk, gj.narrow(0, rows.first, rows.count), b, 0.0, scalings[k]);
+                        system::productInto(dZk, gj.narrow(0, rows.first, rows.count), b, 0.0, scalings[k]);
                         const auto outRows = system::partRange(b.size(0), parts, p);
                         auto dBk = dBs[k].narrow(0, outRows.first, outRows.count);
-                        productInto(dBk, gj.narrow(1, outRows.first, outRows.count).t(), z.narrow(1, offset, r), 0.0,
+                        system::productInto(dBk, gj.narrow(1, outRows.first, outRows.count).t(), z.narrow(1, offset, r), 0.0,
                                     scalings[k]);
                     } else {
                         dZk.zero_();
@@ -161,10 +161,10 @@ public:
                     offset += r;
                 }
                 if (xGrad)
-                    productInto(dX.narrow(0, rows.first, rows.count), dZ.narrow(0, rows.first, rows.count), aCat, 1.0);
+                    system::productInto(dX.narrow(0, rows.first, rows.count), dZ.narrow(0, rows.first, rows.count), aCat, 1.0);
             });
             oneThread.restore();
-            dACat = product(dZ.t(), x2); // a reduction over all rows: split by columns on the cores
+            dACat = system::product(dZ.t(), x2); // a reduction over all rows: split by columns on the cores
         }
         if (dX.defined())
             dX = dX.view(ctx->saved_data["x_sizes"].toIntVector());

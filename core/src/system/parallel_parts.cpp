@@ -96,7 +96,7 @@ private:
 
     void loop(unsigned long long seen) {
         insidePart = true;
-        // A part runs on one core: OpenMP code it calls (oneDNN's sgemm, model/dense_products.h;
+        // A part runs on one core: OpenMP code it calls (oneDNN's sgemm, system/dense_products.h;
         // LibTorch's parallel loops) gets one thread here, not a team per helper. A new thread's
         // OpenMP default is every core, whatever LibTorch set in the thread that configured it.
         using SetThreads = void (*)(int);

@@ -2,6 +2,7 @@
 
 #include "system/blas_threads.h"
 #include "system/caching_cpu_allocator.h"
+#include "system/dense_products.h"
 
 #include "ps/version.h"
 
@@ -64,6 +65,7 @@ SystemInfo systemInfo() {
     info.blasSpinShortened = system::blasIdleSpinShortened();
     info.blasKernels = system::blasKernelSet();
     info.blasKernelsReplaced = system::blasKernelSetReplaced();
+    info.oneDnnProducts = system::oneDnnProductsAvailable() && torch::get_num_threads() == 1;
     info.hardwareThreads = static_cast<int>(std::thread::hardware_concurrency());
     info.cudaAvailable = torch::cuda::is_available();
     info.cudaDeviceCount = info.cudaAvailable ? static_cast<int>(torch::cuda::device_count()) : 0;
@@ -95,6 +97,19 @@ double measureMatmulGflops(int n, int repeats, bool bf16) {
         c = torch::mm(a, b);
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         best = std::min(best, s);
+    }
+    return 2.0 * n * n * static_cast<double>(n) / best / 1e9;
+}
+
+double measureTrainingProductGflops(int n, int repeats) {
+    torch::NoGradGuard noGrad;
+    const auto a = torch::randn({n, n}), b = torch::randn({n, n});
+    auto c = system::product(a, b); // warm-up
+    double best = 1e30;
+    for (int i = 0; i < repeats; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        system::productInto(c, a, b);
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     return 2.0 * n * n * static_cast<double>(n) / best / 1e9;
 }

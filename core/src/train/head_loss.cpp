@@ -1,6 +1,6 @@
 #include "train/head_loss.h"
 
-#include "model/dense_products.h"
+#include "system/dense_products.h"
 
 #include "system/parallel_parts.h"
 #include "train/head_softmax.h"
@@ -54,7 +54,7 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
             torch::Tensor p;
             if (floatHead) {
                 p = buffer.narrow(0, 0, len);
-                model::productInto(p, h.to(torch::kFloat32), weight.t());
+                system::productInto(p, h.to(torch::kFloat32), weight.t());
                 if (bias.defined() && bias.numel() > 0)
                     p.add_(bias.to(torch::kFloat32));
             } else {
@@ -90,12 +90,12 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
                 continue;
             if (needH) {
                 if (floatHead && gradHidden.scalar_type() == torch::kFloat32)
-                    model::productInto(gradHidden.narrow(0, s, len), p, weight);
+                    system::productInto(gradHidden.narrow(0, s, len), p, weight);
                 else
                     gradHidden.narrow(0, s, len).copy_(torch::matmul(p.to(weight.scalar_type()), weight));
             }
             if (needW)
-                model::productInto(gradW, p.t(), h.to(torch::kFloat32), 1.0);
+                system::productInto(gradW, p.t(), h.to(torch::kFloat32), 1.0);
             if (needB)
                 gradB.add_(p.sum(0));
         }

@@ -1,4 +1,4 @@
-#include "model/dense_products.h"
+#include "system/dense_products.h"
 
 #include "system/blas_threads.h"
 #include "system/parallel_parts.h"
@@ -11,7 +11,7 @@
 #include <atomic>
 #include <cstdint>
 
-namespace ps::model {
+namespace ps::system {
 namespace {
 
 // oneDNN's C API (dnnl.h, row-major): C = alpha op(A) op(B) + beta C; returns dnnl_success (0).
@@ -148,4 +148,4 @@ torch::Tensor product(const torch::Tensor& a, const torch::Tensor& b) {
     return out;
 }
 
-} // namespace ps::model
+} // namespace ps::system

@@ -18,7 +18,7 @@
 // intra-op thread, and PS_ONEDNN_PRODUCTS is not 0. Otherwise LibTorch's mm / addmm.
 #include <torch/torch.h>
 
-namespace ps::model {
+namespace ps::system {
 
 // out = beta * out + alpha * a b for a [m, k], b [k, n] and out [m, n]; each may be a transposed
 // or narrowed view (one unit stride), out may be a view of a larger tensor. With beta = 0 the old
@@ -34,4 +34,4 @@ torch::Tensor product(const torch::Tensor& a, const torch::Tensor& b);
 bool oneDnnProductsAvailable();
 void setOneDnnProducts(bool on);
 
-} // namespace ps::model
+} // namespace ps::system

@@ -1,9 +1,9 @@
-// model::productInto / product (model/dense_products.h) against float64 products: every layout of
+// system::productInto / product (system/dense_products.h) against float64 products: every layout of
 // the operands (rows or columns contiguous), an output that is a view of a wider tensor (the
 // columns around it untouched), beta and alpha, NaN in an output that beta = 0 overwrites, the
 // parts (1, 2 and 3 give the same bits: the sums over k are never cut), the LibTorch path for
 // other dtypes and with the switch off, and autograd through product() where it records.
-#include "model/dense_products.h"
+#include "system/dense_products.h"
 #include "system/parallel_parts.h"
 
 #include <QtTest>
@@ -45,7 +45,7 @@ private Q_SLOTS:
     void initTestCase() { torch::set_num_threads(1); } // as the trainer runs (oneDNN needs one OpenMP thread)
     void cleanup() {
         system::overrideSmallProductParts(0);
-        model::setOneDnnProducts(true);
+        system::setOneDnnProducts(true);
     }
 
     void layoutsBetaAlpha_data() {
@@ -55,7 +55,7 @@ private Q_SLOTS:
     }
     void layoutsBetaAlpha() {
         QFETCH(bool, oneDnn);
-        model::setOneDnnProducts(oneDnn);
+        system::setOneDnnProducts(oneDnn);
         torch::manual_seed(3);
         // GPT-2's projection and LoRA shapes, odd sizes, a single row and column, k = 1.
         const Shape shapes[] = {{37, 53, 301}, {928, 768, 2304}, {464, 768, 16}, {16, 928, 768},
@@ -67,20 +67,20 @@ private Q_SLOTS:
                 const double tol = tolerance(a, b);
                 // beta = 0 over NaN: the old contents are ignored.
                 auto out = torch::full({s.m, s.n}, std::numeric_limits<float>::quiet_NaN());
-                model::productInto(out, a, b);
+                system::productInto(out, a, b);
                 QVERIFY2(maxAbsDiff(out, ref) <= tol, qPrintable(QStringLiteral("%1x%2x%3 layout %4: %5")
                                                                      .arg(s.m).arg(s.k).arg(s.n).arg(layout)
                                                                      .arg(maxAbsDiff(out, ref))));
                 // beta = 1, alpha = -0.5 into columns [3, 3 + n) of a wider output.
                 auto wide = torch::randn({s.m, s.n + 7});
                 const auto before = wide.clone();
-                model::productInto(wide.narrow(1, 3, s.n), a, b, 1.0, -0.5);
+                system::productInto(wide.narrow(1, 3, s.n), a, b, 1.0, -0.5);
                 const auto expected = before.narrow(1, 3, s.n).to(torch::kFloat64) - 0.5 * ref;
                 QVERIFY(maxAbsDiff(wide.narrow(1, 3, s.n), expected) <= tol);
                 QVERIFY(torch::equal(wide.narrow(1, 0, 3), before.narrow(1, 0, 3)));
                 QVERIFY(torch::equal(wide.narrow(1, 3 + s.n, 4), before.narrow(1, 3 + s.n, 4)));
                 // product(): a fresh tensor.
-                QVERIFY(maxAbsDiff(model::product(a, b), ref) <= tol);
+                QVERIFY(maxAbsDiff(system::product(a, b), ref) <= tol);
             }
     }
 
@@ -94,7 +94,7 @@ private Q_SLOTS:
             for (int parts : {1, 2, 3}) {
                 system::overrideSmallProductParts(parts);
                 auto out = torch::empty({s.m, s.n});
-                model::productInto(out, a, b);
+                system::productInto(out, a, b);
                 outs.push_back(out);
             }
             QVERIFY2(torch::equal(outs[0], outs[1]) && torch::equal(outs[0], outs[2]),
@@ -109,10 +109,10 @@ private Q_SLOTS:
         const auto a = torch::randn({40, 30}, torch::kFloat64), b = torch::randn({30, 50}, torch::kFloat64);
         auto out = torch::randn({40, 50}, torch::kFloat64);
         const auto expected = torch::addmm(out, a, b, 0.5, 2.0);
-        model::productInto(out, a, b, 0.5, 2.0);
+        system::productInto(out, a, b, 0.5, 2.0);
         QVERIFY(torch::equal(out, expected));
         const auto ab = a.to(torch::kBFloat16), bb = b.to(torch::kBFloat16);
-        QVERIFY(torch::equal(model::product(ab, bb), torch::mm(ab, bb)));
+        QVERIFY(torch::equal(system::product(ab, bb), torch::mm(ab, bb)));
     }
 
     // With grad mode on and an operand that requires grad, product() is LibTorch's mm: autograd records it.
@@ -120,14 +120,14 @@ private Q_SLOTS:
         torch::manual_seed(9);
         const auto a = torch::randn({20, 12}).requires_grad_(true);
         const auto b = torch::randn({12, 33});
-        model::product(a, b).sum().backward();
+        system::product(a, b).sum().backward();
         QVERIFY(a.grad().defined());
         QVERIFY(maxAbsDiff(a.grad(), b.sum(1).unsqueeze(0).expand({20, 12})) <= 1e-5);
     }
 
     void mismatchedShapesAreAnError() {
         auto out = torch::empty({4, 5});
-        QVERIFY_THROWS_EXCEPTION(c10::Error, model::productInto(out, torch::randn({4, 3}), torch::randn({2, 5})));
+        QVERIFY_THROWS_EXCEPTION(c10::Error, system::productInto(out, torch::randn({4, 3}), torch::randn({2, 5})));
     }
 };
 
