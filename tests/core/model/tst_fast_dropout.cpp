@@ -104,11 +104,24 @@ private Q_SLOTS:
             QCOMPARE(m[e], lane >= threshold);
         }
         for (const auto& [first, count] : std::vector<std::pair<std::int64_t, std::int64_t>>{
-                 {0, n}, {1, 1}, {2, 1}, {7, 10}, {8, 9}, {401, 600}, {n - 1, 1}}) {
+                 {0, n}, {1, 1}, {2, 1}, {7, 10}, {8, 9}, {3, 37}, {16, 8}, {401, 600}, {n - 1, 1}}) {
             std::vector<char> flags(static_cast<std::size_t>(count));
             model::keepFlags(draw, first, count, reinterpret_cast<bool*>(flags.data()));
             for (std::int64_t j = 0; j < count; ++j)
                 QCOMPARE(static_cast<bool>(flags[static_cast<std::size_t>(j)]), m[first + j]);
+        }
+    }
+
+    // p = 0 keeps every element and p = 1 drops every one, in the vector steps and the tails.
+    void keepFlagsAtTheEnds() {
+        for (const double p : {0.0, 1.0}) {
+            const auto draw = model::drawKeep(p);
+            for (const auto& [first, count] : std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 101}, {5, 64}}) {
+                std::vector<char> flags(static_cast<std::size_t>(count), 2);
+                model::keepFlags(draw, first, count, reinterpret_cast<bool*>(flags.data()));
+                for (const char f : flags)
+                    QCOMPARE(static_cast<int>(f), p == 0.0 ? 1 : 0);
+            }
         }
     }
 
