@@ -44,8 +44,7 @@ int runDoctor(const Args& args) {
                           : " (OpenBLAS picked " + info.blasKernelsReplaced +
                                 ", its fallback for a CPU it does not know; replaced for this CPU's instruction sets)")
                   << "\n";
-    std::cout
-              << "Threads         " << info.hardwareThreads << " hardware, " << threads << "\n"
+    std::cout << "Threads         " << info.hardwareThreads << " hardware, " << threads << "\n"
               << "fp32 GEMM       " << gf << " GFLOP/s (1024x1024x1024, best of 5)\n"
               << "Training GEMM   "
               << (info.oneDnnProducts ? std::string(tf) + " GFLOP/s (oneDNN's sgemm, one part per core: "
@@ -63,7 +62,9 @@ int runDoctor(const Args& args) {
     return 0;
 }
 
-const CommandRegistration reg{{"doctor", "doctor", "Show versions, the BLAS in use, threads, measured GEMM speed and CUDA availability.", &runDoctor}};
+const CommandRegistration reg{{"doctor", "doctor",
+                               "Show versions, the BLAS in use, threads, measured GEMM speed and CUDA availability.",
+                               &runDoctor}};
 
 } // namespace
 } // namespace ps::cli

@@ -58,7 +58,8 @@ public:
         variable_list ys;
         ys.reserve(weights.size());
         for (std::size_t j = 0; j < weights.size(); ++j)
-            ys.push_back(biases.empty() ? system::product(x2, weights[j].t()) : biasedProduct(biases[j], x2, weights[j]));
+            ys.push_back(biases.empty() ? system::product(x2, weights[j].t())
+                                        : biasedProduct(biases[j], x2, weights[j]));
         torch::Tensor aCat, z;
         if (!as.empty()) {
             system::SingleThreadedBlas oneThread(x.device().is_cpu());  // the rank-r products x A^T, z B^T
@@ -73,8 +74,9 @@ public:
                 std::int64_t offset = 0;
                 for (std::size_t k = 0; k < as.size(); ++k) {
                     const auto r = as[k].size(0);
-                    system::productInto(ys[static_cast<std::size_t>(layerOfAdapter[k])].narrow(0, rows.first, rows.count),
-                                zP.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
+                    system::productInto(
+                        ys[static_cast<std::size_t>(layerOfAdapter[k])].narrow(0, rows.first, rows.count),
+                        zP.narrow(1, offset, r), bs[k].t(), 1.0, scalings[k]);
                     offset += r;
                 }
             });
@@ -153,15 +155,16 @@ public:
                         system::productInto(dZk, gj.narrow(0, rows.first, rows.count), b, 0.0, scalings[k]);
                         const auto outRows = system::partRange(b.size(0), parts, p);
                         auto dBk = dBs[k].narrow(0, outRows.first, outRows.count);
-                        system::productInto(dBk, gj.narrow(1, outRows.first, outRows.count).t(), z.narrow(1, offset, r), 0.0,
-                                    scalings[k]);
+                        system::productInto(dBk, gj.narrow(1, outRows.first, outRows.count).t(), z.narrow(1, offset, r),
+                                            0.0, scalings[k]);
                     } else {
                         dZk.zero_();
                     }
                     offset += r;
                 }
                 if (xGrad)
-                    system::productInto(dX.narrow(0, rows.first, rows.count), dZ.narrow(0, rows.first, rows.count), aCat, 1.0);
+                    system::productInto(dX.narrow(0, rows.first, rows.count), dZ.narrow(0, rows.first, rows.count),
+                                        aCat, 1.0);
             });
             oneThread.restore();
             dACat = system::product(dZ.t(), x2); // a reduction over all rows: split by columns on the cores

@@ -52,7 +52,7 @@ Operand operandOf(const torch::Tensor& t) {
 }
 
 // The element (i, j) of a view described by `o` (rows i, columns j), as a pointer.
-const float* at(const float* base, const Operand& o, std::int64_t i, std::int64_t j) {
+const float* elementAt(const float* base, const Operand& o, std::int64_t i, std::int64_t j) {
     return o.trans == 'N' ? base + i * o.ld + j : base + j * o.ld + i;
 }
 
@@ -63,8 +63,7 @@ bool usable(const torch::Tensor& out, const torch::Tensor& a, const torch::Tenso
     };
     // One OpenMP thread in this thread (LibTorch's intra-op count; the helpers are set to one), so
     // that oneDNN runs no team of its own beside the parts.
-    return oneDnnProductsAvailable() && isCpuFloat(out) && isCpuFloat(a) && isCpuFloat(b) &&
-           at::get_num_threads() == 1;
+    return oneDnnProductsAvailable() && isCpuFloat(out) && isCpuFloat(a) && isCpuFloat(b) && at::get_num_threads() == 1;
 }
 
 void libTorchProductInto(const torch::Tensor& out, const torch::Tensor& a, const torch::Tensor& b, double beta,
@@ -96,8 +95,8 @@ void setOneDnnProducts(bool on) {
 }
 
 void productInto(const torch::Tensor& out, const torch::Tensor& a, const torch::Tensor& b, double beta, double alpha) {
-    TORCH_CHECK(a.dim() == 2 && b.dim() == 2 && out.dim() == 2 && a.size(1) == b.size(0) &&
-                    out.size(0) == a.size(0) && out.size(1) == b.size(1),
+    TORCH_CHECK(a.dim() == 2 && b.dim() == 2 && out.dim() == 2 && a.size(1) == b.size(0) && out.size(0) == a.size(0) &&
+                    out.size(1) == b.size(1),
                 "productInto: shapes ", a.sizes(), " x ", b.sizes(), " -> ", out.sizes(), " do not match");
     const auto m = a.size(0), k = a.size(1), n = b.size(1);
     if (!usable(out, a, b))
@@ -132,8 +131,9 @@ void productInto(const torch::Tensor& out, const torch::Tensor& a, const torch::
         }
         if (rows <= 0 || cols <= 0)
             return;
-        const int status = fn(oa.trans, ob.trans, rows, cols, k, static_cast<float>(alpha), at(pa, oa, i0, 0), oa.ld,
-                              at(pb, ob, 0, j0), ob.ld, static_cast<float>(beta), pc + i0 * oc.ld + j0, oc.ld);
+        const int status =
+            fn(oa.trans, ob.trans, rows, cols, k, static_cast<float>(alpha), elementAt(pa, oa, i0, 0), oa.ld,
+               elementAt(pb, ob, 0, j0), ob.ld, static_cast<float>(beta), pc + i0 * oc.ld + j0, oc.ld);
         if (status != 0) // oneDNN could not (e.g. out of memory for its packing): LibTorch's product
             libTorchProductInto(out.narrow(0, i0, rows).narrow(1, j0, cols), a.narrow(0, i0, rows),
                                 b.narrow(1, j0, cols), beta, alpha);

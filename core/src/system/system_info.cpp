@@ -135,7 +135,7 @@ bool prepareBlasPool() {
 }
 
 void configureThreads(int threads, bool lowPrecisionWeights) {
-    (void)libtorchDefaultThreads(); // read before the first change
+    (void)libtorchDefaultThreads();       // read before the first change
     system::installCachingCpuAllocator(); // training and inference reuse their large buffers
     torch::set_num_threads(threads > 0 ? threads : defaultThreadCount(lowPrecisionWeights));
 }

@@ -37,8 +37,10 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
         const auto n = hidden.size(0);
         auto total = torch::zeros({}, hidden.options().dtype(torch::kFloat32));
         torch::Tensor gradHidden = needH ? torch::empty_like(hidden) : torch::Tensor();
-        torch::Tensor gradW = needW ? torch::zeros(weight.sizes(), weight.options().dtype(torch::kFloat32)) : torch::Tensor();
-        torch::Tensor gradB = needB ? torch::zeros(bias.sizes(), bias.options().dtype(torch::kFloat32)) : torch::Tensor();
+        torch::Tensor gradW =
+            needW ? torch::zeros(weight.sizes(), weight.options().dtype(torch::kFloat32)) : torch::Tensor();
+        torch::Tensor gradB =
+            needB ? torch::zeros(bias.sizes(), bias.options().dtype(torch::kFloat32)) : torch::Tensor();
         // Equal chunks of at most chunkRows rows, all computed in one [min(chunkRows, n), V] buffer
         // (one allocation per call instead of one per chunk, and a bias added in place).
         const auto chunks = (n + chunkRows - 1) / chunkRows;
@@ -109,7 +111,9 @@ struct FusedHeadCrossEntropy : public torch::autograd::Function<FusedHeadCrossEn
         auto saved = ctx->get_saved_variables();
         const auto g = gradOutputs[0];
         torch::NoGradGuard noGrad;
-        auto scaled = [&g](const torch::Tensor& t) { return t.defined() ? t * g.to(t.scalar_type()) : torch::Tensor(); };
+        auto scaled = [&g](const torch::Tensor& t) {
+            return t.defined() ? t * g.to(t.scalar_type()) : torch::Tensor();
+        };
         return {scaled(saved[0]), scaled(saved[1]), scaled(saved[2]), torch::Tensor(), torch::Tensor()};
     }
 };

@@ -69,7 +69,10 @@ private Q_SLOTS:
                 auto out = torch::full({s.m, s.n}, std::numeric_limits<float>::quiet_NaN());
                 system::productInto(out, a, b);
                 QVERIFY2(maxAbsDiff(out, ref) <= tol, qPrintable(QStringLiteral("%1x%2x%3 layout %4: %5")
-                                                                     .arg(s.m).arg(s.k).arg(s.n).arg(layout)
+                                                                     .arg(s.m)
+                                                                     .arg(s.k)
+                                                                     .arg(s.n)
+                                                                     .arg(layout)
                                                                      .arg(maxAbsDiff(out, ref))));
                 // beta = 1, alpha = -0.5 into columns [3, 3 + n) of a wider output.
                 auto wide = torch::randn({s.m, s.n + 7});
