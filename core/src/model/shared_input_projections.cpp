@@ -114,7 +114,7 @@ public:
             if (grads[j].defined())
                 g[j] = grads[j].reshape({-1, grads[j].size(-1)});
 
-        // The input gradient of the frozen weights first (the BLAS pool: large products) ...
+        // The input gradient of the frozen weights first (large products: on every core) ...
         torch::Tensor dX;
         const bool xGrad = ctx->saved_data["x_grad"].toBool();
         if (xGrad)
