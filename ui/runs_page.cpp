@@ -29,6 +29,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace ps::ui {
 
 RunsPage::RunsPage(const QString& runsRoot, QWidget* parent) : QWidget(parent) {
@@ -132,7 +134,7 @@ QByteArray RunsPage::layoutState() const {
     QByteArray out;
     QDataStream stream(&out, QIODevice::WriteOnly);
     stream << kLayoutMagic << qint32(model_->columnCount()) << table_->horizontalHeader()->saveState()
-           << splitter_->saveState();
+           << splitter_->saveState() << qint32(comparison_->axis()) << comparison_->smoothing();
     return out;
 }
 
@@ -146,7 +148,20 @@ bool RunsPage::restoreLayoutState(const QByteArray& state) {
     stream >> magic >> columns >> header >> split;
     if (stream.status() != QDataStream::Ok || magic != kLayoutMagic || columns != model_->columnCount())
         return false;
-    return table_->horizontalHeader()->restoreState(header) && splitter_->restoreState(split);
+    if (!table_->horizontalHeader()->restoreState(header) || !splitter_->restoreState(split))
+        return false;
+    // The comparison chart's axis and smoothing (states saved before session 13 end here: the
+    // chart keeps its defaults). Values out of range are ignored one by one.
+    qint32 axis = -1;
+    double smoothing = -1.0;
+    stream >> axis >> smoothing;
+    if (stream.status() != QDataStream::Ok)
+        return true;
+    if (axis >= qint32(ComparisonAxis::Step) && axis <= qint32(ComparisonAxis::Time))
+        comparison_->setAxis(static_cast<ComparisonAxis>(axis));
+    if (std::isfinite(smoothing) && smoothing >= 0.0 && smoothing <= 0.99)
+        comparison_->setSmoothing(smoothing);
+    return true;
 }
 
 const QString& RunsPage::runsRoot() const {
@@ -168,7 +183,8 @@ void RunsPage::connectCatalog() {
 }
 
 void RunsPage::setRunsRoot(const QString& root) {
-    if (root.isEmpty() || QDir::cleanPath(QDir(root).absolutePath()) == QDir::cleanPath(QDir(runsRoot()).absolutePath()))
+    if (root.isEmpty() ||
+        QDir::cleanPath(QDir(root).absolutePath()) == QDir::cleanPath(QDir(runsRoot()).absolutePath()))
         return;
     // The old catalog finishes its job in progress (deleting it waits); jobs still queued there
     // are dropped, and results already queued to this page are ignored by their generation.
@@ -277,11 +293,12 @@ QWidget* RunsPage::buildToolbar() {
     deleteAction_->setShortcut(QKeySequence::Delete);
     deleteAction_->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     addAction(deleteAction_);
-    auto* folderAction =
-        action(tr("Runs folder\u2026"), tr("Show the runs of another runs folder (a run's output_dir)"), "runsFolderAction");
+    auto* folderAction = action(tr("Runs folder\u2026"),
+                                tr("Show the runs of another runs folder (a run's output_dir)"), "runsFolderAction");
     connect(folderAction, &QAction::triggered, this, [this] {
-        const QString chosen = chooseFolder_ ? chooseFolder_(runsRoot())
-                                             : QFileDialog::getExistingDirectory(this, tr("Show the runs in"), runsRoot());
+        const QString chosen = chooseFolder_
+                                   ? chooseFolder_(runsRoot())
+                                   : QFileDialog::getExistingDirectory(this, tr("Show the runs in"), runsRoot());
         if (!chosen.isEmpty())
             setRunsRoot(chosen);
     });

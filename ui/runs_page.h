@@ -62,8 +62,9 @@ public:
     using FolderHook = std::function<QString(const QString& current)>;
     void setFolderHook(FolderHook hook) { chooseFolder_ = std::move(hook); }
 
-    // Column widths, order and sort, and the table / comparison split, for AppSettings; a state
-    // from another layout (other columns) is ignored by restoreLayoutState, which says so.
+    // Column widths, order and sort, the table / comparison split, and the comparison chart's axis
+    // and smoothing, for AppSettings; a state from another layout (other columns) is ignored by
+    // restoreLayoutState, which says so.
     QByteArray layoutState() const;
     bool restoreLayoutState(const QByteArray& state);
     QSplitter* splitter() const { return splitter_; }

@@ -2,6 +2,7 @@
 // sort as numbers, search / status / tag filters, tags and notes persisted to notes.json, rename
 // keeps the folder, a running run's row follows its summary.json in place, and delete moves the
 // folder to the (test's own) trash after the confirmation.
+#include "run_comparison_view.h"
 #include "runs_filter_model.h"
 #include "runs_page.h"
 #include "runs_table_model.h"
@@ -20,12 +21,14 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QDataStream>
 #include <QSplitter>
 #include <QtTest>
 
+#include <cmath>
 #include <filesystem>
 
 using namespace ps::ui;
@@ -165,6 +168,8 @@ private Q_SLOTS:
             page.table()->sortByColumn(RunsTableModel::TokensPerSecColumn, Qt::DescendingOrder);
             page.splitter()->setSizes({150, 450});
             sizes = page.splitter()->sizes();
+            page.comparison()->setAxis(ComparisonAxis::Tokens);
+            page.comparison()->setSmoothing(0.85);
             state = page.layoutState();
         }
         RunsPage page(root_);
@@ -180,6 +185,42 @@ private Q_SLOTS:
         QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
         QCOMPARE(page.splitter()->sizes(), sizes);
         QCOMPARE(proxyOrder(*page.filterModel()), (QStringList{idOf(dirs_[2]), idOf(dirs_[0]), idOf(dirs_[1])}));
+        // The comparison chart's axis and smoothing, in its controls too.
+        QCOMPARE(page.comparison()->axis(), ComparisonAxis::Tokens);
+        QCOMPARE(page.comparison()->smoothing(), 0.85);
+        QCOMPARE(page.comparison()->findChild<QComboBox*>(QStringLiteral("axisBox"))->currentData().toInt(),
+                 int(ComparisonAxis::Tokens));
+        QCOMPARE(page.comparison()->findChild<QSlider*>(QStringLiteral("smoothingSlider"))->value(), 85);
+
+        // A state saved before the chart's settings were part of it still restores the rest.
+        QByteArray older;
+        {
+            QDataStream out(&older, QIODevice::WriteOnly);
+            out << quint32(0x52504c31) << qint32(page.filterModel()->columnCount()) << header->saveState()
+                << page.splitter()->saveState();
+        }
+        page.comparison()->setAxis(ComparisonAxis::Step);
+        QVERIFY(page.restoreLayoutState(older));
+        QCOMPARE(page.comparison()->axis(), ComparisonAxis::Step);
+        // Out-of-range values are ignored, the rest applies.
+        QByteArray bad;
+        {
+            QDataStream out(&bad, QIODevice::WriteOnly);
+            out << quint32(0x52504c31) << qint32(page.filterModel()->columnCount()) << header->saveState()
+                << page.splitter()->saveState() << qint32(17) << 0.3;
+        }
+        QVERIFY(page.restoreLayoutState(bad));
+        QCOMPARE(page.comparison()->axis(), ComparisonAxis::Step);
+        QCOMPARE(page.comparison()->smoothing(), 0.3);
+        QByteArray badSmoothing;
+        {
+            QDataStream out(&badSmoothing, QIODevice::WriteOnly);
+            out << quint32(0x52504c31) << qint32(page.filterModel()->columnCount()) << header->saveState()
+                << page.splitter()->saveState() << qint32(ComparisonAxis::Time) << std::nan("");
+        }
+        QVERIFY(page.restoreLayoutState(badSmoothing));
+        QCOMPARE(page.comparison()->axis(), ComparisonAxis::Time);
+        QCOMPARE(page.comparison()->smoothing(), 0.3);
 
         QVERIFY(!page.restoreLayoutState(QByteArray()));
         QVERIFY(!page.restoreLayoutState(QByteArray("not a layout")));
@@ -306,9 +347,9 @@ private Q_SLOTS:
         QCOMPARE(cell(*page.tableModel(), row, RunsTableModel::StatusColumn), QStringLiteral("Running"));
         QVERIFY(page.tableModel()->hasActiveRuns());
         lock.reset(); // the process is gone
-        QTRY_COMPARE_WITH_TIMEOUT(cell(*page.tableModel(), page.tableModel()->rowForId(idOf(dir)),
-                                       RunsTableModel::StatusColumn),
-                                  QStringLiteral("Failed"), 4 * RunsPage::kPollIntervalMs);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            cell(*page.tableModel(), page.tableModel()->rowForId(idOf(dir)), RunsTableModel::StatusColumn),
+            QStringLiteral("Failed"), 4 * RunsPage::kPollIntervalMs);
         QCOMPARE(ps::readRunSummary(dir).status, ps::RunStatus::Running); // the folder is not rewritten
         QVERIFY(std::filesystem::remove_all(dir) > 0);
     }
@@ -320,8 +361,8 @@ private Q_SLOTS:
         QTRY_COMPARE(page.tableModel()->rowCount(), 3);
         page.selectRuns({idOf(dirs_[0])});
         const QString other = tmp_->path() + QStringLiteral("/elsewhere");
-        const std::string otherRun = writeRun(other, makeRun(QStringLiteral("elsewhere"), "dora", 2, 3e-4,
-                                                             ps::RunStatus::Completed));
+        const std::string otherRun =
+            writeRun(other, makeRun(QStringLiteral("elsewhere"), "dora", 2, 3e-4, ps::RunStatus::Completed));
         page.setRunsRoot(other);
         QCOMPARE(page.runsRoot(), other);
         QTRY_COMPARE(page.tableModel()->rowCount(), 1);
