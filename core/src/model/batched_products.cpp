@@ -1,11 +1,11 @@
 #include "model/batched_products.h"
 
+#include "system/row_major_operand.h"
 #include "system/runtime_symbol.h"
 #include "util/env_switch.h"
 
 #include <atomic>
 #include <climits>
-
 
 namespace ps::model {
 namespace {
@@ -23,9 +23,8 @@ std::atomic<bool>& directSwitch() {
     return on;
 }
 
-// A row-major [rows, cols] matrix as the BLAS sees it: column-major memory holds its transpose
-// with leading dimension stride(0) when stride(1) == 1 ('N' for that transpose), or the matrix
-// itself with leading dimension stride(1) when stride(0) == 1 ('T' to get the transpose).
+// A row-major [rows, cols] matrix as the BLAS sees it (system/row_major_operand.h: column-major
+// memory holds its transpose, so the flags and leading dimensions are those of the row-major view).
 struct BlasOperand {
     char trans = 'N';
     int ld = 0;
@@ -33,14 +32,10 @@ struct BlasOperand {
 };
 
 BlasOperand operandOf(const torch::Tensor& t) { // t: [n, rows, cols]
-    const auto rows = t.size(1), cols = t.size(2), s0 = t.stride(1), s1 = t.stride(2);
-    BlasOperand o;
-    if (s1 == 1 && s0 >= std::max<std::int64_t>(1, cols) && s0 <= INT_MAX) {
-        o = {'N', static_cast<int>(s0), true};
-    } else if (s0 == 1 && s1 >= std::max<std::int64_t>(1, rows) && s1 <= INT_MAX) {
-        o = {'T', static_cast<int>(s1), true};
-    }
-    return o;
+    const auto o = system::rowMajorOperand(t.size(1), t.size(2), t.stride(1), t.stride(2));
+    if (!o.ok || o.ld > INT_MAX)
+        return {};
+    return {o.trans, static_cast<int>(o.ld), true};
 }
 
 bool sizesFit(const torch::Tensor& t) {
@@ -71,7 +66,8 @@ bool direct(torch::Tensor& out, const torch::Tensor& a, const torch::Tensor& b, 
     const auto opA = operandOf(b), opB = operandOf(a);
     if (!opA.ok || !opB.ok)
         return false;
-    const int M = static_cast<int>(p), N = static_cast<int>(m), K = static_cast<int>(k), ldc = static_cast<int>(out.stride(1));
+    const int M = static_cast<int>(p), N = static_cast<int>(m), K = static_cast<int>(k),
+              ldc = static_cast<int>(out.stride(1));
     const float alpha = 1.0f;
     const float* pb = b.data_ptr<float>();
     const float* pa = a.data_ptr<float>();

@@ -2,6 +2,7 @@
 
 #include "system/blas_threads.h"
 #include "system/parallel_parts.h"
+#include "system/row_major_operand.h"
 #include "system/runtime_symbol.h"
 #include "util/env_switch.h"
 
@@ -29,41 +30,20 @@ std::atomic<bool>& oneDnnSwitch() {
     return on;
 }
 
-// A row-major [rows, cols] view as dnnl_sgemm takes it: 'N' with leading dimension stride(0) when
-// its rows are contiguous, 'T' with leading dimension stride(1) when its columns are (the memory
-// then holds the transpose). A dimension of size 1 may have any stride.
-struct Operand {
-    char trans = 'N';
-    std::int64_t ld = 0;
-    bool ok = false;
-};
-
-Operand operandOf(const torch::Tensor& t) {
-    const auto rows = t.size(0), cols = t.size(1), s0 = t.stride(0), s1 = t.stride(1);
-    if (s1 == 1 || cols == 1) {
-        if (rows == 1)
-            return {'N', std::max<std::int64_t>(1, cols), true};
-        if (s0 >= std::max<std::int64_t>(1, cols))
-            return {'N', s0, true};
-    }
-    if ((s0 == 1 || rows == 1) && s1 >= std::max<std::int64_t>(1, rows))
-        return {'T', s1, true};
-    return {};
+// A [rows, cols] view as dnnl_sgemm takes it (row-major: the same flags as the view's own).
+RowMajorOperand operandOf(const torch::Tensor& t) {
+    return rowMajorOperand(t.size(0), t.size(1), t.stride(0), t.stride(1));
 }
 
 // The element (i, j) of a view described by `o` (rows i, columns j), as a pointer.
-const float* elementAt(const float* base, const Operand& o, std::int64_t i, std::int64_t j) {
+const float* elementAt(const float* base, const RowMajorOperand& o, std::int64_t i, std::int64_t j) {
     return o.trans == 'N' ? base + i * o.ld + j : base + j * o.ld + i;
 }
 
-bool usable(const torch::Tensor& out, const torch::Tensor& a, const torch::Tensor& b) {
-    const auto isCpuFloat = [](const torch::Tensor& t) {
-        return t.device().is_cpu() && t.scalar_type() == torch::kFloat32 && t.dim() == 2 &&
-               !(at::GradMode::is_enabled() && t.requires_grad()); // autograd records LibTorch's product
-    };
-    // One OpenMP thread in this thread (LibTorch's intra-op count; the helpers are set to one), so
-    // that oneDNN runs no team of its own beside the parts.
-    return oneDnnProductsAvailable() && isCpuFloat(out) && isCpuFloat(a) && isCpuFloat(b) && at::get_num_threads() == 1;
+// A float32 CPU matrix that autograd does not record a product of.
+bool cpuFloatMatrix(const torch::Tensor& t) {
+    return t.device().is_cpu() && t.scalar_type() == torch::kFloat32 && t.dim() == 2 &&
+           !(at::GradMode::is_enabled() && t.requires_grad()); // autograd records LibTorch's product
 }
 
 void libTorchProductInto(const torch::Tensor& out, const torch::Tensor& a, const torch::Tensor& b, double beta,
@@ -87,7 +67,9 @@ constexpr double kMinSplitWork = 1 << 18;
 } // namespace
 
 bool oneDnnProductsAvailable() {
-    return oneDnnSwitch() && dnnlSgemm() != nullptr && system::blasThreads() > 0;
+    // One OpenMP thread in this thread (LibTorch's intra-op count; the helpers are set to one), so
+    // that oneDNN runs no team of its own beside the parts.
+    return oneDnnSwitch() && dnnlSgemm() != nullptr && system::blasThreads() > 0 && at::get_num_threads() == 1;
 }
 
 void setOneDnnProducts(bool on) {
@@ -99,7 +81,7 @@ void productInto(const torch::Tensor& out, const torch::Tensor& a, const torch::
                     out.size(1) == b.size(1),
                 "productInto: shapes ", a.sizes(), " x ", b.sizes(), " -> ", out.sizes(), " do not match");
     const auto m = a.size(0), k = a.size(1), n = b.size(1);
-    if (!usable(out, a, b))
+    if (!oneDnnProductsAvailable() || !cpuFloatMatrix(out) || !cpuFloatMatrix(a) || !cpuFloatMatrix(b))
         return libTorchProductInto(out, a, b, beta, alpha);
     const auto oa = operandOf(a), ob = operandOf(b), oc = operandOf(out);
     if (!oa.ok || !ob.ok || !oc.ok || oc.trans != 'N')
@@ -141,7 +123,7 @@ void productInto(const torch::Tensor& out, const torch::Tensor& a, const torch::
 }
 
 torch::Tensor product(const torch::Tensor& a, const torch::Tensor& b) {
-    if (!usable(a, a, b))
+    if (!oneDnnProductsAvailable() || !cpuFloatMatrix(a) || !cpuFloatMatrix(b))
         return torch::mm(a, b); // recorded by autograd where it records
     auto out = torch::empty({a.size(0), b.size(1)}, a.options());
     productInto(out, a, b);

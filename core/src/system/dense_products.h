@@ -29,8 +29,8 @@ void productInto(const torch::Tensor& out, const torch::Tensor& a, const torch::
 // a b as a new [m, n] tensor (LibTorch's mm, which autograd records, where oneDNN is not used).
 torch::Tensor product(const torch::Tensor& a, const torch::Tensor& b);
 
-// Whether productInto can use oneDNN in this process (it still checks each call's tensors), and a
-// switch for tests and benchmarks (initially off with PS_ONEDNN_PRODUCTS=0).
+// Whether productInto can use oneDNN in this process and thread (it still checks each call's
+// tensors), and a switch for tests and benchmarks (initially off with PS_ONEDNN_PRODUCTS=0).
 bool oneDnnProductsAvailable();
 void setOneDnnProducts(bool on);
 

@@ -65,13 +65,29 @@ SystemInfo systemInfo() {
     info.blasSpinShortened = system::blasIdleSpinShortened();
     info.blasKernels = system::blasKernelSet();
     info.blasKernelsReplaced = system::blasKernelSetReplaced();
-    info.oneDnnProducts = system::oneDnnProductsAvailable() && torch::get_num_threads() == 1;
+    info.oneDnnProducts = system::oneDnnProductsAvailable();
     info.hardwareThreads = static_cast<int>(std::thread::hardware_concurrency());
     info.cudaAvailable = torch::cuda::is_available();
     info.cudaDeviceCount = info.cudaAvailable ? static_cast<int>(torch::cuda::device_count()) : 0;
     info.torchBuildConfig = at::show_config();
     return info;
 }
+
+namespace {
+
+// An n x n x n product's rate in GFLOP/s: one warm-up call, then the best of `repeats`.
+template <typename Product> double bestGflops(int n, int repeats, Product&& product) {
+    product();
+    double best = 1e30;
+    for (int i = 0; i < repeats; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        product();
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return 2.0 * n * n * static_cast<double>(n) / best / 1e9;
+}
+
+} // namespace
 
 double measureMatmulGflops(int n, int repeats, bool bf16) {
     torch::NoGradGuard noGrad;
@@ -88,30 +104,15 @@ double measureMatmulGflops(int n, int repeats, bool bf16) {
                 torch::set_num_threads(threads);
         }
     } restore{before, bf16};
-    auto a = torch::randn({n, n}).to(dtype);
-    auto b = torch::randn({n, n}).to(dtype);
-    auto c = torch::mm(a, b); // warm-up
-    double best = 1e30;
-    for (int i = 0; i < repeats; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        c = torch::mm(a, b);
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        best = std::min(best, s);
-    }
-    return 2.0 * n * n * static_cast<double>(n) / best / 1e9;
+    const auto a = torch::randn({n, n}).to(dtype), b = torch::randn({n, n}).to(dtype);
+    return bestGflops(n, repeats, [&] { (void)torch::mm(a, b); });
 }
 
 double measureTrainingProductGflops(int n, int repeats) {
     torch::NoGradGuard noGrad;
     const auto a = torch::randn({n, n}), b = torch::randn({n, n});
-    auto c = system::product(a, b); // warm-up
-    double best = 1e30;
-    for (int i = 0; i < repeats; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        system::productInto(c, a, b);
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    return 2.0 * n * n * static_cast<double>(n) / best / 1e9;
+    auto c = torch::empty({n, n});
+    return bestGflops(n, repeats, [&] { system::productInto(c, a, b); });
 }
 
 int defaultThreadCount(bool lowPrecisionWeights) {
